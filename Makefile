@@ -1,0 +1,41 @@
+# Fusion: `make run` starts a demo on the embedded default; `make test` runs the checks and tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Test settings: real PostgreSQL unless DATABASE_URL says otherwise; throwaway keys.
+TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/fusion} \
+	DJANGO_DEBUG=0 \
+	DJANGO_SECRET_KEY=test-secret-key-not-for-production-0123456789abcdef \
+	FIELD_ENCRYPTION_KEYS=test2:dGVzdC1maWVsZC1rZXktbnVtYmVyLXR3by0zMmJ5dGU=,test1:dGVzdC1maWVsZC1rZXktbnVtYmVyLW9uZS0zMmJ5dGU= \
+	BLIND_INDEX_KEY=dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZw==
+
+.PHONY: install run test lint format
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+test: lint
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc

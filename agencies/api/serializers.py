@@ -1,0 +1,77 @@
+"""Input and output serializers of users, agencies, members, service accounts and tokens."""
+
+from rest_framework import serializers
+
+from agencies.choices import AgencyKind, Role
+from agencies.models import Agency, Membership, ServiceAccount, User
+from fusion.api.serializers import StrictInputSerializer
+
+
+class TokenInputSerializer(StrictInputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()
+
+
+class UserInputSerializer(StrictInputSerializer):
+    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class UserUpdateSerializer(StrictInputSerializer):
+    is_active = serializers.BooleanField()
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("id", "username", "email", "is_active", "is_superuser")
+
+
+class AgencyInputSerializer(StrictInputSerializer):
+    code = serializers.SlugField(max_length=32)
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=AgencyKind.choices)
+
+
+class AgencyOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ("code", "name", "kind")
+
+
+class MemberInputSerializer(StrictInputSerializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberOutputSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = Membership
+        fields = ("id", "username", "role")
+
+
+class ServiceAccountInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=100)
+
+
+class ServiceAccountOutputSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+    active = serializers.BooleanField(source="user.is_active")
+
+    class Meta:
+        model = ServiceAccount
+        fields = ("id", "name", "username", "active", "created_at")
+
+
+class ServiceAccountCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once; only its hash is stored.")

@@ -1,0 +1,205 @@
+"""Users, agencies, members, service accounts and token issue."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from agencies import services
+from agencies.api.serializers import (
+    AgencyInputSerializer,
+    AgencyOutputSerializer,
+    MemberInputSerializer,
+    MemberOutputSerializer,
+    ServiceAccountCreatedSerializer,
+    ServiceAccountInputSerializer,
+    ServiceAccountOutputSerializer,
+    TokenInputSerializer,
+    TokenOutputSerializer,
+    UserInputSerializer,
+    UserOutputSerializer,
+    UserUpdateSerializer,
+)
+from agencies.models import Agency, Membership, ServiceAccount, User
+from agencies.permissions import can_manage_agency
+from fusion import audit
+from fusion.api.base import FusionAPIView, FusionGenericViewSet
+from fusion.api.permissions import IsPlatformAdmin
+from fusion.api.schema import errors
+from fusion.errors import NotAllowed
+
+
+class TokenView(FusionAPIView):
+    """Exchange a username and password for an API token (hashed at rest, expiring)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        summary="Issue an API token",
+        request=TokenInputSerializer,
+        responses={200: TokenOutputSerializer, **errors(400)},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username = serializer.validated_data["username"]
+        issued = services.token_issue(**serializer.validated_data)
+        if issued is None:
+            audit.log_event(
+                event="auth.token_refused",
+                model=User,
+                object_repr=username,
+                outcome="failure",
+            )
+            return Response({"detail": "Invalid credentials."}, status=401)
+        user, token, expiry = issued
+        audit.log_event(event="auth.token_issued", obj=user, actor=user)
+        return Response(TokenOutputSerializer({"token": token, "expiry": expiry}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Users (platform admin)", responses={200: UserOutputSerializer(many=True), **errors(403)}),
+    retrieve=extend_schema(summary="One user", responses={200: UserOutputSerializer, **errors(403, 404)}),
+    create=extend_schema(
+        summary="Create a user (platform admin)",
+        request=UserInputSerializer,
+        responses={201: UserOutputSerializer, **errors(400, 403, 409)},
+    ),
+    partial_update=extend_schema(
+        summary="Activate or deactivate a user (deactivation revokes tokens)",
+        request=UserUpdateSerializer,
+        responses={200: UserOutputSerializer, **errors(400, 403, 404)},
+    ),
+)
+class UserViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, FusionGenericViewSet
+):
+    permission_classes = [IsPlatformAdmin]
+    serializer_class = UserOutputSerializer
+    queryset = User.objects.order_by("id")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create(self, request: Request) -> Response:
+        serializer = UserInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_create(actor=request.user, **serializer.validated_data)
+        return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        user = self.get_object()
+        serializer = UserUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_set_active(
+            actor=request.user, user=user, is_active=serializer.validated_data["is_active"]
+        )
+        return Response(UserOutputSerializer(user).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="All agencies", responses={200: AgencyOutputSerializer(many=True)}),
+    retrieve=extend_schema(summary="One agency", responses={200: AgencyOutputSerializer, **errors(404)}),
+    create=extend_schema(
+        summary="Create an agency (platform admin)",
+        request=AgencyInputSerializer,
+        responses={201: AgencyOutputSerializer, **errors(400, 403, 409)},
+    ),
+)
+class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, FusionGenericViewSet):
+    serializer_class = AgencyOutputSerializer
+    queryset = Agency.objects.order_by("code")
+    lookup_field = "code"
+
+    def create(self, request: Request) -> Response:
+        serializer = AgencyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agency = services.agency_create(actor=request.user, **serializer.validated_data)
+        return Response(AgencyOutputSerializer(agency).data, status=status.HTTP_201_CREATED)
+
+
+class _AgencyScoped(FusionGenericViewSet):
+    """Resources under /agencies/{code}/: only that agency's admins and platform admins."""
+
+    def agency(self) -> Agency:
+        if not hasattr(self, "_agency"):
+            self._agency = get_object_or_404(Agency, code=self.kwargs["agency_code"])
+            if not can_manage_agency(self.request.user, self._agency):
+                raise NotAllowed("Only this agency's admins or a platform admin may do this.")
+        return self._agency
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Members of an agency", responses={200: MemberOutputSerializer(many=True), **errors(403, 404)}),
+    create=extend_schema(
+        summary="Add a member with a role",
+        request=MemberInputSerializer,
+        responses={201: MemberOutputSerializer, **errors(400, 403, 404, 409)},
+    ),
+    destroy=extend_schema(
+        summary="Remove a member (revokes their tokens)", responses={204: None, **errors(403, 404)}
+    ),
+)
+class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
+    serializer_class = MemberOutputSerializer
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return (
+            Membership.objects.filter(agency=self.agency(), user__service_account__isnull=True)
+            .select_related("user")
+            .order_by("id")
+        )
+
+    def create(self, request: Request, agency_code: str) -> Response:
+        serializer = MemberInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = get_object_or_404(User, username=serializer.validated_data["username"])
+        membership = services.member_add(
+            actor=request.user,
+            agency=self.agency(),
+            user=user,
+            role=serializer.validated_data["role"],
+        )
+        return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, agency_code: str, pk: str) -> Response:
+        services.member_remove(actor=request.user, membership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Service accounts of an agency", responses={200: ServiceAccountOutputSerializer(many=True), **errors(403, 404)}),
+    create=extend_schema(
+        summary="Create a service account; its token is shown once",
+        request=ServiceAccountInputSerializer,
+        responses={201: ServiceAccountCreatedSerializer, **errors(400, 403, 404, 409)},
+    ),
+    destroy=extend_schema(
+        summary="Deactivate a service account (revokes its tokens)",
+        responses={204: None, **errors(403, 404)},
+    ),
+)
+class ServiceAccountViewSet(mixins.ListModelMixin, _AgencyScoped):
+    serializer_class = ServiceAccountOutputSerializer
+
+    def get_queryset(self) -> QuerySet[ServiceAccount]:
+        return ServiceAccount.objects.filter(agency=self.agency()).select_related("user")
+
+    def create(self, request: Request, agency_code: str) -> Response:
+        serializer = ServiceAccountInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account, token = services.service_account_create(
+            actor=request.user, agency=self.agency(), name=serializer.validated_data["name"]
+        )
+        body = {"id": account.pk, "name": account.name, "token": token}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, agency_code: str, pk: str) -> Response:
+        services.service_account_deactivate(actor=request.user, account=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

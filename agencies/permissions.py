@@ -1,0 +1,28 @@
+"""Yes/no predicates about what an actor may do with agencies and their members."""
+
+from agencies.choices import CONTENT_ROLES, WRITER_ROLES, Role
+from agencies.models import Agency, User
+from agencies.selectors import roles_of
+
+
+def is_platform_admin(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def can_manage_agency(user: User, agency: Agency) -> bool:
+    """Platform admins and the agency's own admins manage its members and service accounts."""
+    return is_platform_admin(user) or roles_of(user).get(agency.pk) == Role.AGENCY_ADMIN
+
+
+def can_write_for(user: User, agency: Agency) -> bool:
+    """Submitters and admins of an agency create and edit its incidents."""
+    return roles_of(user).get(agency.pk) in WRITER_ROLES
+
+
+def reads_content(user: User) -> bool:
+    """Whether the user holds any role that reads incident content (oversight does not)."""
+    return any(role in CONTENT_ROLES for role in roles_of(user).values())
+
+
+def is_oversight(user: User) -> bool:
+    return Role.OVERSIGHT in roles_of(user).values()

@@ -1,0 +1,20 @@
+"""ETag and If-Match for optimistic concurrency on versioned objects."""
+
+from rest_framework.request import Request
+
+from fusion.errors import PreconditionFailed
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(request: Request) -> int | None:
+    """The version named by If-Match; None when absent or `*`. Unparseable is stale (412)."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    tag = raw.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise PreconditionFailed("If-Match does not name a version of this object.")
+    return int(tag)

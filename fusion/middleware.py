@@ -1,0 +1,55 @@
+"""Request middleware: a server-generated correlation id and a trustworthy client address."""
+
+import ipaddress
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from fusion import request_context
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR, or the nearest untrusted X-Forwarded-For hop when the peer is a trusted proxy.
+
+    A client can write anything into X-Forwarded-For, so it is read only when the direct peer
+    is one of FUSION_TRUSTED_PROXIES, and then from the right (closest hop) leftwards.
+    """
+    peer = request.META.get("REMOTE_ADDR") or None
+    trusted = set(settings.FUSION_TRUSTED_PROXIES)
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if hop not in trusted:
+            return hop if _is_ip(hop) else peer
+    return peer
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+class RequestContextMiddleware:
+    """Binds correlation id and client address for the request; echoes the id in a header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        cid = uuid.uuid4().hex
+        request.correlation_id = cid
+        tokens = request_context.bind(cid=cid, addr=client_address(request))
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.unbind(tokens)
+        response[CORRELATION_HEADER] = cid
+        return response

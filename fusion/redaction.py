@@ -1,0 +1,50 @@
+"""The field policy: which parts of a visible incident a reader at a given level receives."""
+
+from collections.abc import Iterable
+
+from fusion.visibility import Level
+from incidents.choices import PersonRole
+from incidents.models import Person
+
+# Incident fields every reader of a visible incident gets (persons are never among them).
+INCIDENT_FIELDS = (
+    "id",
+    "agency",
+    "external_ref",
+    "occurred_at",
+    "reported_at",
+    "category",
+    "severity",
+    "killed",
+    "injured",
+    "latitude",
+    "longitude",
+    "district",
+    "description",
+    "tlp",
+    "contexts",
+    "status",
+    "version",
+    "redacted",
+)
+PERSON_FIELDS = ("role", "full_name", "national_id", "phone", "notes", "source", "legal_basis")
+
+
+def may_read_persons(level: Level) -> bool:
+    return level >= Level.VIEW_PERSONS
+
+
+def readable_persons(level: Level, persons: Iterable[Person]) -> list[Person]:
+    """Persons the reader may see: none below VIEW_PERSONS; witnesses only for the owner."""
+    if not may_read_persons(level):
+        return []
+    return [p for p in persons if level == Level.OWNER or p.role != PersonRole.WITNESS]
+
+
+def is_redacted(level: Level, *, has_persons: bool, has_witnesses: bool) -> bool:
+    """True when the reader's level withholds persons the incident has."""
+    if level == Level.OWNER:
+        return False
+    if level == Level.VIEW_PERSONS:
+        return has_witnesses
+    return has_persons

@@ -1,0 +1,132 @@
+"""Input and output serializers of incidents, persons and categories."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from fusion.api.serializers import AwareDateTimeField, FiniteFloatField, StrictInputSerializer
+from fusion.redaction import is_redacted, readable_persons
+from fusion.visibility import Level
+from incidents.choices import TLP, Context, PersonRole, PersonSource, Status
+from incidents.models import Category, Incident
+
+READ_ONLY = ("id", "version", "redacted")
+
+
+class PersonInputSerializer(StrictInputSerializer):
+    role = serializers.ChoiceField(choices=PersonRole.choices)
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    national_id = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    source = serializers.ChoiceField(choices=PersonSource.choices, default=PersonSource.REPORT)
+    legal_basis = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class CategorySlugField(serializers.CharField):
+    """A slug of an active category (the set is read once per serializer)."""
+
+    default_error_messages = {"unknown": "Unknown category {value!r}."}
+
+    def to_internal_value(self, data: Any) -> str:
+        slug = super().to_internal_value(data)
+        if slug not in self.context["category_slugs"]:
+            self.fail("unknown", value=slug)
+        return slug
+
+
+class IncidentInputSerializer(StrictInputSerializer):
+    """Fields a client writes; `agency` is accepted on create only."""
+
+    read_only_names = READ_ONLY
+    agency = serializers.SlugField(required=False)
+    external_ref = serializers.CharField(max_length=100, required=False, allow_null=True)
+    occurred_at = AwareDateTimeField()
+    reported_at = AwareDateTimeField(required=False)
+    category = CategorySlugField(max_length=50)
+    severity = serializers.IntegerField(min_value=1, max_value=5)
+    killed = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    injured = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    latitude = FiniteFloatField(min_value=-90, max_value=90)
+    longitude = FiniteFloatField(min_value=-180, max_value=180)
+    district = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    tlp = serializers.ChoiceField(choices=TLP.choices, required=False)
+    contexts = serializers.ListField(
+        child=serializers.ChoiceField(choices=Context.choices), required=False, max_length=3
+    )
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    persons = PersonInputSerializer(many=True, required=False, max_length=200)
+
+    def validate_contexts(self, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class IncidentUpdateSerializer(IncidentInputSerializer):
+    """PUT/PATCH input: the owning agency cannot change."""
+
+    read_only_names = (*READ_ONLY, "agency")
+
+
+class PersonOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    role = serializers.CharField()
+    full_name = serializers.CharField(allow_null=True)
+    national_id = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+    notes = serializers.CharField(allow_null=True)
+    source = serializers.CharField()
+    legal_basis = serializers.CharField()
+
+
+class IncidentOutputSerializer(serializers.Serializer):
+    """An incident as its reader may see it: `levels` (id → Level) come in the context."""
+
+    id = serializers.UUIDField()
+    agency = serializers.CharField(source="agency.code")
+    external_ref = serializers.CharField(allow_null=True)
+    occurred_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField()
+    category = serializers.CharField(source="category_id")
+    severity = serializers.IntegerField()
+    killed = serializers.IntegerField()
+    injured = serializers.IntegerField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    district = serializers.CharField()
+    description = serializers.CharField()
+    tlp = serializers.CharField()
+    contexts = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    redacted = serializers.SerializerMethodField()
+    persons = serializers.SerializerMethodField(
+        help_text="Present only with include=persons&purpose=…, and only at a level that allows."
+    )
+
+    def _level(self, incident: Incident) -> Level:
+        return self.context["levels"][incident.pk]
+
+    def get_redacted(self, incident: Incident) -> bool:
+        return is_redacted(
+            self._level(incident),
+            has_persons=incident.has_persons,
+            has_witnesses=incident.has_witnesses,
+        )
+
+    def get_persons(self, incident: Incident) -> list[dict[str, Any]]:
+        persons = readable_persons(self._level(incident), incident.persons.all())
+        return PersonOutputSerializer(persons, many=True).data
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Serving (levels known) without include=persons: no persons key, and no query for it.
+        if "levels" in self.context and not self.context.get("include_persons"):
+            fields.pop("persons")
+        return fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ("slug", "name", "group", "description")

@@ -1,0 +1,201 @@
+"""Incidents API: thin views over the visibility selector and the incident services."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agencies.selectors import agency_ids_with_role
+from agencies.choices import WRITER_ROLES
+from agencies.models import Agency
+from fusion import audit
+from fusion.api.base import FusionGenericViewSet
+from fusion.api.conditional import etag, expected_version
+from fusion.api.pagination import KeysetPagination
+from fusion.api.permissions import ReadsIncidents
+from fusion.api.renderers import GeoJSONRenderer
+from fusion.api.schema import errors
+from fusion.errors import Invalid, NotAllowed
+from fusion.purpose import require_purpose
+from fusion.visibility import access_levels
+from incidents.api.geojson import feature, feature_collection
+from incidents.api.serializers import (
+    CategorySerializer,
+    IncidentInputSerializer,
+    IncidentOutputSerializer,
+    IncidentUpdateSerializer,
+)
+from incidents.filters import IncidentFilter
+from incidents.models import Incident
+from incidents.selectors import active_category_slugs, categories, incidents_for_reading
+from incidents.services import incident_delete, incident_update, incident_upsert
+
+PURPOSE_PARAM = OpenApiParameter(
+    "purpose", str, description="Why you read persons (required with include=persons); logged."
+)
+INCLUDE_PARAM = OpenApiParameter("include", str, enum=["persons"], description="Add persons.")
+FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "geojson"])
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, description="ETag of the version you hold."
+)
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe POST key."
+)
+
+
+def writer_agency(user: Any, code: str | None) -> Agency:
+    """The agency a caller writes for: the one named, or their only writable agency."""
+    writable = Agency.objects.filter(pk__in=agency_ids_with_role(user, WRITER_ROLES))
+    if code:
+        agency = writable.filter(code=code).first()
+        if agency is None:
+            raise NotAllowed(f"You may not submit incidents for agency {code!r}.")
+        return agency
+    choices = list(writable[:2])
+    if not choices:
+        raise NotAllowed("Your roles do not include submitting incidents.")
+    if len(choices) > 1:
+        raise Invalid(errors={"agency": ["You belong to several agencies: name one."]})
+    return choices[0]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Incidents visible to you",
+        parameters=[FORMAT_PARAM],
+        responses={200: IncidentOutputSerializer(many=True), **errors(400, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="One incident (ETag); persons with include=persons&purpose=…",
+        parameters=[INCLUDE_PARAM, PURPOSE_PARAM, FORMAT_PARAM],
+        responses={200: IncidentOutputSerializer, **errors(400, 403, 404)},
+    ),
+    create=extend_schema(
+        summary="Create, or update by external_ref (201 new, 200 updated)",
+        parameters=[IDEMPOTENCY],
+        request=IncidentInputSerializer,
+        responses={
+            201: IncidentOutputSerializer,
+            200: IncidentOutputSerializer,
+            **errors(400, 403, 409, 413),
+        },
+    ),
+    update=extend_schema(
+        summary="Replace an incident's fields (If-Match)",
+        parameters=[IF_MATCH],
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentOutputSerializer, **errors(400, 403, 404, 409, 412)},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of an incident (If-Match)",
+        parameters=[IF_MATCH],
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentOutputSerializer, **errors(400, 403, 404, 409, 412)},
+    ),
+    destroy=extend_schema(
+        summary="Delete an incident (If-Match)",
+        parameters=[IF_MATCH],
+        responses={204: None, **errors(403, 404, 412)},
+    ),
+)
+class IncidentViewSet(FusionGenericViewSet):
+    """Incidents: every read goes through `incidents_for_reading` (the visibility selector)."""
+
+    permission_classes = [ReadsIncidents]
+    pagination_class = KeysetPagination
+    filterset_class = IncidentFilter
+    renderer_classes = [JSONRenderer, GeoJSONRenderer, BrowsableAPIRenderer]
+    serializer_class = IncidentOutputSerializer
+    queryset = Incident.objects.none()  # for schema introspection; get_queryset decides
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return incidents_for_reading(self.request.user, with_persons=self._include_persons())
+
+    def _include_persons(self) -> bool:
+        return self.action == "retrieve" and self.request.query_params.get("include") == "persons"
+
+    def _output(self, incidents: list[Incident], **context: Any) -> Any:
+        levels = access_levels(self.request.user, incidents)
+        context = {"request": self.request, "levels": levels, **context}
+        return IncidentOutputSerializer(incidents, many=True, context=context).data
+
+    def _geojson(self) -> bool:
+        return getattr(self.request.accepted_renderer, "format", None) == "geojson"
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        data = self._output(page)
+        if self._geojson():
+            paginator = self.paginator
+            return Response(
+                feature_collection(
+                    data, next=paginator.get_next_link(), previous=paginator.get_previous_link()
+                )
+            )
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        include = self._include_persons()
+        purpose = require_purpose(request.query_params.get("purpose")) if include else ""
+        incident = self.get_object()
+        data = self._output([incident], include_persons=include)[0]
+        details = {"persons_returned": len(data["persons"])} if include else {}
+        event = "incident.persons_read" if include else "incident.read"
+        audit.log_event(event=event, obj=incident, purpose=purpose, details=details)
+        body = feature(data) if self._geojson() else data
+        return Response(body, headers={"ETag": etag(incident.version)})
+
+    def _written(self, incident: Incident, code: int) -> Response:
+        fresh = self.get_queryset().get(pk=incident.pk)
+        return Response(self._output([fresh])[0], status=code, headers={"ETag": etag(fresh.version)})
+
+    def _input(self, serializer_class: type, *, partial: bool = False) -> dict[str, Any]:
+        context = {"category_slugs": active_category_slugs()}
+        serializer = serializer_class(data=self.request.data, partial=partial, context=context)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def create(self, request: Request) -> Response:
+        record = self._input(IncidentInputSerializer)
+        agency = writer_agency(request.user, record.pop("agency", None))
+        incident, created = incident_upsert(actor=request.user, agency=agency, record=record)
+        return self._written(incident, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def _change(self, request: Request, *, replace: bool) -> Response:
+        incident = self.get_object()
+        version = expected_version(request)
+        changes = self._input(IncidentUpdateSerializer, partial=not replace)
+        updated = incident_update(
+            actor=request.user,
+            incident=incident,
+            changes=changes,
+            expected_version=version,
+            replace=replace,
+        )
+        return self._written(updated, status.HTTP_200_OK)
+
+    def update(self, request: Request, pk: str) -> Response:
+        return self._change(request, replace=True)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._change(request, replace=False)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        incident = self.get_object()
+        incident_delete(
+            actor=request.user, incident=incident, expected_version=expected_version(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="The managed category taxonomy",
+        responses={200: CategorySerializer(many=True), **errors(403)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def categories(self, request: Request) -> Response:
+        return Response(CategorySerializer(categories(), many=True).data)

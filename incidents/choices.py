@@ -1,0 +1,41 @@
+"""Choice sets of incidents and persons (TLP 2.0, contexts, roles, sources, statuses)."""
+
+from django.db import models
+
+
+class TLP(models.TextChoices):
+    CLEAR = "CLEAR", "TLP:CLEAR"
+    GREEN = "GREEN", "TLP:GREEN"
+    AMBER = "AMBER", "TLP:AMBER"
+    AMBER_STRICT = "AMBER+STRICT", "TLP:AMBER+STRICT"
+    RED = "RED", "TLP:RED"
+
+
+class Context(models.TextChoices):
+    """Protected contexts: stricter rules for persons (see DESIGN.md)."""
+
+    PROTEST = "protest", "Protest"
+    RELIGIOUS_GATHERING = "religious_gathering", "Religious gathering"
+    CAMPUS = "campus", "Campus"
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    VERIFIED = "verified", "Verified"
+    CLOSED = "closed", "Closed"
+    RETRACTED = "retracted", "Retracted"
+
+
+class PersonRole(models.TextChoices):
+    VICTIM = "victim", "Victim"
+    WITNESS = "witness", "Witness"
+    SUSPECT = "suspect", "Suspect"
+    OTHER = "other", "Other"
+
+
+class PersonSource(models.TextChoices):
+    REPORT = "report", "Report"
+    STATEMENT = "statement", "Statement"
+    INVESTIGATION = "investigation", "Investigation"
+    FACIAL_RECOGNITION = "facial_recognition", "Facial recognition"
+    OTHER = "other", "Other"

@@ -1,0 +1,120 @@
+"""Incidents, the persons named in them, and the managed category taxonomy."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from incidents.choices import TLP, PersonRole, PersonSource, Status
+from incidents.crypto import EncryptedTextField
+
+
+class Category(models.Model):
+    """A managed incident category; retired ones stay for old incidents but take no new ones."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    group = models.CharField(max_length=50)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["group", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Incident(models.Model):
+    """One reported security incident, owned by one agency; `version` guards concurrent edits."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    external_ref = models.CharField(max_length=100, null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    reported_at = models.DateTimeField()
+    category = models.ForeignKey(
+        Category, to_field="slug", db_column="category", on_delete=models.PROTECT, related_name="+"
+    )
+    severity = models.PositiveSmallIntegerField()
+    killed = models.PositiveIntegerField(default=0)
+    injured = models.PositiveIntegerField(default=0)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    district = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    tlp = models.CharField(max_length=12, choices=TLP.choices, default=TLP.AMBER)
+    contexts = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "external_ref"],
+                condition=Q(external_ref__isnull=False),
+                name="incident_agency_ref_uniq",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=5), name="incident_severity_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90), name="incident_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+                name="incident_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(occurred_at__lte=models.F("reported_at")),
+                name="incident_occurred_before_reported",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="incident_page_idx"),
+            models.Index(fields=["agency", "-occurred_at"], name="incident_agency_time_idx"),
+            models.Index(fields=["tlp", "-occurred_at"], name="incident_tlp_time_idx"),
+            models.Index(fields=["category", "-occurred_at"], name="incident_category_time_idx"),
+            models.Index(fields=["district"], name="incident_district_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.external_ref or self.id}"
+
+    def get_additional_data(self) -> dict:
+        """Audit entries about this incident name its owning agency (see fusion.audit)."""
+        return {"object_agency_id": self.agency_id}
+
+
+class Person(models.Model):
+    """A person named in an incident. Identifying fields are encrypted; never put them in logs."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="persons")
+    role = models.CharField(max_length=10, choices=PersonRole.choices)
+    full_name = EncryptedTextField(blank=True, null=True)
+    national_id = EncryptedTextField(blank=True, null=True)
+    national_id_index = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    phone = EncryptedTextField(blank=True, null=True)
+    notes = EncryptedTextField(blank=True, null=True)
+    source = models.CharField(max_length=20, choices=PersonSource.choices, default="report")
+    legal_basis = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        # Never the name: this string lands in audit entries.
+        return f"person {self.id} ({self.role})"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.incident.agency_id}

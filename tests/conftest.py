@@ -1,0 +1,70 @@
+"""Shared fixtures: a small world of agencies and users in every role, and API clients."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from agencies.models import Agency, User
+from tests import factories
+
+
+@dataclass
+class World:
+    police: Agency
+    levies: Agency
+    centre: Agency
+    watchdog: Agency
+    police_admin: User
+    police_submitter: User
+    police_analyst: User
+    levies_admin: User
+    levies_submitter: User
+    levies_analyst: User
+    coordinator: User
+    overseer: User
+    platform_admin: User
+    outsider: User  # authenticated, in no agency
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    police = factories.agency("police", "police")
+    levies = factories.agency("levies", "levies")
+    centre = factories.agency("bfc", "fusion_centre")
+    watchdog = factories.agency("watch", "oversight")
+    return World(
+        police=police,
+        levies=levies,
+        centre=centre,
+        watchdog=watchdog,
+        police_admin=factories.member(police, "agency_admin", "police_admin"),
+        police_submitter=factories.member(police, "submitter", "police_submitter"),
+        police_analyst=factories.member(police, "analyst", "police_analyst"),
+        levies_admin=factories.member(levies, "agency_admin", "levies_admin"),
+        levies_submitter=factories.member(levies, "submitter", "levies_submitter"),
+        levies_analyst=factories.member(levies, "analyst", "levies_analyst"),
+        coordinator=factories.member(centre, "coordinator", "coordinator"),
+        overseer=factories.member(watchdog, "oversight", "overseer"),
+        platform_admin=factories.user("root", superuser=True),
+        outsider=factories.user("outsider"),
+    )
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)`: an APIClient authenticated with a real token of that user."""
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {factories.token(user)}")
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """PBKDF2's deliberate slowness is for attackers, not for fixtures."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
