@@ -15,6 +15,7 @@ from agencies.choices import AgencyKind, Role
 from agencies.models import Agency, Membership, ServiceAccount, User
 from agencies.permissions import can_manage_agency, is_platform_admin
 from agencies.selectors import forget_roles
+from fusion import audit
 from fusion.errors import Conflict, Invalid, NotAllowed
 
 # Roles that only make sense in one kind of agency.
@@ -32,6 +33,7 @@ def _require_manager(actor: User, agency: Agency) -> None:
         raise NotAllowed("Only this agency's admins or a platform admin may do this.")
 
 
+@audit.attributed
 @transaction.atomic
 def agency_create(*, actor: User, code: str, name: str, kind: str) -> Agency:
     """Create an agency and its permission group. Actor: platform admin.
@@ -45,6 +47,7 @@ def agency_create(*, actor: User, code: str, name: str, kind: str) -> Agency:
     return Agency.objects.create(code=code, name=name, kind=kind, group=group)
 
 
+@audit.attributed
 @transaction.atomic
 def user_create(*, actor: User, username: str, password: str, email: str = "") -> User:
     """Create a login. Actor: platform admin. Raises Invalid (weak password), Conflict (taken)."""
@@ -61,6 +64,7 @@ def user_create(*, actor: User, username: str, password: str, email: str = "") -
     return user
 
 
+@audit.attributed
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, is_active: bool) -> User:
     """Activate or deactivate a login; deactivation revokes every token. Actor: platform admin."""
@@ -92,6 +96,7 @@ def _check_role_fits(agency: Agency, role: str) -> None:
         )
 
 
+@audit.attributed
 @transaction.atomic
 def member_add(*, actor: User, agency: Agency, user: User, role: str) -> Membership:
     """Give a user a role in an agency. Actor: that agency's admin or a platform admin.
@@ -102,7 +107,9 @@ def member_add(*, actor: User, agency: Agency, user: User, role: str) -> Members
     _require_manager(actor, agency)
     _check_role_fits(agency, role)
     if user.is_service_account:
-        raise Invalid("Service accounts are not members.", errors={"username": ["Service account."]})
+        raise Invalid(
+            "Service accounts are not members.", errors={"username": ["Service account."]}
+        )
     try:
         with transaction.atomic():
             membership = Membership.objects.create(user=user, agency=agency, role=role)
@@ -113,6 +120,7 @@ def member_add(*, actor: User, agency: Agency, user: User, role: str) -> Members
     return membership
 
 
+@audit.attributed
 @transaction.atomic
 def member_remove(*, actor: User, membership: Membership) -> None:
     """End a membership and revoke the user's tokens. Actor: agency admin or platform admin."""
@@ -129,10 +137,9 @@ def _service_username(agency: Agency, name: str) -> str:
     return f"svc.{agency.code}.{slug}"
 
 
+@audit.attributed
 @transaction.atomic
-def service_account_create(
-    *, actor: User, agency: Agency, name: str
-) -> tuple[ServiceAccount, str]:
+def service_account_create(*, actor: User, agency: Agency, name: str) -> tuple[ServiceAccount, str]:
     """Create an agency system's account and its first token (returned once, stored hashed).
 
     Actor: that agency's admin or a platform admin. Raises NotAllowed, Conflict (name taken).
@@ -151,6 +158,7 @@ def service_account_create(
     return account, token
 
 
+@audit.attributed
 @transaction.atomic
 def service_account_deactivate(*, actor: User, account: ServiceAccount) -> None:
     """Disable a service account and revoke its tokens. Actor: agency admin or platform admin."""

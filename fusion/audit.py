@@ -6,11 +6,12 @@ commands, full redaction of personal fields (auditlog's default mask keeps half 
 access entries with a stated purpose, and audit entries for bulk writes it cannot see.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from auditlog.diff import model_instance_diff
 from auditlog.registry import auditlog
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from fusion import request_context
 
+T = TypeVar("T")
 REDACTED = "[redacted]"
 PERSON_PERSONAL_FIELDS = ["full_name", "national_id", "phone", "notes"]
 
@@ -77,14 +79,29 @@ def acting(actor: Any = None, *, agency_id: int | None = None, component: str = 
 
 
 @contextmanager
-def for_agency(agency_id: int) -> Iterator:
-    """Inside the block the actor acts for this agency (e.g. the owner of the edited incident)."""
+def acting_for(actor: Any, agency_id: int | None = None) -> Iterator:
+    """Inside the block `actor` acts for this agency (e.g. the owner of the edited incident).
+
+    Services call it with their own actor, so entries are attributed whoever calls the
+    service (a view, a command, a worker); the component of the outer context is kept.
+    """
     current = _context.get() or AuditContext(component="system")
-    token = _context.set(AuditContext(current.actor, agency_id, current.component))
+    token = _context.set(AuditContext(actor, agency_id, current.component))
     try:
         yield
     finally:
         _context.reset(token)
+
+
+def attributed(service: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a service taking `actor=`: its audit entries name that actor."""
+
+    @wraps(service)
+    def wrapper(*args: Any, actor: Any, **kwargs: Any) -> T:
+        with acting_for(actor):
+            return service(*args, actor=actor, **kwargs)
+
+    return wrapper
 
 
 def _sole_agency_id(actor: Any) -> int | None:

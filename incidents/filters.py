@@ -4,9 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from agencies.selectors import agency_ids_with_role
 from agencies.choices import CONTENT_ROLES
+from agencies.selectors import agency_ids_with_role
 from incidents.choices import TLP
 from incidents.models import Incident
 
@@ -27,6 +29,7 @@ class BBoxField(forms.CharField):
         return min_lon, min_lat, max_lon, max_lat
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class BBoxFilter(filters.Filter):
     field_class = BBoxField
 

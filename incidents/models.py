@@ -32,7 +32,8 @@ class Incident(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    external_ref = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "": incidents without a reference must not collide in the unique constraint.
+    external_ref = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     occurred_at = models.DateTimeField()
     reported_at = models.DateTimeField()
     category = models.ForeignKey(
@@ -102,7 +103,10 @@ class Person(models.Model):
     role = models.CharField(max_length=10, choices=PersonRole.choices)
     full_name = EncryptedTextField(blank=True, null=True)
     national_id = EncryptedTextField(blank=True, null=True)
-    national_id_index = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    # NULL when there is no national id: an empty string would be a (shared) index value.
+    national_id_index = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, db_index=True
+    )
     phone = EncryptedTextField(blank=True, null=True)
     notes = EncryptedTextField(blank=True, null=True)
     source = models.CharField(max_length=20, choices=PersonSource.choices, default="report")

@@ -129,7 +129,7 @@ def incident_upsert(
     once: the unique (agency, external_ref) constraint turns the loser into an update.
     """
     _require_writer(actor, agency)
-    with audit.for_agency(agency.pk):
+    with audit.acting_for(actor, agency.pk):
         incident, created = _upsert(actor, agency, record)
     _ensure_in_scope(actor, incident)
     return incident, created
@@ -186,7 +186,7 @@ def incident_update(
     (stale `expected_version`), Invalid, Conflict (external_ref taken in the agency).
     """
     _require_writer(actor, incident.agency)
-    with audit.for_agency(incident.agency_id):
+    with audit.acting_for(actor, incident.agency_id):
         updated = _update(incident, changes, expected_version, replace)
     _ensure_in_scope(actor, updated)
     return updated
@@ -215,7 +215,7 @@ def incident_delete(*, actor: User, incident: Incident, expected_version: int | 
     Raises NotAllowed, PreconditionFailed.
     """
     _require_writer(actor, incident.agency)
-    with audit.for_agency(incident.agency_id):
+    with audit.acting_for(actor, incident.agency_id):
         current = _lock_current(incident, expected_version)
         for person in current.persons.all():
             person.delete()

@@ -66,8 +66,13 @@ class TokenView(FusionAPIView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Users (platform admin)", responses={200: UserOutputSerializer(many=True), **errors(403)}),
-    retrieve=extend_schema(summary="One user", responses={200: UserOutputSerializer, **errors(403, 404)}),
+    list=extend_schema(
+        summary="Users (platform admin)",
+        responses={200: UserOutputSerializer(many=True), **errors(403)},
+    ),
+    retrieve=extend_schema(
+        summary="One user", responses={200: UserOutputSerializer, **errors(403, 404)}
+    ),
     create=extend_schema(
         summary="Create a user (platform admin)",
         request=UserInputSerializer,
@@ -79,9 +84,7 @@ class TokenView(FusionAPIView):
         responses={200: UserOutputSerializer, **errors(400, 403, 404)},
     ),
 )
-class UserViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, FusionGenericViewSet
-):
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, FusionGenericViewSet):
     permission_classes = [IsPlatformAdmin]
     serializer_class = UserOutputSerializer
     queryset = User.objects.order_by("id")
@@ -104,8 +107,12 @@ class UserViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="All agencies", responses={200: AgencyOutputSerializer(many=True)}),
-    retrieve=extend_schema(summary="One agency", responses={200: AgencyOutputSerializer, **errors(404)}),
+    list=extend_schema(
+        summary="All agencies", responses={200: AgencyOutputSerializer(many=True), **errors()}
+    ),
+    retrieve=extend_schema(
+        summary="One agency", responses={200: AgencyOutputSerializer, **errors(404)}
+    ),
     create=extend_schema(
         summary="Create an agency (platform admin)",
         request=AgencyInputSerializer,
@@ -136,7 +143,10 @@ class _AgencyScoped(FusionGenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Members of an agency", responses={200: MemberOutputSerializer(many=True), **errors(403, 404)}),
+    list=extend_schema(
+        summary="Members of an agency",
+        responses={200: MemberOutputSerializer(many=True), **errors(403, 404)},
+    ),
     create=extend_schema(
         summary="Add a member with a role",
         request=MemberInputSerializer,
@@ -148,8 +158,11 @@ class _AgencyScoped(FusionGenericViewSet):
 )
 class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
     serializer_class = MemberOutputSerializer
+    queryset = Membership.objects.none()  # schema introspection; get_queryset decides
 
     def get_queryset(self) -> QuerySet[Membership]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         return (
             Membership.objects.filter(agency=self.agency(), user__service_account__isnull=True)
             .select_related("user")
@@ -174,7 +187,10 @@ class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Service accounts of an agency", responses={200: ServiceAccountOutputSerializer(many=True), **errors(403, 404)}),
+    list=extend_schema(
+        summary="Service accounts of an agency",
+        responses={200: ServiceAccountOutputSerializer(many=True), **errors(403, 404)},
+    ),
     create=extend_schema(
         summary="Create a service account; its token is shown once",
         request=ServiceAccountInputSerializer,
@@ -187,8 +203,11 @@ class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
 )
 class ServiceAccountViewSet(mixins.ListModelMixin, _AgencyScoped):
     serializer_class = ServiceAccountOutputSerializer
+    queryset = ServiceAccount.objects.none()  # schema introspection; get_queryset decides
 
     def get_queryset(self) -> QuerySet[ServiceAccount]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         return ServiceAccount.objects.filter(agency=self.agency()).select_related("user")
 
     def create(self, request: Request, agency_code: str) -> Response:

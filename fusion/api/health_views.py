@@ -18,7 +18,7 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
-    except Exception:  # noqa: BLE001 - any failure means not ready
+    except Exception:
         return False
 
 
@@ -29,7 +29,7 @@ def _broker_ok() -> bool | None:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
-    except Exception:  # noqa: BLE001 - any failure means not ready
+    except Exception:
         return False
 
 

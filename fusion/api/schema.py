@@ -19,4 +19,6 @@ _DESCRIPTIONS = {
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """Error responses for `codes`, plus 401 and 429 which every authenticated call may get."""
     wanted = sorted({*codes, 401, 429})
-    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in wanted}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in wanted
+    }

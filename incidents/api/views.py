@@ -10,9 +10,9 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies.selectors import agency_ids_with_role
 from agencies.choices import WRITER_ROLES
 from agencies.models import Agency
+from agencies.selectors import agency_ids_with_role
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.conditional import etag, expected_version
@@ -152,7 +152,9 @@ class IncidentViewSet(FusionGenericViewSet):
 
     def _written(self, incident: Incident, code: int) -> Response:
         fresh = self.get_queryset().get(pk=incident.pk)
-        return Response(self._output([fresh])[0], status=code, headers={"ETag": etag(fresh.version)})
+        return Response(
+            self._output([fresh])[0], status=code, headers={"ETag": etag(fresh.version)}
+        )
 
     def _input(self, serializer_class: type, *, partial: bool = False) -> dict[str, Any]:
         context = {"category_slugs": active_category_slugs()}

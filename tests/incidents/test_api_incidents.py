@@ -130,7 +130,8 @@ def test_list_is_keyset_paginated_newest_first(world, client_for):
     # then
     ids = [r["id"] for page in (first, second, third) for r in page["results"]]
     expected = [
-        str(pk) for pk in Incident.objects.order_by("-occurred_at", "-id").values_list("pk", flat=True)
+        str(pk)
+        for pk in Incident.objects.order_by("-occurred_at", "-id").values_list("pk", flat=True)
     ]
     assert ids == expected
     assert first["previous"] is None
@@ -140,9 +141,16 @@ def test_list_is_keyset_paginated_newest_first(world, client_for):
 
 def test_list_filters(world, client_for):
     # given
-    a = factories.incident(world.police, world.police_submitter, category="kidnapping", severity=4,
-                           district="Kech", latitude=26.0, longitude=63.05,
-                           description="abduction near the bazaar")
+    a = factories.incident(
+        world.police,
+        world.police_submitter,
+        category="kidnapping",
+        severity=4,
+        district="Kech",
+        latitude=26.0,
+        longitude=63.05,
+        description="abduction near the bazaar",
+    )
     factories.incident(world.police, world.police_submitter, category="robbery", severity=2)
     client = client_for(world.police_analyst)
 
@@ -158,7 +166,10 @@ def test_list_filters(world, client_for):
     assert ids(bbox="62,25,64,27") == {str(a.pk)}
     assert ids(q="BAZAAR") == {str(a.pk)}
     assert ids(agency="levies") == set()
-    assert ids(occurred_after=a.occurred_at.isoformat(), occurred_before=a.occurred_at.isoformat()) == set()
+    assert (
+        ids(occurred_after=a.occurred_at.isoformat(), occurred_before=a.occurred_at.isoformat())
+        == set()
+    )
     assert len(ids(tlp="AMBER")) == 2
 
 
@@ -181,7 +192,9 @@ def test_bad_filters_are_400_naming_the_parameter(world, client_for, params, fie
 
 def test_geojson_feature_collection(world, client_for):
     # given
-    incident = factories.incident(world.police, world.police_submitter, latitude=30.2, longitude=67.1)
+    incident = factories.incident(
+        world.police, world.police_submitter, latitude=30.2, longitude=67.1
+    )
     # when
     response = client_for(world.police_analyst).get(URL, {"format": "geojson"})
     # then
@@ -200,7 +213,9 @@ def test_patch_with_current_if_match_updates_and_bumps_version(world, client_for
     incident = factories.incident(world.police, world.police_submitter)
     client = client_for(world.police_submitter)
     # when
-    response = client.patch(detail(incident.pk), {"severity": 5}, format="json", HTTP_IF_MATCH='"1"')
+    response = client.patch(
+        detail(incident.pk), {"severity": 5}, format="json", HTTP_IF_MATCH='"1"'
+    )
     # then
     assert response.status_code == 200, response.content
     assert response.json()["severity"] == 5
