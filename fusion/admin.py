@@ -4,7 +4,6 @@ from django.contrib import admin
 
 from fusion.models import AuditEntry
 
-
 # auditlog registers its own admin for the log model; ours also forbids deletion.
 admin.site.unregister(AuditEntry)
 
