@@ -168,6 +168,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "agencies.choices.Role",
         "PersonRoleEnum": "incidents.choices.PersonRole",
         "TlpEnum": "incidents.choices.TLP",
+        "IncidentStatusEnum": "incidents.choices.Status",
+        "AccessRequestStatusEnum": "fusion.choices.RequestStatus",
     },
 }
 
@@ -184,6 +186,9 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 # Redis redelivers unacknowledged tasks after this; keep it above the longest hard limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 3600}
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "expire-shares": {"task": "fusion.shares_expire", "schedule": 300.0},
+}
 
 # Audit: our own log-entry model carries acting agency, purpose and outcome.
 AUDITLOG_LOGENTRY_MODEL = "fusion.AuditEntry"

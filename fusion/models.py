@@ -1,8 +1,11 @@
-"""Audit entries (django-auditlog's log model, extended) and idempotency records."""
+"""Audit entries, idempotency records, and sharing: grants, agreements, matches, requests."""
 
 from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from fusion.choices import EndReason, MatchKind, RequestStatus, ShareLevel, ShareOrigin
 
 
 class AuditEntry(AbstractLogEntry):
@@ -53,3 +56,159 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ShareGrant(models.Model):
+    """One incident shared with one agency (or, for TLP:RED, one named user): who, why, until.
+
+    The guardian permission rows are derived from the live grants of an incident and rebuilt
+    in the same transaction whenever a grant starts or ends (see fusion.sharing).
+    """
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="shares"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    level = models.CharField(max_length=20, choices=ShareLevel.choices)
+    purpose = models.TextField()
+    origin = models.CharField(
+        max_length=20, choices=ShareOrigin.choices, default=ShareOrigin.EXPLICIT
+    )
+    agreement = models.ForeignKey(
+        "fusion.SharingAgreement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grants",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency__isnull=False, user__isnull=True)
+                | Q(agency__isnull=True, user__isnull=False),
+                name="share_one_recipient",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["incident", "revoked_at"], name="share_incident_idx"),
+            models.Index(
+                fields=["expires_at"],
+                name="share_expiry_idx",
+                condition=Q(revoked_at__isnull=True, expires_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"share {self.pk} of {self.incident_id} ({self.level})"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.incident.agency_id}
+
+
+class SharingAgreement(models.Model):
+    """A standing rule: the owner's incidents matching it are shared with the recipient."""
+
+    owner = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    categories = models.JSONField(default=list, blank=True)  # empty: every category
+    severity_min = models.PositiveSmallIntegerField(default=1)
+    districts = models.JSONField(default=list, blank=True)  # empty: every district
+    level = models.CharField(max_length=20, choices=ShareLevel.choices, default=ShareLevel.VIEW)
+    purpose = models.TextField(default="standing sharing agreement")
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    apply_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["owner__code", "id"]
+
+    def __str__(self) -> str:
+        return f"agreement {self.pk}: {self.owner_id} → {self.recipient_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.owner_id}
+
+
+class Match(models.Model):
+    """Two agencies' incidents that look like one event, or name one national id.
+
+    Each side learns only that a match exists and with which agency (see fusion.matching).
+    """
+
+    kind = models.CharField(max_length=10, choices=MatchKind.choices)
+    incident_a = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    incident_b = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    agency_a = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    agency_b = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "incident_a", "incident_b"], name="match_pair_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} match {self.pk}"
+
+
+class AccessRequest(models.Model):
+    """An agency asks an owner for access to an incident it learned of through a match."""
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requester_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+"
+    )
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    match = models.ForeignKey(
+        Match, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    purpose = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    share = models.ForeignKey(
+        ShareGrant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"access request {self.pk} ({self.status})"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.incident.agency_id}

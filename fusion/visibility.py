@@ -4,21 +4,26 @@ Every list, detail, GeoJSON page, filter, search, count, export, assessment and 
 incidents through `visible_incidents` and `access_levels`; nothing else decides visibility.
 An incident outside `visible_incidents(user)` answers 404, exactly like a missing id.
 
-Today a user sees the incidents of the agencies where they hold a content role (owner level)
-and every TLP:CLEAR incident (view level). Oversight members read no incident content.
+A user sees, through the agencies where they hold a content role (oversight reads none):
+- the incidents those agencies own (owner level, witnesses included);
+- every TLP:CLEAR incident (view level);
+- incidents shared with those agencies' groups, or with the user by name (TLP:RED), through
+  guardian's direct foreign-key rows that have not lapsed (view or view_persons level).
+The filter is one EXISTS per permission table on its (holder, permission, object) index.
 """
 
 from collections.abc import Iterable
 from enum import IntEnum
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from agencies.choices import CONTENT_ROLES
-from agencies.models import User
+from agencies.models import Agency, User
 from agencies.selectors import agency_ids_with_role
+from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from incidents.choices import TLP
-from incidents.models import Incident
+from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
 
 
 class Level(IntEnum):
@@ -31,25 +36,70 @@ class Level(IntEnum):
 
 
 def reader_agency_ids(user: User) -> list[int]:
-    """Agencies whose incidents the user reads as owner."""
+    """Agencies whose incidents the user reads as owner, and whose shares the user receives."""
     return agency_ids_with_role(user, CONTENT_ROLES)
 
 
+def _reader_group_ids(user: User) -> list[int]:
+    cached = getattr(user, "_fusion_reader_groups", None)
+    if cached is None:
+        ids = reader_agency_ids(user)
+        cached = list(Agency.objects.filter(pk__in=ids).values_list("group_id", flat=True))
+        user._fusion_reader_groups = cached
+    return cached
+
+
+def _shared(user: User, codename: str, incident: object) -> tuple[QuerySet, QuerySet]:
+    """The live group and user permission rows granting `codename` on `incident`."""
+    perm = permission_id(codename)
+    groups = IncidentGroupObjectPermission.objects.filter(
+        unexpired(), content_object=incident, group_id__in=_reader_group_ids(user), permission=perm
+    )
+    users = IncidentUserObjectPermission.objects.filter(
+        unexpired(), content_object=incident, user=user, permission=perm
+    )
+    return groups, users
+
+
 def visible_incidents(user: User) -> QuerySet[Incident]:
-    """Every incident the user may see: own agencies' and TLP:CLEAR ones."""
+    """Every incident the user may see: own agencies', TLP:CLEAR, and live shares."""
     own = reader_agency_ids(user)
     if not own:
         return Incident.objects.none()
-    return Incident.objects.filter(Q(agency_id__in=own) | Q(tlp=TLP.CLEAR))
+    groups, users = _shared(user, VIEW, OuterRef("pk"))
+    return Incident.objects.filter(
+        Q(agency_id__in=own) | Q(tlp=TLP.CLEAR) | Exists(groups) | Exists(users)
+    )
+
+
+def _shared_levels(user: User, ids: list[UUID]) -> dict[UUID, Level]:
+    levels: dict[UUID, Level] = {}
+    for codename, level in ((VIEW, Level.VIEW), (VIEW_PERSONS, Level.VIEW_PERSONS)):
+        groups, users = _shared(user, codename, None)
+        for rows in (groups, users):
+            for incident_id in rows.filter(content_object_id__in=ids).values_list(
+                "content_object_id", flat=True
+            ):
+                levels[incident_id] = max(levels.get(incident_id, Level.NONE), level)
+    return levels
 
 
 def access_levels(user: User, incidents: Iterable[Incident]) -> dict[UUID, Level]:
-    """The level for each of `incidents` (all already visible), computed in one pass."""
+    """The level for each of `incidents` (all already visible), in a few queries per page."""
+    incidents = list(incidents)
     own = set(reader_agency_ids(user))
-    return {
-        incident.pk: Level.OWNER if incident.agency_id in own else Level.VIEW
-        for incident in incidents
-    }
+    others = [i.pk for i in incidents if i.agency_id not in own]
+    shared = _shared_levels(user, others) if others else {}
+    levels = {}
+    for incident in incidents:
+        if incident.agency_id in own:
+            levels[incident.pk] = Level.OWNER
+            continue
+        level = max(shared.get(incident.pk, Level.NONE), Level.VIEW)
+        if incident.tlp == TLP.AMBER_STRICT:
+            level = min(level, Level.VIEW)  # never persons, whatever a row says
+        levels[incident.pk] = level
+    return levels
 
 
 def access_level(user: User, incident: Incident) -> Level:

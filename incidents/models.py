@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from incidents.choices import TLP, PersonRole, PersonSource, Status
 from incidents.crypto import EncryptedTextField
@@ -58,6 +59,7 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        permissions = [("view_incident_persons", "Can view persons (never witnesses) of incident")]
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "external_ref"],
@@ -122,3 +124,30 @@ class Person(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"object_agency_id": self.incident.agency_id}
+
+
+class IncidentPermissionFields(models.Model):
+    """What our guardian rows add: when the permission lapses (the latest expiry of its shares)."""
+
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class IncidentGroupObjectPermission(IncidentPermissionFields, GroupObjectPermissionBase):  # noqa: DJ008
+    """Guardian's direct foreign-key table: an agency group's permission on one incident."""
+
+    content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+
+
+class IncidentUserObjectPermission(IncidentPermissionFields, UserObjectPermissionBase):  # noqa: DJ008
+    """Guardian's direct foreign-key table: a named user's permission (TLP:RED shares)."""
+
+    content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False

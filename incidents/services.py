@@ -14,7 +14,10 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from agencies.permissions import can_write_for
 from fusion import audit
+from fusion.agreements import agreements_apply_to
 from fusion.errors import Conflict, Invalid, NotAllowed, PreconditionFailed
+from fusion.matching import matches_find
+from fusion.sharing import shares_reconcile
 from fusion.visibility import visible_incidents
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person
@@ -64,6 +67,13 @@ def _assign(incident: Incident, record: Mapping[str, Any]) -> None:
     for name in WRITABLE_FIELDS:
         if name in record:
             setattr(incident, "category_id" if name == "category" else name, record[name])
+
+
+def _after_write(incident: Incident) -> None:
+    """Keep shares lawful for the (new) TLP, apply agreements, and look for matches."""
+    shares_reconcile(incident)
+    agreements_apply_to([incident])
+    matches_find([incident])
 
 
 def _ensure_in_scope(actor: User, incident: Incident) -> None:
@@ -131,6 +141,7 @@ def incident_upsert(
     _require_writer(actor, agency)
     with audit.acting_for(actor, agency.pk):
         incident, created = _upsert(actor, agency, record)
+        _after_write(incident)
     _ensure_in_scope(actor, incident)
     return incident, created
 
@@ -188,6 +199,7 @@ def incident_update(
     _require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):
         updated = _update(incident, changes, expected_version, replace)
+        _after_write(updated)
     _ensure_in_scope(actor, updated)
     return updated
 

@@ -10,9 +10,8 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.acting import acting_agency
 from agencies.choices import WRITER_ROLES
-from agencies.models import Agency
-from agencies.selectors import agency_ids_with_role
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.conditional import etag, expected_version
@@ -20,7 +19,6 @@ from fusion.api.pagination import KeysetPagination
 from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import GeoJSONRenderer
 from fusion.api.schema import errors
-from fusion.errors import Invalid, NotAllowed
 from fusion.purpose import require_purpose
 from fusion.visibility import access_levels
 from incidents.api.geojson import feature, feature_collection
@@ -46,22 +44,6 @@ IF_MATCH = OpenApiParameter(
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe POST key."
 )
-
-
-def writer_agency(user: Any, code: str | None) -> Agency:
-    """The agency a caller writes for: the one named, or their only writable agency."""
-    writable = Agency.objects.filter(pk__in=agency_ids_with_role(user, WRITER_ROLES))
-    if code:
-        agency = writable.filter(code=code).first()
-        if agency is None:
-            raise NotAllowed(f"You may not submit incidents for agency {code!r}.")
-        return agency
-    choices = list(writable[:2])
-    if not choices:
-        raise NotAllowed("Your roles do not include submitting incidents.")
-    if len(choices) > 1:
-        raise Invalid(errors={"agency": ["You belong to several agencies: name one."]})
-    return choices[0]
 
 
 @extend_schema_view(
@@ -164,7 +146,8 @@ class IncidentViewSet(FusionGenericViewSet):
 
     def create(self, request: Request) -> Response:
         record = self._input(IncidentInputSerializer)
-        agency = writer_agency(request.user, record.pop("agency", None))
+        code = record.pop("agency", None)
+        agency = acting_agency(request.user, code, WRITER_ROLES, "submit incidents")
         incident, created = incident_upsert(actor=request.user, agency=agency, record=record)
         return self._written(incident, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

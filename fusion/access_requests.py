@@ -1,0 +1,114 @@
+"""Access requests: an agency asks an owner for access; the owner's admin approves or denies."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.choices import Role
+from agencies.models import Agency, User
+from agencies.selectors import roles_of
+from fusion import audit
+from fusion.choices import RequestStatus, ShareOrigin
+from fusion.errors import Conflict, Invalid, NotAllowed, NotFound
+from fusion.models import AccessRequest, Match
+from fusion.purpose import require_purpose
+from fusion.sharing import share_grant
+from fusion.visibility import reader_agency_ids, visible_incidents
+from incidents.choices import TLP
+from incidents.models import Incident
+
+
+def _requesting_agency(actor: User, candidates: list[int]) -> Agency:
+    own = [a for a in reader_agency_ids(actor) if a in candidates] if candidates else []
+    own = own or reader_agency_ids(actor)
+    if not own:
+        raise NotAllowed("Your roles do not include reading incidents.")
+    return Agency.objects.get(pk=own[0])
+
+
+def _target_of_match(actor: User, match: Match) -> tuple[Incident, Agency]:
+    mine = set(reader_agency_ids(actor))
+    if match.agency_a_id in mine:
+        return match.incident_b, Agency.objects.get(pk=match.agency_a_id)
+    if match.agency_b_id in mine:
+        return match.incident_a, Agency.objects.get(pk=match.agency_b_id)
+    raise NotFound()
+
+
+@transaction.atomic
+def access_request_create(
+    *, actor: User, purpose: str, match: Match | None = None, incident_id: object = None
+) -> AccessRequest:
+    """File a request for an incident named by a match of the actor's agency, or for a visible
+    incident (to see more of it). Raises NotFound (not the actor's match, not visible),
+    Invalid (purpose), Conflict (one is pending already)."""
+    purpose = require_purpose(purpose)
+    if match is not None:
+        incident, agency = _target_of_match(actor, match)
+    else:
+        incident = visible_incidents(actor).filter(pk=incident_id).first()
+        if incident is None:
+            raise NotFound()
+        agency = _requesting_agency(actor, [])
+    if incident.agency_id == agency.pk:
+        raise Invalid(errors={"incident": ["Your agency owns this incident."]})
+    pending = AccessRequest.objects.filter(
+        incident=incident, requester_agency=agency, status=RequestStatus.PENDING
+    )
+    if pending.exists():
+        raise Conflict("A request of your agency for this incident is pending.")
+    with audit.acting_for(actor, agency.pk):
+        return AccessRequest.objects.create(
+            requester=actor,
+            requester_agency=agency,
+            incident=incident,
+            match=match,
+            purpose=purpose,
+        )
+
+
+def _require_owner_admin(actor: User, request: AccessRequest) -> None:
+    if roles_of(actor).get(request.incident.agency_id) != Role.AGENCY_ADMIN:
+        raise NotAllowed("Only the owning agency's admins decide access requests.")
+    if request.status != RequestStatus.PENDING:
+        raise Conflict(f"The request is {request.status} already.")
+
+
+@transaction.atomic
+def access_request_approve(
+    *, actor: User, request: AccessRequest, level: str, expires_at: datetime | None
+) -> AccessRequest:
+    """Approve: share the incident with the requesting agency (or, for TLP:RED, the requester)
+    with the request's purpose. Raises NotAllowed, Conflict (decided), Invalid (TLP rules)."""
+    _require_owner_admin(actor, request)
+    red = request.incident.tlp == TLP.RED
+    share = share_grant(
+        actor=actor,
+        incident=request.incident,
+        level=level,
+        purpose=request.purpose,
+        agency=None if red else request.requester_agency,
+        user=request.requester if red else None,
+        expires_at=expires_at,
+        origin=ShareOrigin.ACCESS_REQUEST,
+    )
+    return _decide(actor, request, RequestStatus.APPROVED, share=share)
+
+
+@transaction.atomic
+def access_request_deny(*, actor: User, request: AccessRequest, reason: str) -> AccessRequest:
+    """Deny with a reason. Raises NotAllowed, Conflict (decided), Invalid (no reason)."""
+    _require_owner_admin(actor, request)
+    if not reason.strip():
+        raise Invalid(errors={"reason": ["Give the reason for the denial."]})
+    return _decide(actor, request, RequestStatus.DENIED, reason=reason.strip())
+
+
+def _decide(actor: User, request: AccessRequest, status: str, **fields: object) -> AccessRequest:
+    with audit.acting_for(actor, request.incident.agency_id):
+        request.status, request.decided_by, request.decided_at = status, actor, timezone.now()
+        for name, value in fields.items():
+            setattr(request, name, value)
+        request.save()
+    return request

@@ -1,0 +1,247 @@
+"""Standing sharing agreements: which incidents they cover, applying them, and previews.
+
+An agreement shares every incident of its owner that matches it (category, minimum
+severity, district; TLP CLEAR, GREEN or AMBER only) with its recipient. It is applied to each
+incident at ingest, and to all existing incidents by a worker when it is created or changed.
+Losing access is immediate (in the request's transaction); gaining it follows from the worker.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from agencies.choices import AgencyKind, Role
+from agencies.models import Agency, User
+from agencies.selectors import roles_of
+from fusion import audit, permission_store
+from fusion.choices import EndReason, ShareOrigin
+from fusion.errors import Invalid, NotAllowed
+from fusion.models import ShareGrant, SharingAgreement
+from fusion.sharing import end_grants
+from fusion.tlp import AGREEMENT_TLPS
+from incidents.models import Incident
+
+CHUNK = 2000
+DEFINITION = ("recipient", "categories", "severity_min", "districts", "level", "active")
+
+
+def covered(agreement: SharingAgreement) -> QuerySet[Incident]:
+    """The owner's incidents this agreement shares (none when inactive)."""
+    if not agreement.active:
+        return Incident.objects.none()
+    rows = Incident.objects.filter(
+        agency_id=agreement.owner_id, tlp__in=AGREEMENT_TLPS, severity__gte=agreement.severity_min
+    )
+    if agreement.categories:
+        rows = rows.filter(category_id__in=agreement.categories)
+    if agreement.districts:
+        rows = rows.annotate(_district=Lower("district")).filter(
+            _district__in=[d.lower() for d in agreement.districts]
+        )
+    return rows
+
+
+def covers(agreement: SharingAgreement, incident: Incident) -> bool:
+    """The same test as `covered`, on one incident in memory."""
+    return (
+        agreement.active
+        and incident.agency_id == agreement.owner_id
+        and incident.tlp in AGREEMENT_TLPS
+        and incident.severity >= agreement.severity_min
+        and (not agreement.categories or incident.category_id in agreement.categories)
+        and (
+            not agreement.districts
+            or incident.district.lower() in {d.lower() for d in agreement.districts}
+        )
+    )
+
+
+def _grant_all(agreement: SharingAgreement, incident_ids: Sequence[Any]) -> int:
+    grants = [
+        ShareGrant(
+            incident_id=incident_id,
+            agency_id=agreement.recipient_id,
+            level=agreement.level,
+            purpose=agreement.purpose,
+            origin=ShareOrigin.AGREEMENT,
+            agreement=agreement,
+            granted_by_id=agreement.created_by_id,
+        )
+        for incident_id in incident_ids
+    ]
+    ShareGrant.objects.bulk_create(grants, batch_size=CHUNK)
+    audit.log_created_bulk(grants, event="agreement.share", object_agency_id=agreement.owner_id)
+    permission_store.rebuild(incident_ids)
+    return len(grants)
+
+
+def _withdraw_unmatched(agreement: SharingAgreement) -> int:
+    keep = set(covered(agreement).values_list("pk", flat=True))
+    stale = [
+        g
+        for g in permission_store.live_grants().filter(agreement=agreement)
+        if g.incident_id not in keep
+    ]
+    return end_grants(stale, EndReason.AGREEMENT_WITHDRAWN)
+
+
+def agreement_apply(*, agreement_id: int) -> dict[str, int]:
+    """Reconcile an agreement's shares with what it covers now (idempotent; a worker task)."""
+    agreement = (
+        SharingAgreement.objects.select_related("created_by").filter(pk=agreement_id).first()
+    )
+    if agreement is None:
+        return {"granted": 0, "withdrawn": 0}
+    granted = 0
+    with audit.acting(agreement.created_by, component="worker"), transaction.atomic():
+        SharingAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        withdrawn = _withdraw_unmatched(agreement)
+        have = set(
+            permission_store.live_grants()
+            .filter(agreement=agreement)
+            .values_list("incident_id", flat=True)
+        )
+        missing = [pk for pk in covered(agreement).values_list("pk", flat=True) if pk not in have]
+        for start in range(0, len(missing), CHUNK):
+            granted += _grant_all(agreement, missing[start : start + CHUNK])
+        agreement.applied_at, agreement.apply_error = timezone.now(), ""
+        agreement.save(update_fields=["applied_at", "apply_error"])
+    return {"granted": granted, "withdrawn": withdrawn}
+
+
+def agreements_apply_to(incidents: Iterable[Incident]) -> None:
+    """At ingest: grant what matching agreements owe these incidents; withdraw what they no
+    longer owe (the incident changed). One query for agreements, one for existing grants."""
+    incidents = list(incidents)
+    owners = {i.agency_id for i in incidents}
+    agreements = list(SharingAgreement.objects.filter(owner_id__in=owners, active=True))
+    if not agreements:
+        return
+    live = permission_store.live_grants().filter(
+        incident__in=incidents, origin=ShareOrigin.AGREEMENT
+    )
+    existing = {(g.agreement_id, g.incident_id): g for g in live}
+    by_incident = {i.pk: i for i in incidents}
+    by_agreement = {a.pk: a for a in agreements}
+    stale = [
+        grant
+        for (agreement_id, incident_id), grant in existing.items()
+        if agreement_id not in by_agreement
+        or not covers(by_agreement[agreement_id], by_incident[incident_id])
+    ]
+    end_grants(stale, EndReason.INCIDENT_CHANGED)
+    for agreement in agreements:
+        due = [
+            i.pk for i in incidents if covers(agreement, i) and (agreement.pk, i.pk) not in existing
+        ]
+        if due:
+            _grant_all(agreement, due)
+
+
+def _check_definition(owner: Agency, data: dict[str, Any]) -> None:
+    recipient = data.get("recipient")
+    if recipient is not None and recipient.pk == owner.pk:
+        raise Invalid(errors={"recipient": ["An agency does not share with itself."]})
+    if recipient is not None and recipient.kind == AgencyKind.OVERSIGHT:
+        raise Invalid(errors={"recipient": ["Oversight bodies read no incident content."]})
+
+
+def _require_owner_admin(actor: User, owner: Agency) -> None:
+    if roles_of(actor).get(owner.pk) != Role.AGENCY_ADMIN:
+        raise NotAllowed("Only the owning agency's admins manage its sharing agreements.")
+
+
+def _enqueue_apply(agreement: SharingAgreement) -> None:
+    from fusion.tasks import agreement_apply_task
+
+    agreement_apply_task.delay_on_commit(agreement.pk)
+
+
+@transaction.atomic
+def agreement_create(*, actor: User, owner: Agency, data: dict[str, Any]) -> SharingAgreement:
+    """Create an agreement; a worker then shares what it covers. Actor: owner's admin."""
+    _require_owner_admin(actor, owner)
+    _check_definition(owner, data)
+    with audit.acting_for(actor, owner.pk):
+        agreement = SharingAgreement.objects.create(owner=owner, created_by=actor, **data)
+    _enqueue_apply(agreement)
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(
+    *, actor: User, agreement: SharingAgreement, changes: dict[str, Any]
+) -> SharingAgreement:
+    """Change an agreement: lost access ends now, gained access follows from the worker."""
+    _require_owner_admin(actor, agreement.owner)
+    _check_definition(agreement.owner, changes)
+    with audit.acting_for(actor, agreement.owner_id):
+        recipient_changed = "recipient" in changes and changes["recipient"] != agreement.recipient
+        for name, value in changes.items():
+            setattr(agreement, name, value)
+        agreement.save()
+        if recipient_changed:
+            end_grants(
+                permission_store.live_grants().filter(agreement=agreement),
+                EndReason.AGREEMENT_WITHDRAWN,
+            )
+        else:
+            _withdraw_unmatched(agreement)
+    _enqueue_apply(agreement)
+    return agreement
+
+
+@transaction.atomic
+def agreement_delete(*, actor: User, agreement: SharingAgreement) -> None:
+    """Delete an agreement and withdraw the shares it made (explicit shares stay)."""
+    _require_owner_admin(actor, agreement.owner)
+    with audit.acting_for(actor, agreement.owner_id):
+        end_grants(
+            permission_store.live_grants().filter(agreement=agreement),
+            EndReason.AGREEMENT_WITHDRAWN,
+        )
+        agreement.delete()
+
+
+def agreement_preview(
+    *, owner: Agency, data: dict[str, Any], current: SharingAgreement | None = None
+) -> dict[str, Any]:
+    """Who would gain or lose access to which incidents if `data` were saved (nothing saved)."""
+    before = (
+        set(
+            permission_store.live_grants()
+            .filter(agreement=current)
+            .values_list("incident_id", flat=True)
+        )
+        if current
+        else set()
+    )
+    proposed = SharingAgreement(
+        owner=owner, **{**({n: getattr(current, n) for n in DEFINITION} if current else {}), **data}
+    )
+    after = (
+        set(covered(proposed).values_list("pk", flat=True))
+        if data.get("active", proposed.active)
+        else set()
+    )
+    old_recipient = current.recipient if current else None
+    new_recipient = proposed.recipient
+    if old_recipient is not None and old_recipient != new_recipient:
+        gain, lose = after, before
+    else:
+        gain, lose = after - before, before - after
+    return {
+        "gain": {
+            "agency": new_recipient.code,
+            "level": proposed.level,
+            "incidents": sorted(map(str, gain)),
+        },
+        "lose": {
+            "agency": (old_recipient or new_recipient).code,
+            "incidents": sorted(map(str, lose)),
+        },
+    }

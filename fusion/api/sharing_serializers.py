@@ -1,0 +1,179 @@
+"""Serializers of shares, sharing agreements, matches, access requests and person search."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from agencies.models import Agency, User
+from fusion.api.serializers import AwareDateTimeField, StrictInputSerializer
+from fusion.choices import ShareLevel
+from fusion.models import AccessRequest, ShareGrant, SharingAgreement
+
+
+class AgencyCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", queryset=Agency.objects.all(), **kwargs)
+
+
+class ShareInputSerializer(StrictInputSerializer):
+    agency = AgencyCodeField(required=False, allow_null=True)
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    level = serializers.ChoiceField(choices=ShareLevel.choices)
+    purpose = serializers.CharField(max_length=500)
+    expires_at = AwareDateTimeField(required=False, allow_null=True)
+
+
+class ShareOutputSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.code", default=None)
+    user = serializers.CharField(source="user.username", default=None)
+    granted_by = serializers.CharField(source="granted_by.username", default=None)
+    incident = serializers.UUIDField(source="incident_id")
+
+    class Meta:
+        model = ShareGrant
+        fields = (
+            "id",
+            "incident",
+            "agency",
+            "user",
+            "level",
+            "purpose",
+            "origin",
+            "agreement",
+            "granted_by",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "end_reason",
+        )
+
+
+class AgreementInputSerializer(StrictInputSerializer):
+    agency = AgencyCodeField(required=False, help_text="Owner, when you admin several agencies.")
+    recipient = AgencyCodeField()
+    categories = serializers.ListField(child=serializers.SlugField(), required=False, max_length=50)
+    severity_min = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    districts = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=100
+    )
+    level = serializers.ChoiceField(choices=ShareLevel.choices, required=False)
+    purpose = serializers.CharField(max_length=500, required=False)
+    active = serializers.BooleanField(required=False)
+
+    def validate_categories(self, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - self.context["category_slugs"])
+        if unknown:
+            raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}.")
+        return sorted(set(value))
+
+
+class AgreementUpdateSerializer(AgreementInputSerializer):
+    read_only_names = ("agency", "id", "owner")
+    recipient = AgencyCodeField(required=False)
+
+
+class AgreementOutputSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.code")
+    recipient = serializers.CharField(source="recipient.code")
+
+    class Meta:
+        model = SharingAgreement
+        fields = (
+            "id",
+            "owner",
+            "recipient",
+            "categories",
+            "severity_min",
+            "districts",
+            "level",
+            "purpose",
+            "active",
+            "created_at",
+            "updated_at",
+            "applied_at",
+            "apply_error",
+        )
+
+
+class PreviewSideSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    level = serializers.CharField(required=False)
+    incidents = serializers.ListField(child=serializers.UUIDField())
+
+
+class AgreementPreviewSerializer(serializers.Serializer):
+    gain = PreviewSideSerializer()
+    lose = PreviewSideSerializer()
+
+
+class MatchOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    own_incident = serializers.UUIDField()
+    other_agency = serializers.CharField()
+    score = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+
+
+class AccessRequestInputSerializer(StrictInputSerializer):
+    match = serializers.IntegerField(required=False)
+    incident = serializers.UUIDField(required=False)
+    purpose = serializers.CharField(max_length=500)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("match" in data) == ("incident" in data):
+            raise serializers.ValidationError({"match": ["Name either a match or an incident."]})
+        return data
+
+
+class ApproveInputSerializer(StrictInputSerializer):
+    level = serializers.ChoiceField(choices=ShareLevel.choices, default=ShareLevel.VIEW)
+    expires_at = AwareDateTimeField(required=False, allow_null=True)
+
+
+class DenyInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class AccessRequestOutputSerializer(serializers.ModelSerializer):
+    requester = serializers.CharField(source="requester.username")
+    requester_agency = serializers.CharField(source="requester_agency.code")
+    owner_agency = serializers.CharField(source="incident.agency.code")
+    incident = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessRequest
+        fields = (
+            "id",
+            "requester",
+            "requester_agency",
+            "owner_agency",
+            "incident",
+            "match",
+            "purpose",
+            "status",
+            "reason",
+            "decided_at",
+            "share",
+            "created_at",
+        )
+
+    def get_incident(self, request: AccessRequest) -> str | None:
+        """The id only for the owner, or for the requester once approved (or already visible)."""
+        shown = self.context["incident_ids_shown"]
+        return str(request.incident_id) if request.incident_id in shown else None
+
+
+class PersonHitSerializer(serializers.Serializer):
+    incident = serializers.UUIDField(source="incident.pk")
+    agency = serializers.CharField(source="incident.agency.code")
+    role = serializers.CharField(source="person.role")
+    full_name = serializers.CharField(source="person.full_name", allow_null=True)
+    national_id = serializers.CharField(source="person.national_id", allow_null=True)
+    phone = serializers.CharField(source="person.phone", allow_null=True)
+    source = serializers.CharField(source="person.source")

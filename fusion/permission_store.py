@@ -1,0 +1,89 @@
+"""Guardian's direct foreign-key rows, derived from the live share grants of each incident.
+
+A grant starting or ending rebuilds the rows of its incident in the same transaction, so the
+permission store never disagrees with the grants. A row carries the latest expiry of the
+grants behind it, which lets the visibility filter hide an expired share at once, before the
+expiry task has run.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet, Subquery
+from django.utils import timezone
+
+from fusion.choices import ShareLevel
+from fusion.models import ShareGrant
+from incidents.models import IncidentGroupObjectPermission, IncidentUserObjectPermission
+
+VIEW = "view_incident"
+VIEW_PERSONS = "view_incident_persons"
+CHUNK = 1000
+
+
+def permission_id(codename: str) -> Subquery:
+    """The permission's id as a subquery (evaluated once by the database)."""
+    rows = Permission.objects.filter(content_type__app_label="incidents", codename=codename)
+    return Subquery(rows.order_by().values("id")[:1])
+
+
+def live_grants(now: datetime | None = None) -> QuerySet[ShareGrant]:
+    """Grants neither revoked nor past their expiry."""
+    now = now or timezone.now()
+    return ShareGrant.objects.filter(revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def unexpired(now: datetime | None = None) -> Q:
+    """Condition on a permission row: it has not lapsed."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now())
+
+
+def _later(a: datetime | None, b: datetime | None, first: bool) -> datetime | None:
+    if first:
+        return b
+    return None if a is None or b is None else max(a, b)
+
+
+def _desired(incident_ids: Sequence[UUID]) -> dict[tuple, datetime | None]:
+    """(kind, holder id, codename, incident id) → expiry, from the live grants."""
+    rows = live_grants().filter(incident_id__in=incident_ids)
+    fields = ("incident_id", "agency__group_id", "user_id", "level", "expires_at")
+    desired: dict[tuple, datetime | None] = {}
+    for incident_id, group_id, user_id, level, expires in rows.values_list(*fields):
+        holder = ("group", group_id) if group_id else ("user", user_id)
+        codenames = [VIEW, VIEW_PERSONS] if level == ShareLevel.VIEW_PERSONS else [VIEW]
+        for codename in codenames:
+            key = (*holder, codename, incident_id)
+            desired[key] = _later(desired.get(key), expires, key not in desired)
+    return desired
+
+
+def rebuild(incident_ids: Iterable[UUID]) -> None:
+    """Make the guardian rows of these incidents equal to what their live grants imply."""
+    ids = list(dict.fromkeys(incident_ids))
+    perms = dict(
+        Permission.objects.filter(
+            content_type__app_label="incidents", codename__in=[VIEW, VIEW_PERSONS]
+        ).values_list("codename", "id")
+    )
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        IncidentGroupObjectPermission.objects.filter(content_object_id__in=chunk).delete()
+        IncidentUserObjectPermission.objects.filter(content_object_id__in=chunk).delete()
+        groups, users = [], []
+        for (kind, holder, codename, incident_id), expires in _desired(chunk).items():
+            common = {
+                "permission_id": perms[codename],
+                "content_object_id": incident_id,
+                "expires_at": expires,
+            }
+            if kind == "group":
+                groups.append(IncidentGroupObjectPermission(group_id=holder, **common))
+            else:
+                users.append(IncidentUserObjectPermission(user_id=holder, **common))
+        IncidentGroupObjectPermission.objects.bulk_create(groups)
+        IncidentUserObjectPermission.objects.bulk_create(users)

@@ -1,0 +1,148 @@
+"""Explicit shares: grant, revoke, expire; and keeping shares lawful when an incident changes.
+
+Every change to grants rebuilds the incident's guardian rows in the same transaction
+(`permission_store.rebuild`), so visibility follows at once.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.choices import CONTENT_ROLES, Role
+from agencies.models import Agency, User
+from agencies.permissions import is_platform_admin
+from agencies.selectors import roles_of
+from fusion import audit, permission_store
+from fusion.choices import EndReason, ShareOrigin
+from fusion.errors import Invalid, NotAllowed
+from fusion.models import ShareGrant, SharingAgreement
+from fusion.purpose import require_purpose
+from fusion.tlp import check_share, share_violation
+from incidents.models import Incident
+
+
+def can_share(actor: User, incident: Incident) -> bool:
+    """Only the owning agency's admins share its incidents (recipients never re-share)."""
+    return roles_of(actor).get(incident.agency_id) == Role.AGENCY_ADMIN
+
+
+def _require_sharer(actor: User, incident: Incident) -> None:
+    if not can_share(actor, incident):
+        raise NotAllowed("Only the owning agency's admins share or revoke this incident.")
+
+
+def _check_recipient_user(user: User | None) -> None:
+    if user is not None and not any(r in CONTENT_ROLES for r in roles_of(user).values()):
+        raise Invalid(errors={"user": ["That user reads no incidents in any agency."]})
+
+
+def _check_expiry(expires_at: datetime | None) -> None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise Invalid(errors={"expires_at": ["Must lie in the future."]})
+
+
+@transaction.atomic
+def share_grant(
+    *,
+    actor: User,
+    incident: Incident,
+    level: str,
+    purpose: str,
+    agency: Agency | None = None,
+    user: User | None = None,
+    expires_at: datetime | None = None,
+    origin: str = ShareOrigin.EXPLICIT,
+) -> ShareGrant:
+    """Share one incident with an agency (or a named user for TLP:RED).
+
+    Actor: an admin of the owning agency. Raises NotAllowed, Invalid (TLP rule with the
+    reason, purpose, expiry, recipient).
+    """
+    _require_sharer(actor, incident)
+    purpose = require_purpose(purpose)
+    _check_expiry(expires_at)
+    _check_recipient_user(user)
+    check_share(incident=incident, agency=agency, user=user, level=level, origin=origin)
+    with audit.acting_for(actor, incident.agency_id):
+        grant = ShareGrant.objects.create(
+            incident=incident,
+            agency=agency,
+            user=user,
+            level=level,
+            purpose=purpose,
+            origin=origin,
+            granted_by=actor,
+            expires_at=expires_at,
+        )
+    permission_store.rebuild([incident.pk])
+    return grant
+
+
+@transaction.atomic
+def share_revoke(*, actor: User, share: ShareGrant) -> ShareGrant:
+    """End a share now. Actor: an admin of the owning agency (or a platform admin repairing)."""
+    if not (can_share(actor, share.incident) or is_platform_admin(actor)):
+        raise NotAllowed("Only the owning agency's admins revoke its shares.")
+    if share.revoked_at is None:
+        with audit.acting_for(actor, share.incident.agency_id):
+            share.revoked_at, share.revoked_by = timezone.now(), actor
+            share.end_reason = EndReason.REVOKED
+            share.save(update_fields=["revoked_at", "revoked_by", "end_reason"])
+        permission_store.rebuild([share.incident_id])
+    return share
+
+
+def end_grants(grants: Iterable[ShareGrant], reason: str, *, at: datetime | None = None) -> int:
+    """End these grants with `reason`, audited one by one, and rebuild their incidents' rows."""
+    ended = 0
+    touched: list[UUID] = []
+    for grant in grants:
+        grant.revoked_at, grant.end_reason = at or timezone.now(), reason
+        grant.save(update_fields=["revoked_at", "end_reason"])
+        touched.append(grant.incident_id)
+        ended += 1
+    permission_store.rebuild(touched)
+    return ended
+
+
+@transaction.atomic
+def shares_expire(*, now: datetime | None = None) -> int:
+    """Mark grants past their expiry as ended and drop their guardian rows (a beat task).
+
+    Visibility never waits for this: lapsed rows are already ignored by the filter.
+    """
+    now = now or timezone.now()
+    due = ShareGrant.objects.select_related("incident").filter(
+        revoked_at__isnull=True, expires_at__lte=now
+    )
+    with audit.acting(component="worker"):
+        return sum(end_grants([grant], EndReason.EXPIRED, at=grant.expires_at) for grant in due)
+
+
+def shares_reconcile(incident: Incident) -> None:
+    """After an incident changed: end shares its TLP no longer allows."""
+    unlawful = [
+        grant
+        for grant in permission_store.live_grants()
+        .filter(incident=incident)
+        .select_related("agency", "user")
+        if share_violation(
+            incident=incident,
+            agency=grant.agency,
+            user=grant.user,
+            level=grant.level,
+            origin=grant.origin,
+        )
+    ]
+    if unlawful:
+        end_grants(unlawful, EndReason.TLP_CHANGED)
+
+
+def agreement_grants(agreement: SharingAgreement) -> list[ShareGrant]:
+    """The live grants an agreement made."""
+    return list(
+        permission_store.live_grants().filter(agreement=agreement).select_related("incident")
+    )
