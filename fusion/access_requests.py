@@ -77,7 +77,7 @@ def _require_owner_admin(actor: User, request: AccessRequest) -> None:
 
 @transaction.atomic
 def access_request_approve(
-    *, actor: User, request: AccessRequest, level: str, expires_at: datetime | None
+    *, actor: User, request: AccessRequest, level: str, expires_at: datetime | None = None
 ) -> AccessRequest:
     """Approve: share the incident with the requesting agency (or, for TLP:RED, the requester)
     with the request's purpose. Raises NotAllowed, Conflict (decided), Invalid (TLP rules)."""

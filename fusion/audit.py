@@ -59,6 +59,10 @@ def register_models() -> None:
         mask_callable="fusion.audit.redact",
         exclude_fields=["national_id_index"],
     )
+    from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
+
+    for model in (ShareGrant, SharingAgreement, AccessRequest, Match):
+        auditlog.register(model)
     pre_save.connect(_fill_entry, sender=_entry_model(), dispatch_uid="fusion_audit_fill")
 
 

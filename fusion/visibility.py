@@ -49,15 +49,13 @@ def _reader_group_ids(user: User) -> list[int]:
     return cached
 
 
-def _shared(user: User, codename: str, incident: object) -> tuple[QuerySet, QuerySet]:
-    """The live group and user permission rows granting `codename` on `incident`."""
+def _shared(user: User, codename: str) -> tuple[QuerySet, QuerySet]:
+    """The live group and user permission rows granting `codename` to the user."""
     perm = permission_id(codename)
     groups = IncidentGroupObjectPermission.objects.filter(
-        unexpired(), content_object=incident, group_id__in=_reader_group_ids(user), permission=perm
+        unexpired(), group_id__in=_reader_group_ids(user), permission=perm
     )
-    users = IncidentUserObjectPermission.objects.filter(
-        unexpired(), content_object=incident, user=user, permission=perm
-    )
+    users = IncidentUserObjectPermission.objects.filter(unexpired(), user=user, permission=perm)
     return groups, users
 
 
@@ -66,16 +64,20 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
     own = reader_agency_ids(user)
     if not own:
         return Incident.objects.none()
-    groups, users = _shared(user, VIEW, OuterRef("pk"))
+    groups, users = _shared(user, VIEW)
+    this = OuterRef("pk")
     return Incident.objects.filter(
-        Q(agency_id__in=own) | Q(tlp=TLP.CLEAR) | Exists(groups) | Exists(users)
+        Q(agency_id__in=own)
+        | Q(tlp=TLP.CLEAR)
+        | Exists(groups.filter(content_object=this))
+        | Exists(users.filter(content_object=this))
     )
 
 
 def _shared_levels(user: User, ids: list[UUID]) -> dict[UUID, Level]:
     levels: dict[UUID, Level] = {}
     for codename, level in ((VIEW, Level.VIEW), (VIEW_PERSONS, Level.VIEW_PERSONS)):
-        groups, users = _shared(user, codename, None)
+        groups, users = _shared(user, codename)
         for rows in (groups, users):
             for incident_id in rows.filter(content_object_id__in=ids).values_list(
                 "content_object_id", flat=True
