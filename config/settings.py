@@ -195,6 +195,9 @@ AUDITLOG_LOGENTRY_MODEL = "fusion.AuditEntry"
 AUDITLOG_MASK_CALLABLE = "fusion.audit.redact"
 AUDITLOG_CID_GETTER = "fusion.request_context.correlation_id"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# auditlog's migrations create its own LogEntry table even though ours replaces it; skip them,
+# so no unused, unaudited copy of the table exists.
+MIGRATION_MODULES = {"auditlog": None}
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None

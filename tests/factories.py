@@ -15,6 +15,10 @@ _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple-42"
 
 
+def next_number() -> int:
+    return next(_seq)
+
+
 def agency(code: str | None = None, kind: str = "police") -> Agency:
     code = code or f"ag{next(_seq)}"
     group, _ = Group.objects.get_or_create(name=f"agency:{code}")

@@ -25,7 +25,9 @@ def police_incidents(world):
         "kidnap_kech": make(*by, category="kidnapping", severity=4, district="Kech"),
         "kidnap_low": make(*by, category="kidnapping", severity=2, district="Quetta"),
         "robbery": make(*by, category="robbery", severity=5, district="Quetta"),
-        "strict": make(*by, category="kidnapping", severity=5, district="Quetta", tlp="AMBER+STRICT"),
+        "strict": make(
+            *by, category="kidnapping", severity=5, district="Quetta", tlp="AMBER+STRICT"
+        ),
         "red": make(*by, category="kidnapping", severity=5, district="Quetta", tlp="RED"),
     }
 
@@ -47,7 +49,9 @@ def test_new_agreement_shares_matching_existing_incidents(
         response = client_for(world.police_admin).post(URL, AGREEMENT, format="json")
     # then
     assert response.status_code == 201, response.content
-    assert visible_ids(client_for(world.levies_analyst)) == {str(police_incidents["kidnap_quetta"].pk)}
+    assert visible_ids(client_for(world.levies_analyst)) == {
+        str(police_incidents["kidnap_quetta"].pk)
+    }
     agreement = SharingAgreement.objects.get()
     assert agreement.applied_at is not None
     assert ShareGrant.objects.get().origin == "agreement"
@@ -56,7 +60,9 @@ def test_new_agreement_shares_matching_existing_incidents(
 def test_agreement_applies_at_ingest_and_when_incident_changes(world, client_for, police_incidents):
     # given
     agreement = SharingAgreement.objects.create(
-        owner=world.police, recipient=world.levies, created_by=world.police_admin,
+        owner=world.police,
+        recipient=world.levies,
+        created_by=world.police_admin,
         **{k: v for k, v in AGREEMENT.items() if k != "recipient"},
     )
     agreement_apply(agreement_id=agreement.pk)
@@ -82,8 +88,11 @@ def test_deactivating_withdraws_agreement_shares_but_explicit_stay(
     with django_capture_on_commit_callbacks(execute=True):
         agreement_id = admin.post(URL, AGREEMENT, format="json").json()["id"]
     explicit = police_incidents["robbery"]
-    admin.post(f"{INCIDENTS}{explicit.pk}/shares/", {"agency": "levies", "level": "view",
-                                                     "purpose": "robbery series"}, format="json")
+    admin.post(
+        f"{INCIDENTS}{explicit.pk}/shares/",
+        {"agency": "levies", "level": "view", "purpose": "robbery series"},
+        format="json",
+    )
     reader = client_for(world.levies_analyst)
     assert len(visible_ids(reader)) == 2
     # when
@@ -109,14 +118,18 @@ def test_dry_run_answers_who_gains_and_loses_without_saving(
     # then
     assert preview.status_code == 200
     assert preview.json()["gain"] == {
-        "agency": "levies", "level": "view", "incidents": [str(police_incidents["kidnap_quetta"].pk)]
+        "agency": "levies",
+        "level": "view",
+        "incidents": [str(police_incidents["kidnap_quetta"].pk)],
     }
     assert preview.json()["lose"]["incidents"] == []
     assert not SharingAgreement.objects.exists()
     # given a saved agreement, a narrowing change and a deletion previewed
     with django_capture_on_commit_callbacks(execute=True):
         agreement_id = admin.post(URL, {**AGREEMENT, "districts": []}, format="json").json()["id"]
-    narrowed = admin.patch(f"{URL}{agreement_id}/?dry_run=1", {"districts": ["Kech"]}, format="json")
+    narrowed = admin.patch(
+        f"{URL}{agreement_id}/?dry_run=1", {"districts": ["Kech"]}, format="json"
+    )
     deleted = admin.delete(f"{URL}{agreement_id}/?dry_run=true")
     assert narrowed.json()["lose"]["incidents"] == [str(police_incidents["kidnap_quetta"].pk)]
     assert narrowed.json()["gain"]["incidents"] == []
@@ -145,7 +158,10 @@ def test_only_admins_manage_agreements_of_their_own_agency(world, client_for):
     assert client_for(world.police_submitter).post(URL, AGREEMENT, format="json").status_code == 403
     levies_admin = client_for(world.levies_admin)
     assert levies_admin.get(f"{URL}{agreement.pk}/").status_code == 404
-    assert levies_admin.patch(f"{URL}{agreement.pk}/", {"active": False}, format="json").status_code == 404
+    assert (
+        levies_admin.patch(f"{URL}{agreement.pk}/", {"active": False}, format="json").status_code
+        == 404
+    )
     assert levies_admin.delete(f"{URL}{agreement.pk}/").status_code == 404
     agreement.refresh_from_db()
     assert agreement.active is True

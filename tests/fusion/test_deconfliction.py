@@ -14,16 +14,27 @@ ID = "54400-7777777-1"
 
 
 def event(world, agency, by, **overrides):
-    base = {"occurred_at": T0, "reported_at": T0 + timedelta(hours=1), "latitude": 30.18,
-            "longitude": 67.0, "category": "bombing-ied"}
+    base = {
+        "occurred_at": T0,
+        "reported_at": T0 + timedelta(hours=1),
+        "latitude": 30.18,
+        "longitude": 67.0,
+        "category": "bombing-ied",
+    }
     return factories.incident(agency, by, **{**base, **overrides})
 
 
 def test_same_event_reported_by_two_agencies_gives_each_a_hint(world, client_for):
     # given
     police = event(world, world.police, world.police_submitter, description="police secret text")
-    levies = event(world, world.levies, world.levies_submitter, latitude=30.185,
-                   occurred_at=T0 + timedelta(hours=1), description="levies secret text")
+    levies = event(
+        world,
+        world.levies,
+        world.levies_submitter,
+        latitude=30.185,
+        occurred_at=T0 + timedelta(hours=1),
+        description="levies secret text",
+    )
     # when
     police_view = client_for(world.police_analyst).get("/api/v1/matches/").json()["results"]
     levies_view = client_for(world.levies_analyst).get("/api/v1/matches/").json()["results"]
@@ -31,7 +42,9 @@ def test_same_event_reported_by_two_agencies_gives_each_a_hint(world, client_for
     assert [(m["kind"], m["own_incident"], m["other_agency"]) for m in police_view] == [
         ("event", str(police.pk), "levies")
     ]
-    assert [(m["own_incident"], m["other_agency"]) for m in levies_view] == [(str(levies.pk), "police")]
+    assert [(m["own_incident"], m["other_agency"]) for m in levies_view] == [
+        (str(levies.pk), "police")
+    ]
     assert 0 < police_view[0]["score"] <= 1
     body = client_for(world.police_analyst).get("/api/v1/matches/").content.decode()
     assert str(levies.pk) not in body
@@ -89,12 +102,16 @@ def test_witnesses_and_protected_contexts_never_match(world, police_kwargs, levi
 
 def test_access_request_by_match_approved_creates_share(world, client_for):
     # given
-    police = event(world, world.police, world.police_submitter, persons=[{"role": "victim", "full_name": "V"}])
+    police = event(
+        world, world.police, world.police_submitter, persons=[{"role": "victim", "full_name": "V"}]
+    )
     event(world, world.levies, world.levies_submitter)
     match_id = client_for(world.levies_analyst).get("/api/v1/matches/").json()["results"][0]["id"]
     requester = client_for(world.levies_analyst)
     # when
-    filed = requester.post("/api/v1/access-requests/", {"match": match_id, "purpose": "same blast"}, format="json")
+    filed = requester.post(
+        "/api/v1/access-requests/", {"match": match_id, "purpose": "same blast"}, format="json"
+    )
     # then: the requester does not learn the incident id yet
     assert filed.status_code == 201, filed.content
     assert filed.json()["incident"] is None
@@ -103,19 +120,31 @@ def test_access_request_by_match_approved_creates_share(world, client_for):
     assert owner_view[0]["incident"] == str(police.pk)
     # when the owner's admin approves
     request_id = filed.json()["id"]
-    assert client_for(world.police_analyst).post(f"/api/v1/access-requests/{request_id}/approve/", {}).status_code == 403
+    assert (
+        client_for(world.police_analyst)
+        .post(f"/api/v1/access-requests/{request_id}/approve/", {})
+        .status_code
+        == 403
+    )
     approved = client_for(world.police_admin).post(
         f"/api/v1/access-requests/{request_id}/approve/",
-        {"level": "view_persons", "expires_at": (datetime.now(UTC) + timedelta(days=7)).isoformat()},
+        {
+            "level": "view_persons",
+            "expires_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        },
         format="json",
     )
     # then
     assert approved.status_code == 200, approved.content
     assert approved.json()["status"] == "approved"
-    shown = requester.get(f"/api/v1/incidents/{police.pk}/", {"include": "persons", "purpose": "same blast"})
+    shown = requester.get(
+        f"/api/v1/incidents/{police.pk}/", {"include": "persons", "purpose": "same blast"}
+    )
     assert shown.status_code == 200
     assert [p["full_name"] for p in shown.json()["persons"]] == ["V"]
-    again = client_for(world.police_admin).post(f"/api/v1/access-requests/{request_id}/deny/", {"reason": "x"})
+    again = client_for(world.police_admin).post(
+        f"/api/v1/access-requests/{request_id}/deny/", {"reason": "x"}
+    )
     assert again.status_code == 409
 
 
@@ -123,10 +152,19 @@ def test_access_request_denied_with_reason(world, client_for):
     event(world, world.police, world.police_submitter)
     event(world, world.levies, world.levies_submitter)
     match_id = client_for(world.levies_analyst).get("/api/v1/matches/").json()["results"][0]["id"]
-    filed = client_for(world.levies_analyst).post("/api/v1/access-requests/", {"match": match_id, "purpose": "same blast"}).json()
+    filed = (
+        client_for(world.levies_analyst)
+        .post("/api/v1/access-requests/", {"match": match_id, "purpose": "same blast"})
+        .json()
+    )
     admin = client_for(world.police_admin)
-    assert admin.post(f"/api/v1/access-requests/{filed['id']}/deny/", {"reason": ""}).status_code == 400
-    denied = admin.post(f"/api/v1/access-requests/{filed['id']}/deny/", {"reason": "operation ongoing"})
+    assert (
+        admin.post(f"/api/v1/access-requests/{filed['id']}/deny/", {"reason": ""}).status_code
+        == 400
+    )
+    denied = admin.post(
+        f"/api/v1/access-requests/{filed['id']}/deny/", {"reason": "operation ongoing"}
+    )
     assert denied.json()["status"] == "denied"
     assert denied.json()["reason"] == "operation ongoing"
 
@@ -134,10 +172,17 @@ def test_access_request_denied_with_reason(world, client_for):
 def test_access_requests_never_reveal_unseen_incidents(world, client_for):
     hidden = factories.incident(world.police, world.police_submitter)
     client = client_for(world.levies_analyst)
-    by_incident = client.post("/api/v1/access-requests/", {"incident": str(hidden.pk), "purpose": "curious"})
-    by_foreign_match = client.post("/api/v1/access-requests/", {"match": 999999, "purpose": "curious"})
+    by_incident = client.post(
+        "/api/v1/access-requests/", {"incident": str(hidden.pk), "purpose": "curious"}
+    )
+    by_foreign_match = client.post(
+        "/api/v1/access-requests/", {"match": 999999, "purpose": "curious"}
+    )
     assert by_incident.status_code == by_foreign_match.status_code == 404
-    missing = client.post("/api/v1/access-requests/", {"incident": "7b1d7a8e-0000-4000-8000-000000000000", "purpose": "curious"})
+    missing = client.post(
+        "/api/v1/access-requests/",
+        {"incident": "7b1d7a8e-0000-4000-8000-000000000000", "purpose": "curious"},
+    )
     assert missing.content == by_incident.content
     assert client.post("/api/v1/access-requests/", {"purpose": "no target"}).status_code == 400
 
@@ -145,16 +190,25 @@ def test_access_requests_never_reveal_unseen_incidents(world, client_for):
 def test_person_search_needs_purpose_is_logged_and_hides_foreign_witnesses(world, client_for):
     # given
     own = person_incident(world, world.police, world.police_submitter, role="witness")
-    shared = person_incident(world, world.levies, world.levies_submitter, role="suspect", tlp="GREEN")
-    shared_witness = person_incident(world, world.levies, world.levies_submitter, role="witness", tlp="GREEN")
+    shared = person_incident(
+        world, world.levies, world.levies_submitter, role="suspect", tlp="GREEN"
+    )
+    shared_witness = person_incident(
+        world, world.levies, world.levies_submitter, role="witness", tlp="GREEN"
+    )
     unshared = person_incident(world, world.levies, world.levies_submitter, role="victim")
     for incident in (shared, shared_witness):
-        client_for(world.levies_admin).post(f"/api/v1/incidents/{incident.pk}/shares/", {
-            "agency": "police", "level": "view_persons", "purpose": "joint case"}, format="json")
+        client_for(world.levies_admin).post(
+            f"/api/v1/incidents/{incident.pk}/shares/",
+            {"agency": "police", "level": "view_persons", "purpose": "joint case"},
+            format="json",
+        )
     client = client_for(world.police_analyst)
     # when
     without = client.get("/api/v1/persons/search/", {"national_id": ID})
-    found = client.get("/api/v1/persons/search/", {"national_id": "54400 7777777 1", "purpose": "joint case 7"})
+    found = client.get(
+        "/api/v1/persons/search/", {"national_id": "54400 7777777 1", "purpose": "joint case 7"}
+    )
     # then
     assert without.status_code == 400
     assert "purpose" in without.json()["errors"]

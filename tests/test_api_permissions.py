@@ -1,0 +1,371 @@
+"""Authorization matrix: every API route by every role by every sharing relationship.
+
+The expected outcome of each cell comes from a plain statement of the rules below (`level`),
+not from the code under test. A route missing from the matrix fails the build.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import get_resolver
+
+from agencies.models import Membership
+from fusion.models import AccessRequest, ShareGrant, SharingAgreement
+from fusion.sharing import share_grant, share_revoke
+from incidents.models import IncidentGroupObjectPermission
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "outsider",
+    "platform_admin",
+    "overseer",
+    "police_admin",
+    "police_submitter",
+    "police_analyst",
+    "levies_admin",
+    "levies_submitter",
+    "levies_analyst",
+    "coordinator",
+]
+NO_CONTENT = {"outsider", "platform_admin", "overseer"}
+POLICE_WRITERS = {"police_admin", "police_submitter"}
+RELATIONS = ["unshared", "view", "view_persons", "revoked", "expired", "clear", "red_user"]
+PERSONS = [
+    {"role": "victim", "full_name": "Matrix Victim"},
+    {"role": "witness", "full_name": "Matrix Witness"},
+]
+NONE, VIEW, VIEW_PERSONS, OWNER = 0, 1, 2, 3
+
+
+def level(role: str, relation: str) -> int | str:
+    """The rules, stated plainly: police owns every incident here; levies may be a recipient."""
+    if role == "anonymous":
+        return "anonymous"
+    if role in NO_CONTENT:
+        return "no_content"
+    if role.startswith("police"):
+        return OWNER
+    if relation == "clear":
+        return VIEW
+    if role.startswith("levies"):
+        if relation == "view":
+            return VIEW
+        if relation == "view_persons":
+            return VIEW_PERSONS
+        if relation == "red_user" and role == "levies_analyst":
+            return VIEW
+    return NONE
+
+
+def status_for(role: str, relation: str, *, ok: int, owner_only: set[str] | None = None) -> int:
+    found = level(role, relation)
+    if found == "anonymous":
+        return 401
+    if found == "no_content":
+        return 403
+    if found == NONE:
+        return 404
+    if owner_only is not None and role not in owner_only:
+        return 403
+    return ok
+
+
+@pytest.fixture
+def extra(world):
+    """A third agency, target of the shares that the revoke cells remove."""
+    agency = factories.agency("extra", "police")
+    return agency, factories.member(agency, "analyst", "extra_analyst")
+
+
+def make_incident(world, extra, relation: str):
+    tlp = {"clear": "CLEAR", "red_user": "RED"}.get(relation, "AMBER")
+    incident = factories.incident(world.police, world.police_submitter, tlp=tlp, persons=PERSONS)
+    admin = world.police_admin
+    target = {"user": extra[1]} if tlp == "RED" else {"agency": extra[0]}
+    extra_share = share_grant(
+        actor=admin, incident=incident, level="view", purpose="matrix extra", **target
+    )
+    if relation in ("view", "view_persons", "revoked", "expired"):
+        level_name = "view_persons" if relation == "view_persons" else "view"
+        expires = datetime.now(UTC) + timedelta(days=1) if relation == "expired" else None
+        grant = share_grant(
+            actor=admin,
+            incident=incident,
+            agency=world.levies,
+            level=level_name,
+            purpose="matrix share",
+            expires_at=expires,
+        )
+        if relation == "revoked":
+            share_revoke(actor=admin, share=grant)
+        if relation == "expired":  # time passes; the expiry task has not run
+            past = datetime.now(UTC) - timedelta(minutes=1)
+            ShareGrant.objects.filter(pk=grant.pk).update(expires_at=past)
+            IncidentGroupObjectPermission.objects.filter(
+                content_object=incident, group=world.levies.group
+            ).update(expires_at=past)
+    if relation == "red_user":
+        share_grant(
+            actor=admin,
+            incident=incident,
+            user=world.levies_analyst,
+            level="view",
+            purpose="matrix share",
+        )
+    return incident, extra_share
+
+
+def client(world, client_for, role):
+    return client_for(None if role == "anonymous" else getattr(world, role))
+
+
+INCIDENT_ACTIONS = [
+    "detail",
+    "persons",
+    "list",
+    "geojson",
+    "patch",
+    "delete",
+    "shares_list",
+    "share_create",
+    "share_revoke",
+    "access_request",
+]
+
+
+def run_incident_action(api, action, incident, extra_share, extra):
+    base = f"/api/v1/incidents/{incident.pk}/"
+    if action == "detail":
+        return api.get(base)
+    if action == "persons":
+        return api.get(base, {"include": "persons", "purpose": "matrix check"})
+    if action == "list":
+        return api.get("/api/v1/incidents/", {"page_size": 500})
+    if action == "geojson":
+        return api.get("/api/v1/incidents/", {"format": "geojson", "page_size": 500})
+    if action == "patch":
+        return api.patch(base, {"severity": 5}, format="json")
+    if action == "delete":
+        return api.delete(base)
+    if action == "shares_list":
+        return api.get(f"{base}shares/")
+    if action == "share_create":
+        target = (
+            {"agency": None, "user": "extra_analyst"}
+            if incident.tlp == "RED"
+            else {"agency": "extra"}
+        )
+        return api.post(
+            f"{base}shares/", {"level": "view", "purpose": "matrix", **target}, format="json"
+        )
+    if action == "share_revoke":
+        return api.delete(f"{base}shares/{extra_share.pk}/")
+    if action == "access_request":
+        return api.post(
+            "/api/v1/access-requests/",
+            {"incident": str(incident.pk), "purpose": "matrix"},
+            format="json",
+        )
+    raise AssertionError(action)
+
+
+def expected(action, role, relation):
+    if action in ("detail", "persons"):
+        return status_for(role, relation, ok=200)
+    if action in ("list", "geojson"):
+        found = level(role, relation)
+        return {"anonymous": 401, "no_content": 403}.get(found, 200)
+    if action == "patch":
+        return status_for(role, relation, ok=200, owner_only=POLICE_WRITERS)
+    if action == "delete":
+        return status_for(role, relation, ok=204, owner_only=POLICE_WRITERS)
+    if action in ("shares_list", "share_create", "share_revoke"):
+        ok = {"shares_list": 200, "share_create": 201, "share_revoke": 204}[action]
+        return status_for(role, relation, ok=ok, owner_only={"police_admin"})
+    if action == "access_request":
+        found = status_for(role, relation, ok=201)
+        return 400 if found == 201 and role.startswith("police") else found
+    raise AssertionError(action)
+
+
+def check_fields(action, role, relation, response, incident):
+    """What a 200 carries: the right persons, never witnesses outside police, list presence."""
+    found = level(role, relation)
+    body = response.content.decode()
+    if action in ("list", "geojson"):
+        return (str(incident.pk) in body) == (found in (VIEW, VIEW_PERSONS, OWNER))
+    if action == "detail":
+        return "persons" not in response.json() and response.json()["redacted"] == (found != OWNER)
+    if action == "persons":
+        names = {p["full_name"] for p in response.json()["persons"]}
+        want = {OWNER: {"Matrix Victim", "Matrix Witness"}, VIEW_PERSONS: {"Matrix Victim"}}.get(
+            found, set()
+        )
+        return names == want
+    return "Matrix Witness" not in body or role.startswith("police")
+
+
+@pytest.mark.parametrize("relation", RELATIONS)
+@pytest.mark.parametrize("action", INCIDENT_ACTIONS)
+def test_incident_matrix(world, client_for, extra, action, relation):
+    wrong = []
+    for role in ROLES:
+        incident, extra_share = make_incident(world, extra, relation)
+        response = run_incident_action(
+            client(world, client_for, role), action, incident, extra_share, extra
+        )
+        want = expected(action, role, relation)
+        if response.status_code != want:
+            wrong.append((role, want, response.status_code, response.content[:120]))
+        elif response.status_code == 200 and not check_fields(
+            action, role, relation, response, incident
+        ):
+            wrong.append((role, "fields", response.content[:200]))
+    assert not wrong, wrong
+
+
+# Routes other than the incident ones: role → expected status of a representative call.
+CONTENT_OK = {r: 200 for r in ROLES if r not in NO_CONTENT and r != "anonymous"}
+
+
+def table(default: int, *layers: dict[str, int], **overrides: int) -> dict[str, int]:
+    """Every role → `default`, then each layer and the keyword overrides applied in order."""
+    result = {"anonymous": 401, **{r: default for r in ROLES if r != "anonymous"}}
+    for layer in (*layers, overrides):
+        result.update(layer)
+    return result
+
+
+ROUTES = {
+    "user-list": ("get", "/api/v1/users/", None, table(403, platform_admin=200)),
+    "user-detail": (
+        "get",
+        "/api/v1/users/{police_analyst_id}/",
+        None,
+        table(403, platform_admin=200),
+    ),
+    "agency-list": ("get", "/api/v1/agencies/", None, table(200)),
+    "agency-detail": ("get", "/api/v1/agencies/police/", None, table(200)),
+    "member-list": (
+        "get",
+        "/api/v1/agencies/police/members/",
+        None,
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    "member-detail": (
+        "delete",
+        "/api/v1/agencies/police/members/{fresh_member}/",
+        None,
+        table(403, platform_admin=204, police_admin=204),
+    ),
+    "service-account-list": (
+        "get",
+        "/api/v1/agencies/police/service-accounts/",
+        None,
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    "service-account-detail": (
+        "delete",
+        "/api/v1/agencies/police/service-accounts/{fresh_account}/",
+        None,
+        table(403, platform_admin=204, police_admin=204),
+    ),
+    "incident-categories": ("get", "/api/v1/incidents/categories/", None, table(403, CONTENT_OK)),
+    "persons-search": (
+        "get",
+        "/api/v1/persons/search/?national_id=1&purpose=matrix",
+        None,
+        table(403, CONTENT_OK),
+    ),
+    "audit-list": ("get", "/api/v1/audit/", None, table(403, platform_admin=200, overseer=200)),
+    "sharing-agreement-list": ("get", "/api/v1/sharing-agreements/", None, table(403, CONTENT_OK)),
+    "sharing-agreement-detail": (
+        "get",
+        "/api/v1/sharing-agreements/{agreement}/",
+        None,
+        table(403, dict.fromkeys(CONTENT_OK, 404), police_admin=200),
+    ),
+    "match-list": ("get", "/api/v1/matches/", None, table(403, CONTENT_OK)),
+    "access-request-list": ("get", "/api/v1/access-requests/", None, table(403, CONTENT_OK)),
+    "access-request-approve": (
+        "post",
+        "/api/v1/access-requests/{fresh_request}/approve/",
+        {},
+        table(403, coordinator=404, police_admin=200),
+    ),
+    "access-request-deny": (
+        "post",
+        "/api/v1/access-requests/{fresh_request}/deny/",
+        {"reason": "no"},
+        table(403, coordinator=404, police_admin=200),
+    ),
+    "auth-token": ("post", "/api/v1/auth/token/", {"username": "x", "password": "y"}, table(401)),
+    "schema": ("get", "/api/v1/schema/", None, table(200, anonymous=200)),
+    "docs": ("get", "/api/v1/docs/", None, table(200, anonymous=200)),
+    "healthz": ("get", "/healthz", None, table(200, anonymous=200)),
+    "readyz": ("get", "/readyz", None, table(200, anonymous=200)),
+}
+INCIDENT_ROUTES = {"incident-list", "incident-detail", "share-list", "share-detail"}
+
+
+def fill(path: str, world) -> str:
+    values = {"police_analyst_id": world.police_analyst.pk}
+    if "{fresh_member}" in path:
+        values["fresh_member"] = Membership.objects.get(
+            user=factories.member(world.police, "analyst")
+        ).pk
+    if "{fresh_account}" in path:
+        from agencies.services import service_account_create
+
+        account, _ = service_account_create(
+            actor=world.police_admin, agency=world.police, name=f"gw{factories.next_number()}"
+        )
+        values["fresh_account"] = account.pk
+    if "{agreement}" in path:
+        values["agreement"] = SharingAgreement.objects.create(
+            owner=world.police, recipient=world.levies
+        ).pk
+    if "{fresh_request}" in path:
+        incident = factories.incident(world.police, world.police_submitter, tlp="CLEAR")
+        values["fresh_request"] = AccessRequest.objects.create(
+            requester=world.levies_analyst,
+            requester_agency=world.levies,
+            incident=incident,
+            purpose="matrix",
+        ).pk
+    return path.format(**values)
+
+
+def api_route_names() -> set[str]:
+    def walk(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                if getattr(pattern, "app_name", None) != "admin":
+                    yield from walk(pattern.url_patterns)
+            elif pattern.name:
+                yield pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_route_is_in_the_matrix():
+    assert api_route_names() == set(ROUTES) | INCIDENT_ROUTES
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_matrix(world, client_for, name):
+    method, path, body, want = ROUTES[name]
+    wrong = []
+    for role in ROLES:
+        api = client(world, client_for, role)
+        response = (
+            getattr(api, method)(fill(path, world), body, format="json")
+            if body is not None
+            else getattr(api, method)(fill(path, world))
+        )
+        if response.status_code != want[role]:
+            wrong.append((role, want[role], response.status_code, response.content[:120]))
+    assert not wrong, wrong
