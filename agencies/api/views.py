@@ -7,7 +7,6 @@ from rest_framework import mixins, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from agencies import services
 from agencies.api.serializers import (
@@ -30,6 +29,7 @@ from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import IsPlatformAdmin
 from fusion.api.schema import errors
+from fusion.api.throttling import ScopedRateThrottle
 from fusion.errors import NotAllowed
 
 
