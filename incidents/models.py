@@ -142,6 +142,14 @@ class IncidentGroupObjectPermission(IncidentPermissionFields, GroupObjectPermiss
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
+        # The visibility filter hashes a group's live shared ids; this serves it index-only.
+        indexes = [
+            models.Index(
+                fields=["group", "permission"],
+                include=["content_object", "expires_at"],
+                name="incident_gperm_cover_idx",
+            )
+        ]
 
 
 class IncidentUserObjectPermission(IncidentPermissionFields, UserObjectPermissionBase):  # noqa: DJ008
@@ -151,3 +159,10 @@ class IncidentUserObjectPermission(IncidentPermissionFields, UserObjectPermissio
 
     class Meta(UserObjectPermissionBase.Meta):
         abstract = False
+        indexes = [
+            models.Index(
+                fields=["user", "permission"],
+                include=["content_object", "expires_at"],
+                name="incident_uperm_cover_idx",
+            )
+        ]
