@@ -6,7 +6,8 @@ from fusion.visibility import Level
 from incidents.choices import PersonRole
 from incidents.models import Person
 
-# Incident fields every reader of a visible incident gets (persons are never among them).
+# Incident fields every reader of a visible incident gets (persons are never among them);
+# the incident output serializer serves exactly these. GeoJSON properties derive from them.
 INCIDENT_FIELDS = (
     "id",
     "agency",

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from fusion.api.serializers import AwareDateTimeField, FiniteFloatField, StrictInputSerializer
-from fusion.redaction import is_redacted, readable_persons
+from fusion.redaction import INCIDENT_FIELDS, is_redacted, readable_persons
 from fusion.visibility import Level
 from incidents.choices import TLP, Context, PersonRole, PersonSource, Status
 from incidents.models import Category, Incident
@@ -69,6 +69,8 @@ class IncidentUpdateSerializer(IncidentInputSerializer):
 
 
 class PersonOutputSerializer(serializers.Serializer):
+    """A readable person: exactly the field policy's PERSON_FIELDS (plus its id)."""
+
     id = serializers.UUIDField()
     role = serializers.CharField()
     full_name = serializers.CharField(allow_null=True)
@@ -119,11 +121,14 @@ class IncidentOutputSerializer(serializers.Serializer):
         return PersonOutputSerializer(persons, many=True).data
 
     def get_fields(self) -> dict[str, serializers.Field]:
+        """The field policy's allow-list; persons only when asked for (and no query otherwise)."""
         fields = super().get_fields()
-        # Serving (levels known) without include=persons: no persons key, and no query for it.
-        if "levels" in self.context and not self.context.get("include_persons"):
-            fields.pop("persons")
-        return fields
+        if "levels" not in self.context:
+            return fields  # schema generation: document every field
+        allowed = set(INCIDENT_FIELDS) | (
+            {"persons"} if self.context.get("include_persons") else set()
+        )
+        return {name: field for name, field in fields.items() if name in allowed}
 
 
 class CategorySerializer(serializers.ModelSerializer):

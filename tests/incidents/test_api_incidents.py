@@ -294,3 +294,50 @@ def test_oversight_and_outsiders_read_no_incident_content(world, client_for):
     assert client_for(world.overseer).get(URL).status_code == 403
     assert client_for(world.outsider).get(URL).status_code == 403
     assert client_for(None).get(URL).status_code == 401
+
+
+def test_field_sets_are_the_documented_allow_lists(world, client_for):
+    # given
+    own = factories.incident(world.police, world.police_submitter, persons=[{"role": "victim"}])
+    clear = factories.incident(world.levies, world.levies_submitter, tlp="CLEAR")
+    client = client_for(world.police_analyst)
+    incident_fields = {
+        "id",
+        "agency",
+        "external_ref",
+        "occurred_at",
+        "reported_at",
+        "category",
+        "severity",
+        "killed",
+        "injured",
+        "latitude",
+        "longitude",
+        "district",
+        "description",
+        "tlp",
+        "contexts",
+        "status",
+        "version",
+        "redacted",
+    }
+    person_fields = {
+        "id",
+        "role",
+        "full_name",
+        "national_id",
+        "phone",
+        "notes",
+        "source",
+        "legal_basis",
+    }
+    # when
+    plain = client.get(detail(own.pk)).json()
+    shared = client.get(detail(clear.pk)).json()
+    with_persons = client.get(detail(own.pk), {"include": "persons", "purpose": "check"}).json()
+    feature = client.get(URL, {"format": "geojson"}).json()["features"][0]
+    # then
+    assert set(plain) == set(shared) == incident_fields
+    assert set(with_persons) == incident_fields | {"persons"}
+    assert set(with_persons["persons"][0]) == person_fields
+    assert set(feature["properties"]) == incident_fields - {"latitude", "longitude"}
