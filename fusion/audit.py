@@ -59,9 +59,10 @@ def register_models() -> None:
         mask_callable="fusion.audit.redact",
         exclude_fields=["national_id_index"],
     )
-    from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
+    from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 
-    for model in (ShareGrant, SharingAgreement, AccessRequest, Match):
+    # Matches and guardian rows are derived data, rebuilt from audited records.
+    for model in (ShareGrant, SharingAgreement, AccessRequest):
         auditlog.register(model)
     pre_save.connect(_fill_entry, sender=_entry_model(), dispatch_uid="fusion_audit_fill")
 
@@ -174,27 +175,34 @@ def log_event(
     return entry
 
 
-def log_created_bulk(
-    instances: Iterable[models.Model],
+def log_bulk(
+    changes: Iterable[tuple[models.Model | None, models.Model | None]],
     *,
-    event: str = "bulk_create",
+    event: str = "bulk",
     object_agency_id: int | None = None,
 ) -> int:
-    """One CREATE entry per instance written with bulk_create (which auditlog never sees).
-
-    `object_agency_id` names the owning agency of all instances at once (saves a query each).
-    """
+    """One audit entry per (old, new) pair written in bulk, which auditlog never sees:
+    (None, new) is a create, (old, new) an update, (old, None) a delete. Personal fields are
+    masked exactly as for single saves (the diff honours the model's registration)."""
     entry_model = _entry_model()
-    entries = []
     now = timezone.now()
-    for instance in instances:
-        changes = model_instance_diff(None, instance, use_json_for_changes=False)
+    entries = []
+    for old, new in changes:
+        instance = new if new is not None else old
+        action = (
+            entry_model.Action.CREATE
+            if old is None
+            else entry_model.Action.DELETE
+            if new is None
+            else entry_model.Action.UPDATE
+        )
+        diff = model_instance_diff(old, new, use_json_for_changes=False) or {}
         entry = entry_model(
             content_type=ContentType.objects.get_for_model(type(instance)),
             object_pk=str(instance.pk),
             object_repr=str(instance),
-            action=entry_model.Action.CREATE,
-            changes={k: list(v) for k, v in (changes or {}).items()},
+            action=action,
+            changes={k: list(v) for k, v in diff.items()},
             event=event,
             timestamp=now,
             additional_data={"object_agency_id": object_agency_id}
@@ -205,3 +213,14 @@ def log_created_bulk(
         entries.append(entry)
     entry_model.objects.bulk_create(entries, batch_size=1000)
     return len(entries)
+
+
+def log_created_bulk(
+    instances: Iterable[models.Model],
+    *,
+    event: str = "bulk_create",
+    object_agency_id: int | None = None,
+) -> int:
+    """One CREATE entry per instance written with bulk_create (which auditlog never sees)."""
+    pairs = ((None, instance) for instance in instances)
+    return log_bulk(pairs, event=event, object_agency_id=object_agency_id)

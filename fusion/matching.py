@@ -3,11 +3,17 @@ the same national id, and record a match hint for both owners (never the other's
 
 Witnesses never produce person matches, and neither do incidents in protected contexts.
 This runs as the system, not as a user: it reads across agencies to produce hints only.
+Set-based: a batch of incidents costs a few queries, not one per incident. Matches are
+derived data (like permission rows) and are not written to the audit trail one by one.
 """
 
+import bisect
 import math
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import Q
 
@@ -20,6 +26,7 @@ from incidents.rules import PROTECTED_CONTEXTS
 EVENT_RADIUS_KM = 2.0
 EVENT_WINDOW = timedelta(hours=6)
 KM_PER_DEGREE = 111.32
+CHUNK = 500
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -30,24 +37,13 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
-def _protected(incident: Incident) -> bool:
-    return bool(PROTECTED_CONTEXTS.intersection(incident.contexts or ()))
-
-
-def _event_candidates(incident: Incident) -> Iterable[Incident]:
-    dlat = EVENT_RADIUS_KM / KM_PER_DEGREE
-    dlon = dlat / max(math.cos(math.radians(incident.latitude)), 0.01)
-    return Incident.objects.exclude(agency_id=incident.agency_id).filter(
-        occurred_at__gte=incident.occurred_at - EVENT_WINDOW,
-        occurred_at__lte=incident.occurred_at + EVENT_WINDOW,
-        latitude__range=(incident.latitude - dlat, incident.latitude + dlat),
-        longitude__range=(incident.longitude - dlon, incident.longitude + dlon),
-    )
+def _protected(contexts: Sequence[str] | None) -> bool:
+    return bool(PROTECTED_CONTEXTS.intersection(contexts or ()))
 
 
 def event_score(a: Incident, b: Incident, groups: dict[str, str]) -> float | None:
     """0..1 for one event reported twice; None when place, time or category disagree."""
-    if groups.get(a.category_id) != groups.get(b.category_id):
+    if a.agency_id == b.agency_id or groups.get(a.category_id) != groups.get(b.category_id):
         return None
     km = distance_km(a.latitude, a.longitude, b.latitude, b.longitude)
     hours = abs((a.occurred_at - b.occurred_at).total_seconds()) / 3600
@@ -55,50 +51,100 @@ def event_score(a: Incident, b: Incident, groups: dict[str, str]) -> float | Non
     if km > EVENT_RADIUS_KM or hours > window:
         return None
     same_category = 1.0 if a.category_id == b.category_id else 0.5
-    return round(
-        0.4 * (1 - km / EVENT_RADIUS_KM) + 0.3 * (1 - hours / window) + 0.3 * same_category, 3
+    score = 0.4 * (1 - km / EVENT_RADIUS_KM) + 0.3 * (1 - hours / window) + 0.3 * same_category
+    return round(score, 3)
+
+
+def _box(incident: Incident) -> Q:
+    dlat = EVENT_RADIUS_KM / KM_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(incident.latitude)), 0.01)
+    return Q(
+        occurred_at__range=(
+            incident.occurred_at - EVENT_WINDOW,
+            incident.occurred_at + EVENT_WINDOW,
+        ),
+        latitude__range=(incident.latitude - dlat, incident.latitude + dlat),
+        longitude__range=(incident.longitude - dlon, incident.longitude + dlon),
     )
 
 
-def _person_candidates(incident: Incident) -> Iterable[Incident]:
-    if _protected(incident):
-        return []
-    indexes = set(
-        Person.objects.filter(incident=incident, national_id_index__isnull=False)
-        .exclude(role=PersonRole.WITNESS)
-        .values_list("national_id_index", flat=True)
-    )
-    if not indexes:
-        return []
-    named = (
-        Person.objects.filter(national_id_index__in=indexes)
-        .exclude(role=PersonRole.WITNESS)
-        .exclude(incident__agency_id=incident.agency_id)
-        .values("incident_id")
-    )
-    return [o for o in Incident.objects.filter(pk__in=named) if not _protected(o)]
-
-
-def _record(kind: str, a: Incident, b: Incident, score: float) -> None:
-    first, second = sorted((a, b), key=lambda i: str(i.pk))
-    Match.objects.get_or_create(
-        kind=kind,
-        incident_a=first,
-        incident_b=second,
-        defaults={"agency_a_id": first.agency_id, "agency_b_id": second.agency_id, "score": score},
-    )
-
-
-def matches_find(incidents: Iterable[Incident]) -> None:
-    """Record event and person matches of these (new or changed) incidents."""
+def _event_matches(incidents: list[Incident]) -> list[Match]:
     groups = dict(Category.objects.values_list("slug", "group"))
-    for incident in incidents:
-        for other in _event_candidates(incident):
-            score = event_score(incident, other, groups)
-            if score is not None:
-                _record(MatchKind.EVENT, incident, other, score)
-        for other in _person_candidates(incident):
-            _record(MatchKind.PERSON, incident, other, 1.0)
+    found = []
+    ids = {i.pk for i in incidents}
+    for start in range(0, len(incidents), CHUNK):
+        chunk = sorted(incidents[start : start + CHUNK], key=lambda i: i.occurred_at)
+        times = [i.occurred_at for i in chunk]
+        owners = {i.agency_id for i in chunk}
+        candidates = Incident.objects.filter(reduce(or_, (_box(i) for i in chunk))).only(
+            "id", "agency_id", "category", "latitude", "longitude", "occurred_at"
+        )
+        if len(owners) == 1:
+            candidates = candidates.exclude(agency_id__in=owners)
+        for other in candidates:
+            if other.pk in ids and len(owners) == 1:
+                continue
+            lo = bisect.bisect_left(times, other.occurred_at - EVENT_WINDOW)
+            hi = bisect.bisect_right(times, other.occurred_at + EVENT_WINDOW)
+            for incident in chunk[lo:hi]:
+                score = event_score(incident, other, groups)
+                if score is not None:
+                    found.append(_pair(MatchKind.EVENT, incident, other, score))
+    return found
+
+
+def _person_matches(incidents: list[Incident]) -> list[Match]:
+    by_id = {i.pk: i for i in incidents if not _protected(i.contexts)}
+    named = (
+        Person.objects.filter(incident_id__in=list(by_id), national_id_index__isnull=False)
+        .exclude(role=PersonRole.WITNESS)
+        .values_list("incident_id", "national_id_index")
+    )
+    wanted = defaultdict(set)
+    for incident_id, index in named:
+        wanted[index].add(incident_id)
+    if not wanted:
+        return []
+    others = (
+        Person.objects.filter(national_id_index__in=list(wanted))
+        .exclude(role=PersonRole.WITNESS)
+        .select_related("incident")
+        .only("national_id_index", "incident__id", "incident__agency_id", "incident__contexts")
+    )
+    found = []
+    for person in others:
+        other = person.incident
+        if _protected(other.contexts):
+            continue
+        for incident_id in wanted[person.national_id_index]:
+            incident = by_id[incident_id]
+            if incident.agency_id != other.agency_id:
+                found.append(_pair(MatchKind.PERSON, incident, other, 1.0))
+    return found
+
+
+def _pair(kind: str, a: Incident, b: Incident, score: float) -> Match:
+    first, second = sorted((a, b), key=lambda i: str(i.pk))
+    return Match(
+        kind=kind,
+        incident_a_id=first.pk,
+        incident_b_id=second.pk,
+        agency_a_id=first.agency_id,
+        agency_b_id=second.agency_id,
+        score=score,
+    )
+
+
+def matches_find(incidents: Iterable[Incident]) -> int:
+    """Record event and person matches of these (new or changed) incidents; returns how many
+    candidate pairs were found (existing pairs are kept as they are)."""
+    incidents = list(incidents)
+    found = {
+        (m.kind, m.incident_a_id, m.incident_b_id): m
+        for m in [*_event_matches(incidents), *_person_matches(incidents)]
+    }
+    Match.objects.bulk_create(found.values(), ignore_conflicts=True, batch_size=1000)
+    return len(found)
 
 
 def matches_for_agencies(agency_ids: list[int]) -> Q:

@@ -122,23 +122,22 @@ def shares_expire(*, now: datetime | None = None) -> int:
         return sum(end_grants([grant], EndReason.EXPIRED, at=grant.expires_at) for grant in due)
 
 
-def shares_reconcile(incident: Incident) -> None:
-    """After an incident changed: end shares its TLP no longer allows."""
+def shares_reconcile(incidents: Iterable[Incident]) -> int:
+    """After incidents changed: end the shares their TLP no longer allows (one query)."""
+    by_id = {i.pk: i for i in incidents}
+    live = permission_store.live_grants().filter(incident_id__in=list(by_id))
     unlawful = [
         grant
-        for grant in permission_store.live_grants()
-        .filter(incident=incident)
-        .select_related("agency", "user")
+        for grant in live.select_related("agency", "user")
         if share_violation(
-            incident=incident,
+            incident=by_id[grant.incident_id],
             agency=grant.agency,
             user=grant.user,
             level=grant.level,
             origin=grant.origin,
         )
     ]
-    if unlawful:
-        end_grants(unlawful, EndReason.TLP_CHANGED)
+    return end_grants(unlawful, EndReason.TLP_CHANGED) if unlawful else 0
 
 
 def agreement_grants(agreement: SharingAgreement) -> list[ShareGrant]:

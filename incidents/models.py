@@ -61,10 +61,10 @@ class Incident(models.Model):
         ordering = ["-occurred_at", "-id"]
         permissions = [("view_incident_persons", "Can view persons (never witnesses) of incident")]
         constraints = [
+            # NULLs are distinct, so incidents without a reference never collide; a plain
+            # (not partial) constraint is what INSERT … ON CONFLICT upserts need.
             models.UniqueConstraint(
-                fields=["agency", "external_ref"],
-                condition=Q(external_ref__isnull=False),
-                name="incident_agency_ref_uniq",
+                fields=["agency", "external_ref"], name="incident_agency_ref_key"
             ),
             models.CheckConstraint(
                 condition=Q(severity__gte=1, severity__lte=5), name="incident_severity_range"

@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _require_writer(actor: User, agency: Agency) -> None:
+def require_writer(actor: User, agency: Agency) -> None:
     if not can_write_for(actor, agency):
         raise NotAllowed(f"You may not write incidents of agency {agency.code!r}.")
 
@@ -69,11 +69,11 @@ def _assign(incident: Incident, record: Mapping[str, Any]) -> None:
             setattr(incident, "category_id" if name == "category" else name, record[name])
 
 
-def _after_write(incident: Incident) -> None:
+def after_write(incidents: list[Incident]) -> None:
     """Keep shares lawful for the (new) TLP, apply agreements, and look for matches."""
-    shares_reconcile(incident)
-    agreements_apply_to([incident])
-    matches_find([incident])
+    shares_reconcile(incidents)
+    agreements_apply_to(incidents)
+    matches_find(incidents)
 
 
 def _ensure_in_scope(actor: User, incident: Incident) -> None:
@@ -138,10 +138,10 @@ def incident_upsert(
     Invalid (domain rules, field-named). A re-post never duplicates, even when two arrive at
     once: the unique (agency, external_ref) constraint turns the loser into an update.
     """
-    _require_writer(actor, agency)
+    require_writer(actor, agency)
     with audit.acting_for(actor, agency.pk):
         incident, created = _upsert(actor, agency, record)
-        _after_write(incident)
+        after_write([incident])
     _ensure_in_scope(actor, incident)
     return incident, created
 
@@ -196,10 +196,10 @@ def incident_update(
     Actor: a submitter or admin of the owning agency. Raises NotAllowed, PreconditionFailed
     (stale `expected_version`), Invalid, Conflict (external_ref taken in the agency).
     """
-    _require_writer(actor, incident.agency)
+    require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):
         updated = _update(incident, changes, expected_version, replace)
-        _after_write(updated)
+        after_write([updated])
     _ensure_in_scope(actor, updated)
     return updated
 
@@ -226,7 +226,7 @@ def incident_delete(*, actor: User, incident: Incident, expected_version: int | 
 
     Raises NotAllowed, PreconditionFailed.
     """
-    _require_writer(actor, incident.agency)
+    require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):
         current = _lock_current(incident, expected_version)
         for person in current.persons.all():

@@ -302,6 +302,12 @@ ROUTES = {
         {"reason": "no"},
         table(403, coordinator=404, police_admin=200),
     ),
+    "incident-bulk": (
+        "post",
+        "/api/v1/incidents/bulk/",
+        lambda: {"incidents": [factories.payload()]},
+        table(403, police_admin=200, police_submitter=200, levies_admin=200, levies_submitter=200),
+    ),
     "auth-token": ("post", "/api/v1/auth/token/", {"username": "x", "password": "y"}, table(401)),
     "schema": ("get", "/api/v1/schema/", None, table(200, anonymous=200)),
     "docs": ("get", "/api/v1/docs/", None, table(200, anonymous=200)),
@@ -361,11 +367,9 @@ def test_route_matrix(world, client_for, name):
     wrong = []
     for role in ROLES:
         api = client(world, client_for, role)
-        response = (
-            getattr(api, method)(fill(path, world), body, format="json")
-            if body is not None
-            else getattr(api, method)(fill(path, world))
-        )
+        data = body() if callable(body) else body
+        call, url = getattr(api, method), fill(path, world)
+        response = call(url, data, format="json") if data is not None else call(url)
         if response.status_code != want[role]:
             wrong.append((role, want[role], response.status_code, response.content[:120]))
     assert not wrong, wrong

@@ -135,3 +135,31 @@ class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ("slug", "name", "group", "description")
+
+
+class BulkInputSerializer(StrictInputSerializer):
+    """The envelope of a bulk request; records are validated one by one (see validate_records)."""
+
+    agency = serializers.SlugField(required=False)
+    incidents = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+
+def validate_records(
+    items: list[Any], context: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Validate each record; returns (validated records, {index: field errors})."""
+    records, errors = [], {}
+    for index, item in enumerate(items):
+        serializer = IncidentUpdateSerializer(data=item, context=context)
+        if serializer.is_valid():
+            records.append(dict(serializer.validated_data))
+        else:
+            errors[str(index)] = serializer.errors
+            records.append({})
+    return records, errors
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    ids = serializers.ListField(child=serializers.UUIDField(), help_text="In input order.")

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -16,18 +17,24 @@ from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.conditional import etag, expected_version
 from fusion.api.pagination import KeysetPagination
+from fusion.api.parsers import PayloadTooLarge
 from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import GeoJSONRenderer
 from fusion.api.schema import errors
+from fusion.errors import Invalid
 from fusion.purpose import require_purpose
 from fusion.visibility import access_levels
 from incidents.api.geojson import feature, feature_collection
 from incidents.api.serializers import (
+    BulkInputSerializer,
+    BulkResultSerializer,
     CategorySerializer,
     IncidentInputSerializer,
     IncidentOutputSerializer,
     IncidentUpdateSerializer,
+    validate_records,
 )
+from incidents.bulk import batch_errors, incident_upsert_batch
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
 from incidents.selectors import active_category_slugs, categories, incidents_for_reading
@@ -176,6 +183,33 @@ class IncidentViewSet(FusionGenericViewSet):
             actor=request.user, incident=incident, expected_version=expected_version(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Upsert up to FUSION_BULK_MAX incidents atomically (all or none)",
+        parameters=[IDEMPOTENCY],
+        request=BulkInputSerializer,
+        responses={200: BulkResultSerializer, **errors(400, 403, 409, 413)},
+    )
+    @action(detail=False, methods=["post"], pagination_class=None, filterset_class=None)
+    def bulk(self, request: Request) -> Response:
+        envelope = BulkInputSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        items = envelope.validated_data["incidents"]
+        if len(items) > settings.FUSION_BULK_MAX:
+            raise PayloadTooLarge(f"At most {settings.FUSION_BULK_MAX} incidents per request.")
+        code = envelope.validated_data.get("agency")
+        agency = acting_agency(request.user, code, WRITER_ROLES, "submit incidents")
+        records, shape_errors = validate_records(items, {"category_slugs": active_category_slugs()})
+        if shape_errors:
+            # Report the domain-rule errors of the well-formed records too, in one answer.
+            rules = {i: e for i, e in batch_errors(records).items() if i not in shape_errors}
+            merged = dict(sorted({**rules, **shape_errors}.items(), key=lambda kv: int(kv[0])))
+            raise Invalid(
+                f"{len(merged)} of {len(items)} records are invalid; none was stored.",
+                errors={"incidents": merged},
+            )
+        result = incident_upsert_batch(actor=request.user, agency=agency, records=records)
+        return Response({"created": result.created, "updated": result.updated, "ids": result.ids})
 
     @extend_schema(
         summary="The managed category taxonomy",

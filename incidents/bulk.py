@@ -1,0 +1,187 @@
+"""Atomic bulk upsert of incidents: the same rules as single writes, in set-based queries.
+
+One batch is validated whole (every bad record reported by index) before anything is
+written; then, in one transaction: existing rows of the batch are locked in external_ref
+order, all rows are upserted with INSERT … ON CONFLICT (agency, external_ref) DO UPDATE in
+that same order (so two overlapping batches cannot deadlock), persons are replaced and
+encrypted, one audit entry per created or updated incident (and person) is written in bulk,
+shares are kept lawful, agreements applied and matches looked for — a fixed number of queries
+per chunk, never one per record.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from agencies.models import Agency, User
+from fusion import audit
+from fusion.errors import Conflict, Invalid
+from incidents.models import Incident, Person
+from incidents.rules import record_errors
+from incidents.services import DEFAULTS, after_write, new_person, require_writer
+
+CHUNK = 1000
+COLUMNS = [
+    "id", "agency_id", "external_ref", "occurred_at", "reported_at", "category", "severity",
+    "killed", "injured", "latitude", "longitude", "district", "description", "tlp", "contexts",
+    "status", "version", "created_by_id", "created_at", "updated_at",
+]  # fmt: skip
+UPDATED_ON_CONFLICT = [
+    c
+    for c in COLUMNS
+    if c not in ("id", "agency_id", "external_ref", "version", "created_by_id", "created_at")
+]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    created: int
+    updated: int
+    ids: list[UUID]
+
+
+def batch_errors(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Domain-rule errors of every record by index, and duplicate references in the batch."""
+    now = timezone.now()
+    errors: dict[str, Any] = {}
+    first_seen: dict[str, int] = {}
+    for index, record in enumerate(records):
+        found = record_errors(_with_defaults(record, now), now=now)
+        ref = record.get("external_ref")
+        if not ref:
+            found["external_ref"] = ["Required in bulk: records are upserted by it."]
+        elif ref in first_seen:
+            found["external_ref"] = [f"Duplicate of record {first_seen[ref]} in this batch."]
+        else:
+            first_seen[ref] = index
+        if found:
+            errors[str(index)] = found
+    return errors
+
+
+def _with_defaults(record: Mapping[str, Any], now: Any) -> dict[str, Any]:
+    return {**DEFAULTS, "reported_at": now, **record}
+
+
+def _values(record: Mapping[str, Any], agency: Agency, actor: User, now: Any) -> list[Any]:
+    row = {
+        **_with_defaults(record, now),
+        "id": uuid.uuid4(),
+        "agency_id": agency.pk,
+        "version": 1,
+        "created_by_id": actor.pk,
+        "created_at": now,
+        "updated_at": now,
+    }
+    fields = {f.column: f for f in Incident._meta.concrete_fields}
+    return [fields[c].get_db_prep_save(row[c], connection) for c in COLUMNS]
+
+
+def _upsert_sql(rows: int) -> str:
+    q = connection.ops.quote_name
+    table = q(Incident._meta.db_table)
+    placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+    updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in UPDATED_ON_CONFLICT)
+    return (
+        f"INSERT INTO {table} ({', '.join(q(c) for c in COLUMNS)}) "  # noqa: S608 - quoted names
+        f"VALUES {', '.join([placeholders] * rows)} "
+        f"ON CONFLICT ({q('agency_id')}, {q('external_ref')}) DO UPDATE SET {updates}, "
+        f"{q('version')} = {table}.{q('version')} + 1 "
+        f"RETURNING {q('id')}, {q('external_ref')}, {q('version')}"
+    )
+
+
+def _upsert_rows(records: list[Mapping[str, Any]], agency: Agency, actor: User) -> dict:
+    """external_ref → (id, version) for every record, upserted in external_ref order."""
+    now = timezone.now()
+    id_field = Incident._meta.pk
+    result = {}
+    for start in range(0, len(records), CHUNK):
+        chunk = records[start : start + CHUNK]
+        params = [value for record in chunk for value in _values(record, agency, actor, now)]
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(len(chunk)), params)
+            for raw_id, ref, version in cursor.fetchall():
+                result[ref] = (id_field.to_python(raw_id), version)
+    return result
+
+
+def _replace_persons(incidents: dict[str, Incident], records: list[Mapping[str, Any]]) -> None:
+    with_persons = [r for r in records if "persons" in r]
+    if not with_persons:
+        return
+    targets = [incidents[r["external_ref"]] for r in with_persons]
+    old = list(Person.objects.filter(incident__in=targets).select_related("incident"))
+    Person.objects.filter(pk__in=[p.pk for p in old]).delete()
+    new = [new_person(incidents[r["external_ref"]], p) for r in with_persons for p in r["persons"]]
+    Person.objects.bulk_create(new, batch_size=CHUNK)
+    audit.log_bulk([*((p, None) for p in old), *((None, p) for p in new)], event="bulk_upsert")
+
+
+@transaction.atomic
+def incident_upsert_batch(
+    *, actor: User, agency: Agency, records: Sequence[Mapping[str, Any]]
+) -> BatchResult:
+    """Upsert a batch of validated records for `agency`, all or nothing.
+
+    Actor: a submitter or admin of `agency`. Raises NotAllowed; Invalid with errors
+    `{"incidents": {index: {field: [messages]}}}` when any record is bad (nothing written);
+    Conflict (retryable) when a concurrent batch deadlocks with this one.
+    """
+    require_writer(actor, agency)
+    try:
+        with transaction.atomic(), audit.acting_for(actor, agency.pk):
+            return _write(actor, agency, list(records))
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001"):
+            raise Conflict("A concurrent batch touched the same incidents; retry.") from exc
+        raise
+
+
+def _lock_existing(agency: Agency, records: list[Mapping[str, Any]]) -> dict[str, Incident]:
+    refs = sorted({r["external_ref"] for r in records if r.get("external_ref")})
+    rows = Incident.objects.select_for_update().filter(agency=agency, external_ref__in=refs)
+    return {i.external_ref: i for i in rows.order_by("external_ref")}
+
+
+def _keep_reported_at(records: list[Mapping[str, Any]], before: dict[str, Incident]) -> list:
+    """A re-posted record without reported_at keeps the stored one (as single upserts do)."""
+    return [
+        {**r, "reported_at": before[r["external_ref"]].reported_at}
+        if "reported_at" not in r and r.get("external_ref") in before
+        else r
+        for r in records
+    ]
+
+
+def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
+    before = _lock_existing(agency, records)
+    records = _keep_reported_at(records, before)
+    errors = batch_errors(records)
+    if errors:
+        raise Invalid(
+            f"{len(errors)} of {len(records)} records are invalid; none was stored.",
+            errors={"incidents": errors},
+        )
+    ordered = sorted(records, key=lambda r: r["external_ref"])
+    written = _upsert_rows(ordered, agency, actor)
+    incidents = {
+        i.external_ref: i
+        for i in Incident.objects.filter(pk__in=[pk for pk, _ in written.values()])
+    }
+    created = [incidents[ref] for ref, (_, version) in written.items() if version == 1]
+    updated = [incidents[ref] for ref, (_, version) in written.items() if version > 1]
+    audit.log_bulk(
+        [*((None, i) for i in created), *((before.get(i.external_ref), i) for i in updated)],
+        event="bulk_upsert",
+        object_agency_id=agency.pk,
+    )
+    _replace_persons(incidents, ordered)
+    after_write(list(incidents.values()))
+    ids = [written[r["external_ref"]][0] for r in records]
+    return BatchResult(created=len(created), updated=len(updated), ids=ids)
