@@ -6,19 +6,21 @@ commands, full redaction of personal fields (auditlog's default mask keeps half 
 access entries with a stated purpose, and audit entries for bulk writes it cannot see.
 """
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from auditlog.diff import model_instance_diff
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import pre_save
 from django.utils import timezone
+from django.utils.encoding import smart_str
 
 from fusion import request_context
 
@@ -175,6 +177,33 @@ def log_event(
     return entry
 
 
+def _audited_fields(model: type[models.Model]) -> tuple[list, set[str]]:
+    """The fields auditlog diffs for `model` (its registration's include/exclude) and the masked."""
+    spec = auditlog.get_model_fields(model)
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if (not spec["include_fields"] or f.name in spec["include_fields"])
+        and f.name not in spec["exclude_fields"]
+    ]
+    return fields, set(spec["mask_fields"])
+
+
+def _as_text(instance: models.Model | None, fields: list, masked: set[str]) -> dict[str, str]:
+    """Field values as auditlog writes them: UTC-naive datetimes, sorted JSON, masked fields."""
+    if instance is None:
+        return {}
+    values = {}
+    for field in fields:
+        value = getattr(instance, field.attname)
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            value = timezone.make_naive(value, UTC)
+        elif isinstance(field, models.JSONField):
+            value = json.dumps(value, sort_keys=True)
+        values[field.name] = REDACTED if field.name in masked else smart_str(value)
+    return values
+
+
 def log_bulk(
     changes: Iterable[tuple[models.Model | None, models.Model | None]],
     *,
@@ -182,13 +211,23 @@ def log_bulk(
     object_agency_id: int | None = None,
 ) -> int:
     """One audit entry per (old, new) pair written in bulk, which auditlog never sees:
-    (None, new) is a create, (old, new) an update, (old, None) a delete. Personal fields are
-    masked exactly as for single saves (the diff honours the model's registration)."""
+    (None, new) is a create, (old, new) an update, (old, None) a delete. Fields and masking
+    follow the model's auditlog registration, as for single saves."""
     entry_model = _entry_model()
     now = timezone.now()
     entries = []
+    specs: dict[type, tuple[list, set[str]]] = {}
     for old, new in changes:
         instance = new if new is not None else old
+        model = type(instance)
+        if model not in specs:
+            specs[model] = _audited_fields(model)
+        before, after = (_as_text(x, *specs[model]) for x in (old, new))
+        diff = {
+            name: [before.get(name, "None"), after.get(name, "None")]
+            for name in {*before, *after}
+            if before.get(name) != after.get(name)
+        }
         action = (
             entry_model.Action.CREATE
             if old is None
@@ -196,13 +235,12 @@ def log_bulk(
             if new is None
             else entry_model.Action.UPDATE
         )
-        diff = model_instance_diff(old, new, use_json_for_changes=False) or {}
         entry = entry_model(
-            content_type=ContentType.objects.get_for_model(type(instance)),
+            content_type=ContentType.objects.get_for_model(model),
             object_pk=str(instance.pk),
             object_repr=str(instance),
             action=action,
-            changes={k: list(v) for k, v in diff.items()},
+            changes=diff,
             event=event,
             timestamp=now,
             additional_data={"object_agency_id": object_agency_id}

@@ -149,12 +149,13 @@ def validate_records(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Validate each record; returns (validated records, {index: field errors})."""
     records, errors = [], {}
+    # One serializer for all records: building its fields is the expensive part.
+    serializer = IncidentUpdateSerializer(context=context)
     for index, item in enumerate(items):
-        serializer = IncidentUpdateSerializer(data=item, context=context)
-        if serializer.is_valid():
-            records.append(dict(serializer.validated_data))
-        else:
-            errors[str(index)] = serializer.errors
+        try:
+            records.append(dict(serializer.run_validation(item)))
+        except serializers.ValidationError as exc:
+            errors[str(index)] = exc.detail
             records.append({})
     return records, errors
 
