@@ -166,3 +166,30 @@ class IncidentUserObjectPermission(IncidentPermissionFields, UserObjectPermissio
                 name="incident_uperm_cover_idx",
             )
         ]
+
+
+class ImportRun(models.Model):
+    """One file import: where it stands, so an interrupted import resumes where it stopped."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    position = models.PositiveIntegerField(default=0)  # data rows committed
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.source} ({self.status})"
