@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 
 from fusion import request_context
+from fusion.pg_copy import copy_insert
 
 T = TypeVar("T")
 REDACTED = "[redacted]"
@@ -249,8 +250,7 @@ def log_bulk(
         )
         _fill(entry)
         entries.append(entry)
-    entry_model.objects.bulk_create(entries, batch_size=1000)
-    return len(entries)
+    return copy_insert(entry_model, entries)
 
 
 def log_created_bulk(

@@ -15,6 +15,7 @@ from datetime import timedelta
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import Q
 
 from fusion.choices import MatchKind
@@ -68,7 +69,53 @@ def _box(incident: Incident) -> Q:
     )
 
 
+_CANDIDATES_SQL = """
+SELECT b.id, o.id, o.agency_id, o.category, o.latitude, o.longitude, o.occurred_at
+FROM unnest(%s::uuid[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::int[])
+     AS b(id, t, lat, lon, dlon, agency)
+JOIN incidents_incident o
+  ON o.occurred_at BETWEEN b.t - %s AND b.t + %s
+ AND o.latitude BETWEEN b.lat - %s AND b.lat + %s
+ AND o.longitude BETWEEN b.lon - b.dlon AND b.lon + b.dlon
+ AND o.agency_id <> b.agency
+"""
+
+
+def _event_matches_postgresql(incidents: list[Incident]) -> list[Match]:
+    """One query: each incident probes the time index for its own ±window, on PostgreSQL."""
+    groups = dict(Category.objects.values_list("slug", "group"))
+    by_id = {i.pk: i for i in incidents}
+    dlat = EVENT_RADIUS_KM / KM_PER_DEGREE
+    columns = (
+        [i.pk for i in incidents],
+        [i.occurred_at for i in incidents],
+        [i.latitude for i in incidents],
+        [i.longitude for i in incidents],
+        [dlat / max(math.cos(math.radians(i.latitude)), 0.01) for i in incidents],
+        [i.agency_id for i in incidents],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES_SQL, [*columns, EVENT_WINDOW, EVENT_WINDOW, dlat, dlat])
+        rows = cursor.fetchall()
+    found = []
+    for new_id, other_id, agency_id, category, lat, lon, occurred_at in rows:
+        other = Incident(
+            id=other_id,
+            agency_id=agency_id,
+            category_id=category,
+            latitude=lat,
+            longitude=lon,
+            occurred_at=occurred_at,
+        )
+        score = event_score(by_id[new_id], other, groups)
+        if score is not None:
+            found.append(_pair(MatchKind.EVENT, by_id[new_id], other, score))
+    return found
+
+
 def _event_matches(incidents: list[Incident]) -> list[Match]:
+    if connection.vendor == "postgresql":
+        return _event_matches_postgresql(incidents)
     groups = dict(Category.objects.values_list("slug", "group"))
     found = []
     ids = {i.pk for i in incidents}

@@ -9,6 +9,7 @@ shares are kept lawful, agreements applied and matches looked for — a fixed nu
 per chunk, never one per record.
 """
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from fusion import audit
 from fusion.errors import Conflict, Invalid
+from fusion.pg_copy import is_postgresql
 from incidents.models import Incident, Person
 from incidents.rules import record_errors
 from incidents.services import DEFAULTS, after_write, new_person, require_writer
@@ -68,8 +70,8 @@ def _with_defaults(record: Mapping[str, Any], now: Any) -> dict[str, Any]:
     return {**DEFAULTS, "reported_at": now, **record}
 
 
-def _values(record: Mapping[str, Any], agency: Agency, actor: User, now: Any) -> list[Any]:
-    row = {
+def _row(record: Mapping[str, Any], agency: Agency, actor: User, now: Any) -> dict[str, Any]:
+    return {
         **_with_defaults(record, now),
         "id": uuid.uuid4(),
         "agency_id": agency.pk,
@@ -78,37 +80,80 @@ def _values(record: Mapping[str, Any], agency: Agency, actor: User, now: Any) ->
         "created_at": now,
         "updated_at": now,
     }
-    fields = {f.column: f for f in Incident._meta.concrete_fields}
-    return [fields[c].get_db_prep_save(row[c], connection) for c in COLUMNS]
 
 
-def _upsert_sql(rows: int) -> str:
+def _conflict_clause(table: str) -> str:
     q = connection.ops.quote_name
-    table = q(Incident._meta.db_table)
-    placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
     updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in UPDATED_ON_CONFLICT)
     return (
-        f"INSERT INTO {table} ({', '.join(q(c) for c in COLUMNS)}) "  # noqa: S608 - quoted names
-        f"VALUES {', '.join([placeholders] * rows)} "
         f"ON CONFLICT ({q('agency_id')}, {q('external_ref')}) DO UPDATE SET {updates}, "
         f"{q('version')} = {table}.{q('version')} + 1 "
         f"RETURNING {q('id')}, {q('external_ref')}, {q('version')}"
     )
 
 
-def _upsert_rows(records: list[Mapping[str, Any]], agency: Agency, actor: User) -> dict:
-    """external_ref → (id, version) for every record, upserted in external_ref order."""
-    now = timezone.now()
-    id_field = Incident._meta.pk
-    result = {}
-    for start in range(0, len(records), CHUNK):
-        chunk = records[start : start + CHUNK]
-        params = [value for record in chunk for value in _values(record, agency, actor, now)]
-        with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(len(chunk)), params)
-            for raw_id, ref, version in cursor.fetchall():
-                result[ref] = (id_field.to_python(raw_id), version)
+def _upsert_copy(rows: list[dict[str, Any]]) -> list[tuple]:
+    """PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT."""
+    q = connection.ops.quote_name
+    table, stage = q(Incident._meta.db_table), q("fusion_incident_stage")
+    names = ", ".join(q(c) for c in COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c == "contexts" else row[c] for c in COLUMNS])
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608
+            f"ORDER BY {q('external_ref')} {_conflict_clause(table)}"
+        )
+        result = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {stage}")
     return result
+
+
+def _upsert_values(rows: list[dict[str, Any]]) -> list[tuple]:
+    """Other databases (SQLite): multi-row INSERT … VALUES … ON CONFLICT, in chunks."""
+    q = connection.ops.quote_name
+    table = q(Incident._meta.db_table)
+    fields = {f.column: f for f in Incident._meta.concrete_fields}
+    placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+    result = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        params = [fields[c].get_db_prep_save(r[c], connection) for r in chunk for c in COLUMNS]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(q(c) for c in COLUMNS)}) "  # noqa: S608
+            f"VALUES {', '.join([placeholders] * len(chunk))} {_conflict_clause(table)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            result.extend(cursor.fetchall())
+    return result
+
+
+def _upsert_rows(
+    records: list[Mapping[str, Any]], agency: Agency, actor: User, before: dict[str, Incident]
+) -> dict[str, Incident]:
+    """external_ref → the incident as stored, for every record, upserted in external_ref order.
+
+    The instances are built from what was written (no read back): the database returns the
+    id and version; rows that existed keep their creator and creation time."""
+    now = timezone.now()
+    rows = {r["external_ref"]: _row(r, agency, actor, now) for r in records}
+    upsert = _upsert_copy if is_postgresql() else _upsert_values
+    id_field = Incident._meta.pk
+    stored = {}
+    for pk, ref, version in upsert(list(rows.values())):
+        values = {c: rows[ref][c] for c in COLUMNS}
+        values.update(
+            id=id_field.to_python(pk), version=version, category_id=values.pop("category")
+        )
+        if ref in before:
+            values.update(
+                created_by_id=before[ref].created_by_id, created_at=before[ref].created_at
+            )
+        stored[ref] = Incident(**values)
+    return stored
 
 
 def _replace_persons(incidents: dict[str, Incident], records: list[Mapping[str, Any]]) -> None:
@@ -169,13 +214,9 @@ def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> Bat
             errors={"incidents": errors},
         )
     ordered = sorted(records, key=lambda r: r["external_ref"])
-    written = _upsert_rows(ordered, agency, actor)
-    incidents = {
-        i.external_ref: i
-        for i in Incident.objects.filter(pk__in=[pk for pk, _ in written.values()])
-    }
-    created = [incidents[ref] for ref, (_, version) in written.items() if version == 1]
-    updated = [incidents[ref] for ref, (_, version) in written.items() if version > 1]
+    incidents = _upsert_rows(ordered, agency, actor, before)
+    created = [i for i in incidents.values() if i.version == 1]
+    updated = [i for i in incidents.values() if i.version > 1]
     audit.log_bulk(
         [*((None, i) for i in created), *((before.get(i.external_ref), i) for i in updated)],
         event="bulk_upsert",
@@ -183,5 +224,5 @@ def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> Bat
     )
     _replace_persons(incidents, ordered)
     after_write(list(incidents.values()))
-    ids = [written[r["external_ref"]][0] for r in records]
+    ids = [incidents[r["external_ref"]].pk for r in records]
     return BatchResult(created=len(created), updated=len(updated), ids=ids)

@@ -1,8 +1,10 @@
 """Shared fixtures: a small world of agencies and users in every role, and API clients."""
 
 from dataclasses import dataclass
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, User
@@ -68,3 +70,14 @@ def client_for():
 def _fast_password_hashing(settings) -> None:
     """PBKDF2's deliberate slowness is for attackers, not for fixtures."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy(request) -> None:
+    """Transactional tests flush tables, data migrations included: re-seed the categories."""
+    if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
+        request.getfixturevalue(
+            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+        )
+        seed = import_module("incidents.migrations.0002_seed_categories").seed
+        seed(apps, None)

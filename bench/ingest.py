@@ -1,0 +1,118 @@
+"""Benchmark: incidents per second through the bulk endpoint, the file importer and raw COPY.
+
+One run, one PostgreSQL database, the same rows: batches of 5,000 through
+POST /api/v1/incidents/bulk/ (validation, audit entry per record, an active sharing
+agreement, matching), the same rows through `manage.py import_incidents` (chunks of 5,000),
+and a raw `COPY` into a plain table with the incident columns. Prints rates and ratios.
+
+    python bench/ingest.py [--rows 30000]
+"""
+
+import argparse
+import csv
+import io
+import json
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from common import setup_database
+
+BATCH = 5000
+CATEGORIES = ["robbery", "kidnapping", "bombing-ied", "narcotics", "extortion"]
+
+
+def rows(count: int, prefix: str) -> list[dict]:
+    rng = random.Random(11)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    made = []
+    for n in range(count):
+        at = (start + timedelta(seconds=rng.randrange(300 * 86400))).isoformat()
+        made.append({
+            "external_ref": f"{prefix}-{n:07d}", "occurred_at": at, "reported_at": at,
+            "category": rng.choice(CATEGORIES), "severity": rng.randint(1, 5),
+            "killed": 0, "injured": rng.randint(0, 3), "latitude": round(rng.uniform(25, 31), 5),
+            "longitude": round(rng.uniform(61, 70), 5), "district": "Quetta",
+            "description": "benchmark incident", "tlp": "AMBER",
+        })  # fmt: skip
+    return made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=30_000)
+    args = parser.parse_args()
+    setup_database("fusion_bench_ingest")
+
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from fusion.agreements import agreement_apply
+    from fusion.models import SharingAgreement
+    from incidents.models import Incident
+    from tests import factories
+
+    police, levies = factories.agency("police"), factories.agency("levies")
+    submitter = factories.member(police, "submitter", "bench-submitter")
+    agreement = SharingAgreement.objects.create(
+        owner=police, recipient=levies, categories=["kidnapping", "bombing-ied"]
+    )
+    agreement_apply(agreement_id=agreement.pk)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.token(submitter)}")
+
+    api_rows = rows(args.rows, "API")
+    started = time.perf_counter()
+    for start in range(0, len(api_rows), BATCH):
+        response = client.post(
+            "/api/v1/incidents/bulk/", {"incidents": api_rows[start : start + BATCH]}, format="json"
+        )
+        assert response.status_code == 200, response.content[:300]
+    api_rate = len(api_rows) / (time.perf_counter() - started)
+
+    file_rows = rows(args.rows, "FILE")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "incidents.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in file_rows))
+        started = time.perf_counter()
+        call_command(
+            "import_incidents",
+            str(path),
+            "--agency",
+            "police",
+            "--chunk",
+            str(BATCH),
+            "--rejects",
+            str(Path(folder) / "rejects.jsonl"),
+            stdout=io.StringIO(),
+        )
+        import_rate = len(file_rows) / (time.perf_counter() - started)
+
+    columns = list(file_rows[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows(args.rows, "COPY"):
+        writer.writerow([row[c] for c in columns])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE plain_incident AS SELECT * FROM incidents_incident WITH NO DATA"
+        )
+        started = time.perf_counter()
+        with cursor.copy(f"COPY plain_incident ({', '.join(columns)}) FROM STDIN WITH CSV") as copy:
+            copy.write(buffer.getvalue())
+        copy_rate = args.rows / (time.perf_counter() - started)
+
+    stored = Incident.objects.count()
+    print(f"rows per method: {args.rows:,}; incidents stored: {stored:,}")
+    print(f"bulk endpoint (5,000/batch, audit + agreement + matching)  {api_rate:10,.0f} /s")
+    print(f"importer (JSON Lines, chunks of 5,000)                     {import_rate:10,.0f} /s")
+    print(f"raw COPY into a plain table                                {copy_rate:10,.0f} /s")
+    print(f"bulk endpoint / raw COPY  {api_rate / copy_rate:.1%}")
+    print(f"importer / raw COPY       {import_rate / copy_rate:.1%}")
+
+
+if __name__ == "__main__":
+    main()
