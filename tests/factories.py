@@ -51,8 +51,9 @@ def record(**overrides: Any) -> dict[str, Any]:
     n = next(_seq)
     base = {
         "external_ref": f"REF-{n}",
-        "occurred_at": datetime(2026, 3, 1, 8, 0, tzinfo=UTC) + timedelta(hours=n),
-        "reported_at": datetime(2026, 3, 1, 8, 0, tzinfo=UTC) + timedelta(hours=n + 1),
+        # a minute apart: even 100,000 records stay in the past
+        "occurred_at": datetime(2025, 1, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=n),
+        "reported_at": datetime(2025, 1, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=n + 60),
         "category": "armed-assault",
         "severity": 3,
         "killed": 0,
