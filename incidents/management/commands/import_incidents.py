@@ -149,22 +149,7 @@ class Command(BaseCommand):
         totals: dict,
         opts: dict,
     ) -> None:
-        good: dict[str, tuple[int, dict]] = {}
-        for line, row, problem in rows:
-            record, errors = self._record(row, problem, mapping, categories)
-            if errors:
-                self._reject(rejects, line, errors, row, totals)
-                continue
-            ref = record.get("external_ref")
-            if ref in good:
-                totals["superseded"] += 1
-            good[ref] = (line, record)
-        lines = [line for line, _ in good.values()]
-        records = [record for _, record in good.values()]
-        for index, errors in batch_errors(records).items():
-            self._reject(rejects, lines[int(index)], errors, None, totals)
-            records[int(index)] = None
-        records = [r for r in records if r is not None]
+        records = self._validated(rows, mapping, categories, rejects, totals)
         if records and not opts["dry_run"]:
             try:
                 result = incident_upsert_batch(actor=actor, agency=agency, records=records)
@@ -183,18 +168,33 @@ class Command(BaseCommand):
             )
             run.save(update_fields=["position", "created", "updated", "rejected"])
 
-    @staticmethod
-    def _record(
-        row: dict | None, problem: str, mapping: Mapping, categories: set[str]
-    ) -> tuple[dict, Any]:
-        if row is None:
-            return {}, {"row": [problem]}
+    def _validated(
+        self, rows: list, mapping: Mapping, categories: set[str], rejects: Any, totals: dict
+    ) -> list[dict]:
+        """The chunk's good records, the last of each external_ref; bad rows go to rejects."""
+        readable = [(line, row) for line, row, problem in rows if row is not None]
+        for line, row, problem in rows:
+            if row is None:
+                self._reject(rejects, line, {"row": [problem]}, None, totals)
         try:
-            mapped = mapping.apply(row)
+            mapped = [mapping.apply(row) for _, row in readable]
         except MappingError as exc:
             raise CommandError(f"mapping: {exc}") from exc
-        records, errors = validate_records([mapped], {"category_slugs": categories})
-        return records[0], errors.get("0")
+        records, errors = validate_records(mapped, {"category_slugs": categories})
+        good: dict[str, tuple[int, dict]] = {}
+        for index, ((line, row), record) in enumerate(zip(readable, records, strict=True)):
+            if str(index) in errors:
+                self._reject(rejects, line, errors[str(index)], row, totals)
+                continue
+            if record.get("external_ref") in good:
+                totals["superseded"] += 1
+            good[record.get("external_ref")] = (line, record)
+        lines = [line for line, _ in good.values()]
+        kept: list = [record for _, record in good.values()]
+        for index, found in batch_errors(kept).items():
+            self._reject(rejects, lines[int(index)], found, None, totals)
+            kept[int(index)] = None
+        return [record for record in kept if record is not None]
 
     @staticmethod
     def _reject(rejects: Any, line: int, errors: Any, row: dict | None, totals: dict) -> None:
