@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from fusion.choices import ShareLevel
 from fusion.models import ShareGrant
+from fusion.pg_copy import copy_insert
 from incidents.models import IncidentGroupObjectPermission, IncidentUserObjectPermission
 
 VIEW = "view_incident"
@@ -85,5 +86,5 @@ def rebuild(incident_ids: Iterable[UUID]) -> None:
                 groups.append(IncidentGroupObjectPermission(group_id=holder, **common))
             else:
                 users.append(IncidentUserObjectPermission(user_id=holder, **common))
-        IncidentGroupObjectPermission.objects.bulk_create(groups)
-        IncidentUserObjectPermission.objects.bulk_create(users)
+        copy_insert(IncidentGroupObjectPermission, groups)
+        copy_insert(IncidentUserObjectPermission, users)
