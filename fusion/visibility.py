@@ -26,6 +26,19 @@ from incidents.choices import TLP
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
 
 
+class ProbeExists(Exists):
+    """EXISTS that PostgreSQL evaluates as a per-row index probe, never as a hashed subplan.
+
+    For a page of newest incidents the planner otherwise hashes *every* live permission row of
+    the reader's groups before returning the first row (measured: ~10 ms for 19,000 shares,
+    growing with them); probing the permission table's content_object index for the ~1,000
+    rows a 5% reader's page scans costs ~2.5 ms. `OFFSET 0` keeps PostgreSQL from turning the
+    EXISTS into a hashable IN; it changes nothing else (see bench/README.md).
+    """
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 class Level(IntEnum):
     """How much of an incident a reader gets; higher includes lower."""
 
@@ -69,8 +82,8 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
     return Incident.objects.filter(
         Q(agency_id__in=own)
         | Q(tlp=TLP.CLEAR)
-        | Exists(groups.filter(content_object=this))
-        | Exists(users.filter(content_object=this))
+        | ProbeExists(groups.filter(content_object=this))
+        | ProbeExists(users.filter(content_object=this))
     )
 
 
