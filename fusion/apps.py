@@ -9,7 +9,10 @@ class FusionConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the Celery app makes it current, so shared tasks use our settings.
+        from django.db.models.signals import post_migrate
+
         import config.celery  # noqa: F401
-        from fusion import audit
+        from fusion import audit, permission_store
 
         audit.register_models()
+        post_migrate.connect(permission_store.forget_permission_ids, dispatch_uid="fusion_perm_ids")

@@ -11,7 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fusion.choices import ShareLevel
@@ -24,10 +24,22 @@ VIEW_PERSONS = "view_incident_persons"
 CHUNK = 1000
 
 
-def permission_id(codename: str) -> Subquery:
-    """The permission's id as a subquery (evaluated once by the database)."""
-    rows = Permission.objects.filter(content_type__app_label="incidents", codename=codename)
-    return Subquery(rows.order_by().values("id")[:1])
+_permission_ids: dict[str, int] = {}
+
+
+def permission_id(codename: str) -> int:
+    """The id of an incident permission, looked up once per process (ids only change when
+    permissions are recreated, after which post_migrate clears this cache)."""
+    if codename not in _permission_ids:
+        _permission_ids[codename] = Permission.objects.get(
+            content_type__app_label="incidents", codename=codename
+        ).pk
+    return _permission_ids[codename]
+
+
+def forget_permission_ids(**kwargs: object) -> None:
+    """post_migrate receiver (a test database flush recreates permissions with new ids)."""
+    _permission_ids.clear()
 
 
 def live_grants(now: datetime | None = None) -> QuerySet[ShareGrant]:
@@ -66,11 +78,7 @@ def _desired(incident_ids: Sequence[UUID]) -> dict[tuple, datetime | None]:
 def rebuild(incident_ids: Iterable[UUID]) -> None:
     """Make the guardian rows of these incidents equal to what their live grants imply."""
     ids = list(dict.fromkeys(incident_ids))
-    perms = dict(
-        Permission.objects.filter(
-            content_type__app_label="incidents", codename__in=[VIEW, VIEW_PERSONS]
-        ).values_list("codename", "id")
-    )
+    perms = {codename: permission_id(codename) for codename in (VIEW, VIEW_PERSONS)}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         IncidentGroupObjectPermission.objects.filter(content_object_id__in=chunk).delete()
