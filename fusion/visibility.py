@@ -79,12 +79,20 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
         return Incident.objects.none()
     groups, users = _shared(user, VIEW)
     this = OuterRef("pk")
-    return Incident.objects.filter(
-        Q(agency_id__in=own)
-        | Q(tlp=TLP.CLEAR)
-        | ProbeExists(groups.filter(content_object=this))
-        | ProbeExists(users.filter(content_object=this))
+    condition = (
+        Q(agency_id__in=own) | Q(tlp=TLP.CLEAR) | ProbeExists(groups.filter(content_object=this))
     )
+    if _has_named_shares(user):  # TLP:RED shares are rare: skip the probe for most readers
+        condition |= ProbeExists(users.filter(content_object=this))
+    return Incident.objects.filter(condition)
+
+
+def _has_named_shares(user: User) -> bool:
+    cached = getattr(user, "_fusion_named_shares", None)
+    if cached is None:
+        cached = IncidentUserObjectPermission.objects.filter(user=user).exists()
+        user._fusion_named_shares = cached
+    return cached
 
 
 def _shared_levels(user: User, ids: list[UUID]) -> dict[UUID, Level]:
