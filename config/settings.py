@@ -183,18 +183,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
-# Assessments: the longest tasks; each user may have a few queued or running at once.
-ASSESSMENT_SOFT_TIME_LIMIT = env_int("ASSESSMENT_SOFT_TIME_LIMIT", 1800)
-ASSESSMENT_TIME_LIMIT = env_int("ASSESSMENT_TIME_LIMIT", 1860)
-ASSESSMENT_MAX_OPEN_PER_USER = env_int("ASSESSMENT_MAX_OPEN_PER_USER", 3)
 # Redis redelivers unacknowledged tasks after this; keep it above the longest hard limit.
-_LONGEST_TASK = max(CELERY_TASK_TIME_LIMIT, ASSESSMENT_TIME_LIMIT)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * _LONGEST_TASK + 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-shares": {"task": "fusion.shares_expire", "schedule": 300.0},
-    "standing-assessments": {"task": "analytics.standing_run", "schedule": 900.0},
-    "sweep-assessments": {"task": "analytics.assessments_sweep", "schedule": 300.0},
 }
 
 # Audit: our own log-entry model carries acting agency, purpose and outcome.

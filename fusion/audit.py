@@ -67,13 +67,6 @@ def register_models() -> None:
     # Matches and guardian rows are derived data, rebuilt from audited records.
     for model in (ShareGrant, SharingAgreement, AccessRequest):
         auditlog.register(model)
-    from analytics.models import Assessment, StandingAssessment
-
-    # An assessment's lifecycle and review are audited; its (large) result is not copied.
-    auditlog.register(
-        Assessment, include_fields=["status", "reviewer", "rationale", "reviewed_at", "error"]
-    )
-    auditlog.register(StandingAssessment)
     pre_save.connect(_fill_entry, sender=_entry_model(), dispatch_uid="fusion_audit_fill")
 
 

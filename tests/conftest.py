@@ -81,12 +81,3 @@ def _taxonomy(request) -> None:
         )
         seed = import_module("incidents.migrations.0002_seed_categories").seed
         seed(apps, None)
-
-
-@pytest.fixture
-def redis_worker():
-    """A real worker thread consuming from Redis; tasks are sent, not run eagerly."""
-    from tests.worker import redis_broker, worker
-
-    with redis_broker(), worker():
-        yield
