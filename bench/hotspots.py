@@ -2,32 +2,21 @@
 100,000 and 1,000,000 incidents (time and peak memory). Prints figures; asserts nothing."""
 
 import csv
-import statistics
-import sys
-import time
 import tracemalloc
 import warnings
-from pathlib import Path
 
 import numpy as np
+from common import ROOT, median_ms
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from analytics.methods.grid import cell_counts, grid_covering, queen_weights  # noqa: E402
-from analytics.methods.hotspots import gi_star, hotspots  # noqa: E402
+from analytics.methods.grid import cell_counts, grid_covering, queen_weights
+from analytics.methods.hotspots import gi_star, hotspots
 
 SF = ROOT.parent / "shared" / "data" / "sf-crime-2012h2.csv"
 BALOCHISTAN = (60.8, 24.8, 70.3, 32.1)
 
 
 def median_s(run, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_ms(run, repeat=repeat, warmup=1) / 1000.0
 
 
 def esda_zs(counts, ny, nx):

@@ -20,20 +20,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from analytics.methods.arrays import index_array
+
 FEEDBACK_REFS = "Ensign et al. 2018; Lum & Isaac 2016"
-
-
-def _codes(name: str, values: np.ndarray, names: Sequence[str], names_arg: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    if arr.size == 0:
-        return arr.astype(np.int64)
-    if arr.dtype.kind not in "iu":
-        raise ValueError(f"{name} must hold integer codes, got dtype {arr.dtype}")
-    if arr.min() < 0 or arr.max() >= len(names):
-        raise ValueError(f"{name} codes must index {names_arg} (0..{len(names) - 1})")
-    return arr.astype(np.int64)
 
 
 def _unique_names(arg: str, names: Sequence[str]) -> None:
@@ -61,7 +50,7 @@ def district_disparity(
     share is undefined or the district has no incidents). `flagged[i]` marks incidents in a
     flagged cell or surging group; `above_ratio` is disparity > ratio_warn. Sorted by name."""
     _unique_names("names", names)
-    codes = _codes("district", district, names, "names")
+    codes = index_array("district", district, len(names), "len(names)")
     flags = np.asarray(flagged)
     if flags.shape != codes.shape:
         raise ValueError(f"flagged must match district in length ({flags.size} != {codes.size})")
@@ -135,8 +124,8 @@ def reporting_density(
     one agency's reporting drives the data."""
     _unique_names("agency_names", agency_names)
     _unique_names("district_names", district_names)
-    a = _codes("agency", agency, agency_names, "agency_names")
-    d = _codes("district", district, district_names, "district_names")
+    a = index_array("agency", agency, len(agency_names), "len(agency_names)")
+    d = index_array("district", district, len(district_names), "len(district_names)")
     if a.size != d.size:
         raise ValueError(f"agency and district differ in length ({a.size} != {d.size})")
     n_a, n_d = len(agency_names), len(district_names)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse, stats
 
+from analytics.methods.fdr import fdr_bh
+
 
 @dataclass(frozen=True)
 class HotspotResult:
@@ -62,24 +64,6 @@ def gi_star(counts: np.ndarray, weights: sparse.spmatrix) -> tuple[np.ndarray, n
     z[ok] = numerator[ok] / denominator[ok]
     p = np.where(ok, 2.0 * stats.norm.sf(np.abs(z)), 1.0)
     return z, p
-
-
-def fdr_bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values): monotone in p, capped at 1."""
-    p = np.asarray(p, dtype=float)
-    if p.ndim != 1:
-        raise ValueError("p must be one-dimensional")
-    if p.size == 0:
-        return p.copy()
-    if np.any((p < 0) | (p > 1) | ~np.isfinite(p)):
-        raise ValueError("p must hold probabilities in [0, 1]")
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    q = np.empty(m)
-    q[order] = np.minimum(adjusted, 1.0)
-    return q
 
 
 def hotspots(counts: np.ndarray, weights: sparse.spmatrix, fdr: float = 0.05) -> HotspotResult:

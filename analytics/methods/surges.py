@@ -53,6 +53,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from analytics.methods.arrays import index_array
+from analytics.methods.fdr import fdr_bh
+
 PSEUDO_COUNT = 0.5
 
 
@@ -93,20 +96,6 @@ class SurgeResult:
             "sparse_groups": list(self.sparse_groups),
             "warnings": list(self.warnings),
         }
-
-
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg step-up adjusted p-values (q-values), capped at 1."""
-    p = np.asarray(p, dtype=float)
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q_sorted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    q = np.empty(m)
-    q[order] = q_sorted
-    return q
 
 
 def upper_tail_p(
@@ -153,20 +142,6 @@ def _int_param(name: str, value: object, minimum: int) -> int:
     return int(value)
 
 
-def _index_array(name: str, values: np.ndarray, upper: int, upper_name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    if arr.size == 0:
-        return arr.astype(np.int64)
-    if arr.dtype.kind not in "iu":
-        raise ValueError(f"{name} must hold integers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if arr.min() < 0 or arr.max() >= upper:
-        raise ValueError(f"{name} values must lie in [0, {upper_name}={upper})")
-    return arr
-
-
 def _baseline_ids(t: int, baseline_periods: int, season: int | None) -> list[int]:
     step = 1 if season is None else season
     ids = [t - k * step for k in range(1, baseline_periods + 1) if t - k * step >= 0]
@@ -203,8 +178,8 @@ def surges(
     fdr = float(fdr)
     if not 0.0 < fdr < 1.0:
         raise ValueError(f"fdr must lie strictly between 0 and 1, got {fdr}")
-    period = _index_array("period", period, n_periods, "n_periods")
-    group = _index_array("group", group, n_groups, "n_groups")
+    period = index_array("period", period, n_periods, "n_periods")
+    group = index_array("group", group, n_groups, "n_groups")
     if period.size != group.size:
         raise ValueError(f"period and group differ in length ({period.size} != {group.size})")
 
@@ -251,7 +226,7 @@ def surges(
         }
         for i, g in enumerate(tested)
     ]
-    q = benjamini_hochberg(np.array([row["p"] for row in rows]))
+    q = fdr_bh(np.array([row["p"] for row in rows]))
     for row, q_g in zip(rows, q, strict=True):
         row["q"] = float(q_g)
         row["significant"] = bool(

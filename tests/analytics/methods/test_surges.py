@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analytics.methods.surges import benjamini_hochberg, surges
+from analytics.methods.fdr import fdr_bh
+from analytics.methods.surges import surges
 
 
 def incidents_from(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +159,7 @@ def test_seasonal_baseline_uses_the_same_phase_of_earlier_cycles():
 
 def test_benjamini_hochberg_matches_scipy():
     p = np.random.default_rng(5).uniform(size=60) ** 3
-    assert benjamini_hochberg(p) == pytest.approx(stats.false_discovery_control(p, method="bh"))
+    assert fdr_bh(p) == pytest.approx(stats.false_discovery_control(p, method="bh"))
 
 
 def test_output_shape_untested_groups_and_json():
