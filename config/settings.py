@@ -170,6 +170,9 @@ SPECTACULAR_SETTINGS = {
         "TlpEnum": "incidents.choices.TLP",
         "IncidentStatusEnum": "incidents.choices.Status",
         "AccessRequestStatusEnum": "fusion.choices.RequestStatus",
+        "AgencyKindEnum": "agencies.choices.AgencyKind",
+        "AssessmentKindEnum": "analytics.choices.Kind",
+        "AssessmentStatusEnum": "analytics.choices.Status",
     },
 }
 
@@ -184,11 +187,24 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 # Redis redelivers unacknowledged tasks after this; keep it above the longest hard limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 3600}
+_LONGEST_TASK = max(CELERY_TASK_TIME_LIMIT, env_int("ASSESSMENT_TIME_LIMIT", 1860))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * _LONGEST_TASK + 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-shares": {"task": "fusion.shares_expire", "schedule": 300.0},
+    "standing-assessments": {"task": "analytics.standing_due", "schedule": 3600.0},
+    "sweep-assessments": {"task": "analytics.sweep", "schedule": 600.0},
 }
+
+# Assessments: limits of one run and of what one user may ask for at once.
+ASSESSMENT_SOFT_TIME_LIMIT = env_int("ASSESSMENT_SOFT_TIME_LIMIT", 1800)
+ASSESSMENT_TIME_LIMIT = env_int("ASSESSMENT_TIME_LIMIT", 1860)
+ASSESSMENT_MAX_OPEN_PER_USER = env_int("ASSESSMENT_MAX_OPEN_PER_USER", 3)
+ASSESSMENT_MAX_INPUTS = env_int("ASSESSMENT_MAX_INPUTS", 2_000_000)
+ASSESSMENT_MAX_WINDOW_DAYS = env_int("ASSESSMENT_MAX_WINDOW_DAYS", 1096)
+ASSESSMENT_MAX_AREA_KM2 = env_int("ASSESSMENT_MAX_AREA_KM2", 1_000_000)
+# A queued run older than this (seconds) is re-sent by the sweeper: its task was lost.
+ASSESSMENT_REQUEUE_AFTER = env_int("ASSESSMENT_REQUEUE_AFTER", 900)
 
 # Audit: our own log-entry model carries acting agency, purpose and outcome.
 AUDITLOG_LOGENTRY_MODEL = "fusion.AuditEntry"

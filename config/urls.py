@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("agencies.api.urls")),
     path("", include("incidents.api.urls")),
     path("", include("fusion.api.urls")),
+    path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

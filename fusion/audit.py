@@ -67,6 +67,10 @@ def register_models() -> None:
     # Matches and guardian rows are derived data, rebuilt from audited records.
     for model in (ShareGrant, SharingAgreement, AccessRequest):
         auditlog.register(model)
+    from analytics.models import Assessment, StandingAssessment
+
+    auditlog.register(Assessment, exclude_fields=["progress", "lease_until", "timings"])
+    auditlog.register(StandingAssessment)
     pre_save.connect(_fill_entry, sender=_entry_model(), dispatch_uid="fusion_audit_fill")
 
 

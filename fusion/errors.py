@@ -48,3 +48,10 @@ class PreconditionFailed(DomainError):
 
     status_code = 412
     default_detail = "The object has changed since you read it (If-Match is stale)."
+
+
+class TooMany(DomainError):
+    """The actor has reached a cap on open work; retry when some of it has finished (429)."""
+
+    status_code = 429
+    default_detail = "Too many requests in progress; retry later."

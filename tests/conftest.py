@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Agency, User
 from tests import factories
+from tests.worker import redis_broker, running_worker
 
 
 @dataclass
@@ -81,3 +82,10 @@ def _taxonomy(request) -> None:
         )
         seed = import_module("incidents.migrations.0002_seed_categories").seed
         seed(apps, None)
+
+
+@pytest.fixture
+def redis_worker():
+    """A real worker thread consuming from Redis; tasks are sent, not run eagerly."""
+    with redis_broker(), running_worker():
+        yield

@@ -10,6 +10,7 @@ import pytest
 from django.urls import get_resolver
 
 from agencies.models import Membership
+from analytics.models import Assessment
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 from fusion.sharing import share_grant, share_revoke
 from incidents.models import IncidentGroupObjectPermission
@@ -308,6 +309,20 @@ ROUTES = {
         lambda: {"incidents": [factories.payload()]},
         table(403, police_admin=200, police_submitter=200, levies_admin=200, levies_submitter=200),
     ),
+    "assessment-list": ("get", "/api/v1/assessments/", None, table(403, CONTENT_OK)),
+    "assessment-detail": (
+        "get",
+        "/api/v1/assessments/{fresh_assessment}/",
+        None,
+        table(403, dict.fromkeys(CONTENT_OK, 404), police_analyst=200),
+    ),
+    "assessment-review": (
+        "post",
+        "/api/v1/assessments/{fresh_assessment}/review/",
+        {"decision": "approve", "rationale": "matrix review rationale"},
+        table(403, dict.fromkeys(CONTENT_OK, 404), police_analyst=403),
+    ),
+    "model-cards": ("get", "/api/v1/models/", None, table(200)),
     "auth-token": ("post", "/api/v1/auth/token/", {"username": "x", "password": "y"}, table(401)),
     "schema": ("get", "/api/v1/schema/", None, table(200, anonymous=200)),
     "docs": ("get", "/api/v1/docs/", None, table(200, anonymous=200)),
@@ -341,6 +356,19 @@ def fill(path: str, world) -> str:
             requester_agency=world.levies,
             incident=incident,
             purpose="matrix",
+        ).pk
+    if "{fresh_assessment}" in path:
+        values["fresh_assessment"] = Assessment.objects.create(
+            kind="hotspots",
+            status="pending_review",
+            requester=world.police_analyst,
+            agency=world.police,
+            scope={},
+            params={},
+            scope_key="matrix",
+            method_version="1",
+            code_version="matrix",
+            result={"warnings": []},
         ).pk
     return path.format(**values)
 

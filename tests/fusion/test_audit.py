@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/incidents/"
 NAME, NATIONAL_ID, PHONE = "Sakina Notezai", "54321-7654321-9", "0300-1234567"
-NOTES = "lives behind the old bus stand"
+NOTES = "frequents Kuchlak qilla gatehouse"
 PERSON = {
     "role": "victim",
     "full_name": NAME,

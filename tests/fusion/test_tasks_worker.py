@@ -1,46 +1,10 @@
 """Agreement application on a real Celery worker over the Redis broker."""
 
-import time
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from config.celery import app
 from fusion.models import SharingAgreement
 from tests import factories
-
-BROKER = "redis://127.0.0.1:6379/14"
-
-
-@pytest.fixture
-def redis_worker():
-    """A real worker thread consuming from Redis; tasks are sent, not run eagerly."""
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
-    _reset_connections()
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.flushdb()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-    app.conf.update(saved)
-    _reset_connections()
-
-
-def _reset_connections():
-    """Drop connection and producer pools made for an earlier broker setting."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.worker import wait_for
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
 from agencies.services import service_account_create
+from analytics.models import StandingAssessment
 from fusion import audit
 from fusion.progress import ProgressBar
 from incidents import demo
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 agencies = self._agencies()
                 admin = self._users(agencies, password)
                 self._incidents(agencies, admin, incidents)
+                self._standing(agencies)
                 _, token = service_account_create(
                     actor=admin, agency=agencies["bpol"], name="CAD system"
                 )
@@ -57,6 +59,18 @@ class Command(BaseCommand):
                 Membership.objects.create(user=user, agency=agency, role=role)
                 user.groups.add(agency.group)
         return admin
+
+    def _standing(self, agencies: dict[str, Agency]) -> None:
+        """Weekly hotspots for the fusion centre, requested by beat as its coordinator."""
+        StandingAssessment.objects.create(
+            name="Weekly hotspots, province",
+            kind="hotspots",
+            owner=User.objects.get(username="bfc.coordinator"),
+            agency=agencies["bfc"],
+            request={"params": {"cell_size_km": 5.0, "fdr": 0.05}},
+            every_days=7,
+            window_days=90,
+        )
 
     def _incidents(self, agencies: dict[str, Agency], actor: User, count: int) -> None:
         rows = demo.generate(count, now=timezone.now())

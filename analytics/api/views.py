@@ -1,0 +1,146 @@
+"""Assessments: request (202), list, read (JSON or GeoJSON), review; and the model cards."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from analytics import services
+from analytics.api import serializers as s
+from analytics.choices import Kind, Status
+from analytics.models import Assessment
+from analytics.registry import METHODS, model_card
+from analytics.selectors import visible_assessments
+from fusion import audit
+from fusion.api.base import FusionAPIView, FusionGenericViewSet
+from fusion.api.permissions import ReadsIncidents
+from fusion.api.renderers import GeoJSONRenderer
+from fusion.api.schema import errors
+from fusion.errors import Conflict, Invalid
+
+FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "geojson"])
+SPATIAL = {Kind.HOTSPOTS, Kind.FORECAST}
+
+
+def geojson(assessment: Assessment) -> dict[str, Any]:
+    """The result's cells as a FeatureCollection, labelled with the inputs' strictest TLP."""
+    features = [
+        {
+            "type": "Feature",
+            "id": cell["id"],
+            "geometry": cell["geometry"],
+            "properties": {k: v for k, v in cell.items() if k != "geometry"},
+        }
+        for cell in assessment.result.get("cells", [])
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "assessment": str(assessment.pk),
+        "kind": assessment.kind,
+        "tlp": assessment.tlp,
+        "notice": assessment.result.get("notice"),
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Assessments you may see",
+        parameters=[
+            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter("kind", str, enum=Kind.values),
+        ],
+        responses={200: s.AssessmentSerializer(many=True), **errors(403)},
+    ),
+    retrieve=extend_schema(
+        summary="One assessment with its result, evidence and bias checks",
+        parameters=[FORMAT_PARAM],
+        responses={200: s.AssessmentSerializer, **errors(400, 404, 409)},
+    ),
+    create=extend_schema(
+        summary="Request an assessment (computed by a worker)",
+        request=s.AssessmentRequestSerializer,
+        responses={202: s.AssessmentSerializer, **errors(400, 403, 429)},
+    ),
+)
+class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
+    permission_classes = [ReadsIncidents]
+    serializer_class = s.AssessmentSerializer
+    queryset = Assessment.objects.none()
+    renderer_classes = [JSONRenderer, GeoJSONRenderer, BrowsableAPIRenderer]
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        rows = visible_assessments(self.request.user).select_related(
+            "requester", "agency", "reviewed_by", "standing"
+        )
+        for name, values in (("status", Status.values), ("kind", Kind.values)):
+            wanted = self.request.query_params.get(name)
+            if wanted is not None:
+                if wanted not in values:
+                    raise Invalid(errors={name: [f"Must be one of: {', '.join(values)}."]})
+                rows = rows.filter(**{name: wanted})
+        return rows.order_by("-created_at", "-id")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "with_result": self.action != "list"}
+
+    def create(self, request: Request) -> Response:
+        serializer = s.AssessmentRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        after, before = data.pop("occurred_after", None), data.pop("occurred_before", None)
+        raw = request.data if isinstance(request.data, dict) else {}
+        assessment = services.assessment_request(
+            actor=request.user, data={**raw, **data}, after=after, before=before
+        )
+        assessment.refresh_from_db()
+        return Response(self.get_serializer(assessment).data, status=status.HTTP_202_ACCEPTED)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        assessment = get_object_or_404(self.get_queryset(), pk=pk)
+        wants_geojson = getattr(request.accepted_renderer, "format", None) == "geojson"
+        audit.log_event(
+            event="assessment.read",
+            obj=assessment,
+            details={"format": "geojson" if wants_geojson else "json"},
+            actor=request.user,
+        )
+        if not wants_geojson:
+            return Response(self.get_serializer(assessment).data)
+        if assessment.kind not in SPATIAL:
+            raise Invalid(errors={"format": ["GeoJSON is for hotspots and forecast results."]})
+        if assessment.status != Status.APPROVED:
+            raise Conflict("Only approved results are exported as GeoJSON.")
+        return Response(geojson(assessment))
+
+    @extend_schema(
+        summary="Approve or reject a pending result (not by its requester)",
+        request=s.ReviewSerializer,
+        responses={200: s.AssessmentSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str) -> Response:
+        assessment = get_object_or_404(self.get_queryset(), pk=pk)
+        serializer = s.ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reviewed = services.assessment_review(
+            actor=request.user, assessment=assessment, **serializer.validated_data
+        )
+        return Response(self.get_serializer(reviewed).data)
+
+
+class ModelCardsView(FusionAPIView):
+    """Model cards of every analytics method, metrics from the latest stored backtest."""
+
+    @extend_schema(summary="Model cards", responses={200: OpenApiTypes.OBJECT, **errors()})
+    def get(self, request: Request) -> Response:
+        return Response({"results": [model_card(kind) for kind in METHODS]})

@@ -1,0 +1,27 @@
+"""Choice sets of assessments."""
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    HOTSPOTS = "hotspots", "Hotspots (Getis-Ord Gi*)"
+    SURGES = "surges", "Surges per district and category"
+    FORECAST = "forecast", "Next-period risk forecast"
+    LINKS = "links", "Cross-agency duplicate reports"
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    PENDING_REVIEW = "pending_review", "Pending review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+
+
+OPEN_STATUSES = (Status.QUEUED, Status.RUNNING)

@@ -1,0 +1,163 @@
+"""Assessments: a requested analysis, its input snapshot, its review; backtests; standing runs."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from analytics.choices import Decision, Kind, Status
+
+
+class Assessment(models.Model):
+    """One run of one method over the incidents its requester could see when asking.
+
+    The record is the accountability trail of the run: who asked, for which agency, the scope
+    and parameters, the method and code version, the input snapshot (`inputs` and its hash),
+    timings, progress, error, the result with its evidence and bias checks, and the review.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    standing = models.ForeignKey(
+        "analytics.StandingAssessment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+    )
+    scope = models.JSONField()
+    params = models.JSONField()
+    scope_key = models.CharField(max_length=64, db_index=True)
+    method_version = models.CharField(max_length=20)
+    code_version = models.CharField(max_length=40)
+    seed = models.PositiveIntegerField(default=0)
+    input_count = models.PositiveIntegerField(default=0)
+    input_hash = models.CharField(max_length=64, blank=True)
+    input_agencies = models.JSONField(default=list)
+    tlp = models.CharField(max_length=12, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings = models.JSONField(default=dict)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    acknowledged_warnings = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["requester", "status"], name="assessment_requester_idx"),
+            models.Index(fields=["agency", "status", "-created_at"], name="assessment_agency_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="assessment_progress_pct"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} assessment {self.pk} ({self.status})"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.agency_id}
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (Status.QUEUED, Status.RUNNING)
+
+
+class AssessmentInput(models.Model):
+    """One incident of an assessment's snapshot, copied as the method reads it.
+
+    The copy is the snapshot: later edits, deletions or shares of the incident cannot change
+    what the run computed, and re-running from these rows reproduces the result.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="inputs")
+    incident_id = models.UUIDField()
+    incident_version = models.PositiveIntegerField()
+    agency_id = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+    category = models.CharField(max_length=50)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    district = models.CharField(max_length=100, blank=True)
+    killed = models.PositiveIntegerField(default=0)
+    injured = models.PositiveIntegerField(default=0)
+    description = models.TextField(blank=True)
+    tlp = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "incident_id"], name="assessment_input_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"input {self.incident_id} of {self.assessment_id}"
+
+
+class BacktestRun(models.Model):
+    """Accuracy of one method version measured on data: the source of model-card metrics."""
+
+    method = models.CharField(max_length=12, choices=Kind.choices)
+    method_version = models.CharField(max_length=20)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dataset = models.CharField(max_length=200)
+    metrics = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["method", "-created_at"], name="backtest_method_idx")]
+
+    def __str__(self) -> str:
+        return f"backtest {self.method} {self.method_version} on {self.dataset}"
+
+
+class StandingAssessment(models.Model):
+    """An assessment Celery beat requests on a schedule, on behalf of a named owner."""
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    request = models.JSONField(default=dict)
+    every_days = models.PositiveSmallIntegerField(default=7)
+    window_days = models.PositiveSmallIntegerField(default=90)
+    active = models.BooleanField(default=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(every_days__gte=1), name="standing_every_positive"),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1), name="standing_window_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"standing {self.kind} '{self.name}'"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.agency_id}

@@ -1,0 +1,157 @@
+"""The analytics methods: their versions and model cards (Mitchell et al. 2019).
+
+A card's text is written here; its metrics are never typed by hand: they come from the
+latest BacktestRun stored for the method's current version.
+"""
+
+from typing import Any
+
+from analytics.choices import Kind
+from analytics.models import BacktestRun
+
+OUT_OF_SCOPE_COMMON = [
+    "Individual risk scoring of natural persons: no method takes, outputs or ranks persons.",
+    "Automated decisions: every result is decision support, reviewed by a second person.",
+    "Evidence of guilt or of the presence of any individual at a place.",
+]
+OVERSIGHT = (
+    "Results stay pending until an analyst or coordinator other than the requester approves "
+    "them with a rationale, acknowledging every warning; requests, runs, reads and reviews "
+    "are audited; oversight reads the audit trail."
+)
+DATA_SHEET = (
+    "Incidents recorded by participating agencies (place, time, category, casualties; the "
+    "description for duplicate linking only), limited to what the requester may see, copied "
+    "into the assessment's snapshot when requested."
+)
+
+METHODS: dict[str, dict[str, Any]] = {
+    Kind.HOTSPOTS: {
+        "version": "1.0.0",
+        "name": "Getis-Ord Gi* hotspots with Benjamini-Hochberg FDR control",
+        "intended_use": "Find grid cells where reported incidents cluster more than the study "
+        "area's mean predicts, to focus analysis and prevention resources on places.",
+        "inputs": "Incident positions aggregated to square cells of cell_size_km; queen "
+        "contiguity weights including the cell itself; fdr (default 0.05).",
+        "metrics_description": "z-scores checked against PySAL esda G_Local(star=True) to "
+        "1e-6; rate of any flag on uniform random data at the stated FDR.",
+        "limitations": [
+            "Reflects where incidents are reported, which follows patrolling and reporting "
+            "habits as much as crime.",
+            "Depends on cell size and grid origin (modifiable areal unit problem).",
+            "Normal approximation of Gi* is poor when counts are very sparse.",
+        ],
+        "foreseeable_misuse": [
+            "Treating a hot cell as proof that its residents are dangerous.",
+            "Re-flagging the same places each period from data the flags themselves produced.",
+        ],
+        "references": ["Getis & Ord 1992", "Ord & Getis 1995", "Benjamini & Hochberg 1995"],
+    },
+    Kind.SURGES: {
+        "version": "1.0.0",
+        "name": "Surge detection per district and category (Poisson / negative binomial)",
+        "intended_use": "Flag district-category pairs whose latest period is above the level "
+        "their own recent history predicts, as an early warning.",
+        "inputs": "Counts per district, category and period (day, week or 30-day month); "
+        "baseline_periods earlier periods; fdr; min_observed.",
+        "metrics_description": "False-alarm rate on stationary Poisson and overdispersed "
+        "negative-binomial simulations; detection of planted surges.",
+        "limitations": [
+            "No trend or seasonal regression: a steady rise is flagged as a surge.",
+            "Short baselines make the expected level uncertain; sparse groups are listed.",
+            "A change in reporting practice looks like a surge.",
+        ],
+        "foreseeable_misuse": ["Reading a flag as a verified rise in crime without review."],
+        "references": ["Farrington et al. 1996", "Noufaily et al. 2013"],
+    },
+    Kind.FORECAST: {
+        "version": "1.0.0",
+        "name": "Next-period place-based risk forecast (prior counts, recency-weighted KDE, "
+        "ETAS-style self-exciting point process)",
+        "intended_use": "Rank grid cells by expected incidents in the next period, for "
+        "planning prevention and patrol coverage of places, with the winning model chosen by "
+        "a rolling-origin backtest on the same data.",
+        "inputs": "Incident positions and times before forecast_start; cell_size_km; period; "
+        "coverage (share of area flagged); folds.",
+        "metrics_description": "Hit rate and Predictive Accuracy Index (PAI) at 1% and 5% of "
+        "area, per model, averaged over rolling-origin folds.",
+        "limitations": [
+            "Learns from recorded incidents: places that are patrolled more are forecast more "
+            "(feedback loop; check flag persistence).",
+            "A few weeks of data give noisy backtests; the winner can change between runs.",
+            "Forecasts places and periods, never persons or individual events.",
+        ],
+        "foreseeable_misuse": [
+            "Saturation patrolling of flagged cells without review of the bias checks.",
+            "Using a cell's rank to judge the people who live or work there.",
+        ],
+        "references": [
+            "Mohler et al. 2011 (JASA)",
+            "Chainey, Tompson & Uhlig 2008 (PAI)",
+            "Veen & Schoenberg 2008",
+        ],
+    },
+    Kind.LINKS: {
+        "version": "1.0.0",
+        "name": "Cross-agency duplicate-report linking",
+        "intended_use": "Point out reports by different agencies that likely describe one "
+        "event, so they are deconflicted and counted once.",
+        "inputs": "Position, time, category and group, casualties and description of incidents "
+        "the requester may see; max_distance_m, max_hours, threshold.",
+        "metrics_description": "Precision and recall on a labelled set of duplicate and "
+        "distinct reports.",
+        "limitations": [
+            "Two distinct events close in space, time and kind can be linked.",
+            "Descriptions in different languages compare poorly.",
+        ],
+        "foreseeable_misuse": ["Merging records automatically without the owners' review."],
+        "references": ["Fellegi & Sunter 1969 (record linkage)"],
+    },
+}
+
+
+def method_version(kind: str) -> str:
+    return METHODS[kind]["version"]
+
+
+def latest_backtest(kind: str) -> BacktestRun | None:
+    return (
+        BacktestRun.objects.filter(method=kind, method_version=method_version(kind))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def model_card(kind: str) -> dict[str, Any]:
+    """The card: Mitchell's sections, with metrics from the latest stored backtest."""
+    spec = METHODS[kind]
+    run = latest_backtest(kind)
+    return {
+        "method": kind,
+        "name": spec["name"],
+        "version": spec["version"],
+        "status": "active",
+        "owner": "Fusion maintainers",
+        "intended_use": spec["intended_use"],
+        "out_of_scope_uses": OUT_OF_SCOPE_COMMON,
+        "inputs": spec["inputs"],
+        "data": DATA_SHEET,
+        "metrics": {
+            "description": spec["metrics_description"],
+            "latest_backtest": None
+            if run is None
+            else {
+                "id": run.pk,
+                "dataset": run.dataset,
+                "created_at": run.created_at.isoformat(),
+                "values": run.metrics,
+            },
+        },
+        "factors": "Bias checks on every result: flag share against incident share per "
+        "district, flag persistence across runs, reporting density per agency.",
+        "ethical_considerations": spec["foreseeable_misuse"],
+        "limitations": spec["limitations"],
+        "oversight": OVERSIGHT,
+        "references": spec["references"],
+        "changelog": [{"version": spec["version"], "change": "first release"}],
+    }

@@ -1,0 +1,232 @@
+"""What an assessment request may ask: its scope and parameters, normalised with defaults.
+
+Every default is written into the stored record, so the record says exactly what was run.
+Scope is limited to places, periods and categories: any filter on persons is refused
+(an assessment never scores or ranks a natural person).
+"""
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from analytics.choices import Kind
+from fusion.errors import Invalid
+from incidents.selectors import active_category_slugs
+
+PERSON_KEYS = frozenset(
+    {
+        "person",
+        "persons",
+        "person_id",
+        "national_id",
+        "full_name",
+        "name",
+        "phone",
+        "suspect",
+        "victim",
+        "witness",
+    }
+)
+PERIODS = {"day": 1, "week": 7, "month": 30}
+PERSON_REFUSAL = "Assessments are about places and periods; filters on persons are not allowed."
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parameter: its type, bounds and default per kind."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+PARAMS: dict[str, dict[str, tuple[Spec, Any]]] = {
+    Kind.HOTSPOTS: {
+        "cell_size_km": (Spec(float, 0.05, 50.0), 1.0),
+        "fdr": (Spec(float, 0.001, 0.5), 0.05),
+    },
+    Kind.SURGES: {
+        "period": (Spec(str, choices=tuple(PERIODS)), "week"),
+        "baseline_periods": (Spec(int, 2, 104), 8),
+        "fdr": (Spec(float, 0.001, 0.5), 0.05),
+        "min_observed": (Spec(int, 1, 1000), 3),
+    },
+    Kind.FORECAST: {
+        "cell_size_km": (Spec(float, 0.05, 50.0), 1.0),
+        "period": (Spec(str, choices=tuple(PERIODS)), "week"),
+        "forecast_start": (Spec(date), None),
+        "coverage": (Spec(float, 0.001, 0.5), 0.05),
+        "folds": (Spec(int, 1, 12), 4),
+    },
+    Kind.LINKS: {
+        "max_distance_m": (Spec(float, 10.0, 20_000.0), 1000.0),
+        "max_hours": (Spec(float, 0.1, 24.0 * 14), 24.0),
+        "threshold": (Spec(float, 0.05, 0.99), 0.6),
+    },
+}
+
+
+def refuse_person_keys(data: Any, path: str = "") -> None:
+    """400 naming the first key, at any depth, that would filter on persons."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{path}.{key}" if path else str(key)
+            if str(key).lower() in PERSON_KEYS:
+                raise Invalid(PERSON_REFUSAL, errors={name: [PERSON_REFUSAL]})
+            refuse_person_keys(value, name)
+    elif isinstance(data, list):
+        for value in data:
+            refuse_person_keys(value, path)
+
+
+def _number(name: str, value: Any, spec: Spec) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(errors={name: [f"Must be a {spec.kind.__name__}."]})
+    if spec.kind is int and (isinstance(value, float) and not value.is_integer()):
+        raise Invalid(errors={name: ["Must be a whole number."]})
+    value = spec.kind(value)
+    if not math.isfinite(value) or not (spec.low <= value <= spec.high):
+        raise Invalid(errors={name: [f"Must lie between {spec.low:g} and {spec.high:g}."]})
+    return value
+
+
+def _param(name: str, value: Any, spec: Spec) -> Any:
+    if spec.kind is str:
+        if value not in spec.choices:
+            raise Invalid(errors={name: [f"Must be one of: {', '.join(spec.choices)}."]})
+        return value
+    if spec.kind is date:
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise Invalid(errors={name: ["Must be a date, YYYY-MM-DD."]}) from None
+    return _number(name, value, spec)
+
+
+def normalise_params(kind: str, params: Any) -> dict[str, Any]:
+    """The kind's parameters with defaults filled in; unknown names are a 400 naming them."""
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise Invalid(errors={"params": ["Must be an object."]})
+    specs = PARAMS[kind]
+    unknown = sorted(set(params) - set(specs))
+    if unknown:
+        raise Invalid(errors={f"params.{k}": [f"Unknown parameter for {kind}."] for k in unknown})
+    out = {}
+    for name, (spec, default) in specs.items():
+        value = params.get(name, default)
+        out[name] = None if value is None else _param(f"params.{name}", value, spec)
+    if kind == Kind.FORECAST and out["forecast_start"] is None:
+        out["forecast_start"] = timezone.now().date().isoformat()
+    return out
+
+
+def normalise_area(area: Any) -> dict[str, Any]:
+    """`{"bbox": [min_lon, min_lat, max_lon, max_lat]}` and/or `{"districts": [...]}`."""
+    if area in (None, {}):
+        return {}
+    if not isinstance(area, dict):
+        raise Invalid(errors={"area": ["Must be an object with bbox and/or districts."]})
+    unknown = sorted(set(area) - {"bbox", "districts"})
+    if unknown:
+        raise Invalid(errors={f"area.{k}": ["Unknown area field."] for k in unknown})
+    out: dict[str, Any] = {}
+    if "bbox" in area:
+        out["bbox"] = _bbox(area["bbox"])
+    if "districts" in area:
+        districts = area["districts"]
+        if not isinstance(districts, list) or not all(
+            isinstance(d, str) and d.strip() for d in districts
+        ):
+            raise Invalid(errors={"area.districts": ["Must be a list of district names."]})
+        out["districts"] = sorted({d.strip() for d in districts})
+    return out
+
+
+def _bbox(value: Any) -> list[float]:
+    msg = "Must be [min_lon, min_lat, max_lon, max_lat] in degrees."
+    if not isinstance(value, list) or len(value) != 4:
+        raise Invalid(errors={"area.bbox": [msg]})
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
+        raise Invalid(errors={"area.bbox": [msg]})
+    west, south, east, north = (float(v) for v in value)
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise Invalid(errors={"area.bbox": [msg]})
+    km2 = (
+        (east - west)
+        * 111.32
+        * math.cos(math.radians((south + north) / 2))
+        * (north - south)
+        * 110.57
+    )
+    cap = settings.ASSESSMENT_MAX_AREA_KM2
+    if km2 > cap:
+        raise Invalid(errors={"area.bbox": [f"Covers {km2:,.0f} km², above the {cap:,} cap."]})
+    return [west, south, east, north]
+
+
+def normalise_categories(categories: Any) -> list[str]:
+    if categories in (None, []):
+        return []
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise Invalid(errors={"categories": ["Must be a list of category slugs."]})
+    unknown = sorted(set(categories) - active_category_slugs())
+    if unknown:
+        raise Invalid(errors={"categories": [f"Unknown categories: {', '.join(unknown)}."]})
+    return sorted(set(categories))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, UTC)
+    return value
+
+
+def normalise_window(
+    kind: str, params: dict, after: datetime | None, before: datetime | None
+) -> tuple[datetime, datetime]:
+    """The time window: defaults end now (a forecast: at its start) and reach back a year
+    (surges: their baseline and tested periods); capped at ASSESSMENT_MAX_WINDOW_DAYS."""
+    after, before = _aware(after), _aware(before)
+    if kind == Kind.FORECAST:
+        start = datetime.combine(date.fromisoformat(params["forecast_start"]), time(), UTC)
+        if before is not None and before != start:
+            raise Invalid(
+                errors={"occurred_before": ["A forecast reads incidents before forecast_start."]}
+            )
+        before = start
+    before = (before or timezone.now()).astimezone(UTC)
+    if after is None:
+        days = 365
+        if kind == Kind.SURGES:
+            days = PERIODS[params["period"]] * (params["baseline_periods"] + 1)
+        after = before - timedelta(days=days)
+    after = after.astimezone(UTC)
+    if after >= before:
+        raise Invalid(errors={"occurred_after": ["Must be before occurred_before."]})
+    cap = settings.ASSESSMENT_MAX_WINDOW_DAYS
+    if before - after > timedelta(days=cap):
+        raise Invalid(errors={"occurred_after": [f"The window may span at most {cap} days."]})
+    return after, before
+
+
+def scope_key(kind: str, agency_id: int, scope: dict, params: dict) -> str:
+    """Identifies "the same question": kind, agency, area, categories and parameters, without
+    the time window, so successive runs of a question can be compared (flag persistence)."""
+    timeless = {k: v for k, v in params.items() if k != "forecast_start"}
+    material = {
+        "kind": kind,
+        "agency": agency_id,
+        "area": scope.get("area", {}),
+        "categories": scope.get("categories", []),
+        "params": timeless,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,262 @@
+"""Assessments: request (scope and snapshot), run (on a worker), review (four eyes).
+
+The lifecycle is queued → running → pending_review → approved | rejected, or failed with the
+reason on the record. A run claims its assessment with a lease, so a re-delivered task neither
+runs a live assessment twice nor leaves a dead one stuck; it writes its result only while it
+still holds the claim (the attempt number), so a stale worker cannot overwrite a newer one.
+"""
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from importlib import metadata
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from agencies.acting import acting_agency
+from agencies.models import User
+from analytics import scope as scopes
+from analytics.choices import OPEN_STATUSES, Decision, Kind, Status
+from analytics.models import Assessment, BacktestRun, StandingAssessment
+from analytics.registry import method_version
+from analytics.runners import NOTICE, RUNNERS, Job
+from analytics.selectors import REQUESTER_ROLES, can_review, previous_flags
+from analytics.snapshot import load_inputs, take_snapshot
+from fusion import audit
+from fusion.errors import Conflict, Invalid, NotAllowed, TooMany
+
+logger = logging.getLogger(__name__)
+MIN_RATIONALE = 10
+
+
+class Busy(Exception):  # noqa: N818 - a condition to retry, not a failure
+    """Another worker holds the assessment right now; the task retries later."""
+
+
+def code_version() -> str:
+    try:
+        return f"fusion {metadata.version('fusion')}"
+    except metadata.PackageNotFoundError:
+        return "fusion (source tree)"
+
+
+def _kind(data: dict) -> str:
+    kind = data.get("kind")
+    if kind not in Kind.values:
+        raise Invalid(errors={"kind": [f"Must be one of: {', '.join(Kind.values)}."]})
+    return kind
+
+
+@audit.attributed
+def assessment_request(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    after: datetime | None = None,
+    before: datetime | None = None,
+    standing: StandingAssessment | None = None,
+) -> Assessment:
+    """Validate the request, snapshot the visible incidents in scope and queue the run.
+
+    `data` holds kind, params, area, categories and optionally agency (code); the window comes
+    parsed. Raises Invalid (naming the field), NotAllowed (no requester role), TooMany (the
+    actor's open assessments are at the cap)."""
+    scopes.refuse_person_keys(data)
+    kind = _kind(data)
+    agency = acting_agency(actor, data.get("agency"), REQUESTER_ROLES, "request assessments")
+    params = scopes.normalise_params(kind, data.get("params"))
+    scope = {
+        "area": scopes.normalise_area(data.get("area")),
+        "categories": scopes.normalise_categories(data.get("categories")),
+    }
+    after, before = scopes.normalise_window(kind, params, after, before)
+    scope.update(occurred_after=after.isoformat(), occurred_before=before.isoformat())
+    with transaction.atomic():
+        open_now = (
+            Assessment.objects.select_for_update()
+            .filter(requester=actor, status__in=OPEN_STATUSES)
+            .count()
+        )
+        if open_now >= settings.ASSESSMENT_MAX_OPEN_PER_USER:
+            raise TooMany(
+                f"You have {open_now} assessments queued or running, the most allowed; "
+                "retry when one has finished."
+            )
+        assessment = Assessment.objects.create(
+            kind=kind,
+            requester=actor,
+            agency=agency,
+            standing=standing,
+            scope=scope,
+            params=params,
+            scope_key=scopes.scope_key(kind, agency.pk, scope, params),
+            method_version=method_version(kind),
+            code_version=code_version(),
+        )
+        take_snapshot(assessment, actor, after, before)
+        assessment.save()
+        transaction.on_commit(lambda: enqueue(assessment.pk))
+    return assessment
+
+
+def enqueue(assessment_id: Any) -> None:
+    """Send the run to a worker (in-process when no broker is configured)."""
+    from analytics.tasks import assessment_run_task
+
+    assessment_run_task.apply_async(
+        args=[str(assessment_id)],
+        soft_time_limit=settings.ASSESSMENT_SOFT_TIME_LIMIT,
+        time_limit=settings.ASSESSMENT_TIME_LIMIT,
+    )
+
+
+def _claim(assessment_id: str) -> Assessment | None:
+    """Take the assessment for this attempt, or None when there is nothing to do: finished,
+    or running under a live lease. Raises Busy when its row is locked by another worker."""
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            assessment = (
+                Assessment.objects.select_for_update(nowait=True).filter(pk=assessment_id).first()
+            )
+        except DatabaseError as exc:
+            raise Busy(str(exc)) from exc
+        if assessment is None or assessment.finished:
+            return None
+        if assessment.status == Status.RUNNING and assessment.lease_until > now:
+            return None
+        assessment.status = Status.RUNNING
+        assessment.attempts += 1
+        assessment.started_at = assessment.started_at or now
+        assessment.lease_until = now + timedelta(seconds=settings.ASSESSMENT_TIME_LIMIT + 60)
+        assessment.progress = 1
+        assessment.error = ""
+        assessment.save()
+    return assessment
+
+
+def _mine(assessment: Assessment):
+    return Assessment.objects.filter(
+        pk=assessment.pk, status=Status.RUNNING, attempts=assessment.attempts
+    )
+
+
+def assessment_run(assessment_id: str) -> None:
+    """Compute the assessment (the body of the worker task). Method errors end the run as
+    failed with the reason on the record; database errors propagate for the task to retry."""
+    assessment = _claim(assessment_id)
+    if assessment is None:
+        return
+    began = time.perf_counter()
+
+    def progress(pct: int) -> None:
+        _mine(assessment).update(progress=max(1, min(99, pct)))
+
+    inputs = load_inputs(assessment)
+    loaded = time.perf_counter()
+    progress(10)
+    previous = previous_flags(assessment)
+    params = {**assessment.params, "seed": assessment.seed}
+    try:
+        job = Job(inputs, assessment.scope, params, previous.result if previous else None, progress)
+        result = RUNNERS[assessment.kind](job)
+    except (ValueError, ArithmeticError, MemoryError) as exc:
+        assessment_fail(assessment, f"{type(exc).__name__}: {exc}")
+        return
+    computed = time.perf_counter()
+    result = {
+        **result,
+        "notice": NOTICE,
+        "method_version": assessment.method_version,
+        "input_hash": assessment.input_hash,
+    }
+    result = json.loads(json.dumps(result, allow_nan=False, sort_keys=True))
+    timings = {
+        "load_s": round(loaded - began, 3),
+        "compute_s": round(computed - loaded, 3),
+        "total_s": round(time.perf_counter() - began, 3),
+    }
+    with transaction.atomic():
+        done = _mine(assessment).select_for_update().first()
+        if done is None:
+            return  # another attempt took over
+        done.result = result
+        done.timings = timings
+        done.status = Status.PENDING_REVIEW
+        done.progress = 100
+        done.finished_at = timezone.now()
+        done.save()
+        if assessment.kind == Kind.FORECAST and result.get("backtest"):
+            BacktestRun.objects.create(
+                method=Kind.FORECAST,
+                method_version=assessment.method_version,
+                assessment=done,
+                dataset=f"assessment {done.pk}: {done.input_count} incidents",
+                metrics=result["backtest"],
+            )
+
+
+def assessment_fail(assessment: Assessment, reason: str) -> None:
+    """End the run as failed with its reason (only while this attempt holds it)."""
+    logger.warning("assessment %s failed: %s", assessment.pk, reason)
+    with transaction.atomic():
+        current = Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        if current is None or current.finished:
+            return
+        current.status = Status.FAILED
+        current.error = reason[:2000]
+        current.finished_at = timezone.now()
+        current.save()
+
+
+def assessment_requeue(assessment_id: str, reason: str) -> None:
+    """A transient error: back to queued, the reason noted, for the task's retry."""
+    Assessment.objects.filter(pk=assessment_id, status__in=OPEN_STATUSES).update(
+        status=Status.QUEUED, error=f"retrying after: {reason}"[:2000], lease_until=None
+    )
+
+
+@audit.attributed
+def assessment_review(
+    *,
+    actor: User,
+    assessment: Assessment,
+    decision: str,
+    rationale: str,
+    acknowledged_warnings: list[str] | None = None,
+) -> Assessment:
+    """Approve or reject a pending result. Raises NotAllowed (the requester, or no reviewer
+    role in its agency), Conflict (not pending), Invalid (rationale, unacknowledged warnings)."""
+    if assessment.requester_id == actor.pk:
+        raise NotAllowed("The requester may not review their own assessment (four eyes).")
+    if not can_review(actor, assessment):
+        raise NotAllowed("Only analysts and coordinators of the assessment's agency review it.")
+    if decision not in Decision.values:
+        raise Invalid(errors={"decision": ["Must be approve or reject."]})
+    rationale = (rationale or "").strip()
+    if len(rationale) < MIN_RATIONALE:
+        raise Invalid(errors={"rationale": [f"State a rationale of {MIN_RATIONALE}+ characters."]})
+    acknowledged = list(acknowledged_warnings or [])
+    with transaction.atomic():
+        current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if current.status != Status.PENDING_REVIEW:
+            raise Conflict(f"The assessment is {current.status}, not pending review.")
+        warnings = (current.result or {}).get("warnings", [])
+        missing = [w for w in warnings if w not in acknowledged]
+        if decision == Decision.APPROVE and missing:
+            raise Invalid(
+                "Approving requires acknowledging every warning of the result.",
+                errors={"acknowledged_warnings": [f"Not acknowledged: {w}" for w in missing]},
+            )
+        current.status = Status.APPROVED if decision == Decision.APPROVE else Status.REJECTED
+        current.decision = decision
+        current.rationale = rationale
+        current.acknowledged_warnings = acknowledged
+        current.reviewed_by = actor
+        current.reviewed_at = timezone.now()
+        current.save()
+    return current

@@ -1,0 +1,72 @@
+"""Standing assessments (requested by Celery beat) and the sweeper of lost runs."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from analytics import services
+from analytics.choices import Status
+from analytics.models import Assessment, StandingAssessment
+from fusion.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def due(now=None) -> list[StandingAssessment]:
+    """Active standing assessments never run, or last run `every_days` ago or more."""
+    now = now or timezone.now()
+    return [
+        s
+        for s in StandingAssessment.objects.filter(active=True).select_related("owner")
+        if s.last_run_at is None or s.last_run_at <= now - timedelta(days=s.every_days)
+    ]
+
+
+def run_due(now=None) -> list[Assessment]:
+    """Request each due standing assessment as its owner, over its window ending now. A
+    refusal (the owner lost the role, a bad stored request) is recorded on the standing
+    assessment; it is retried at the next beat."""
+    now = now or timezone.now()
+    made = []
+    for item in due(now):
+        with transaction.atomic():
+            locked = StandingAssessment.objects.select_for_update(skip_locked=True).filter(
+                pk=item.pk, last_run_at=item.last_run_at
+            )
+            if not locked.exists():
+                continue  # another beat took it
+            try:
+                with transaction.atomic():
+                    made.append(
+                        services.assessment_request(
+                            actor=item.owner,
+                            data={**item.request, "kind": item.kind, "agency": item.agency.code},
+                            after=now - timedelta(days=item.window_days),
+                            before=now,
+                            standing=item,
+                        )
+                    )
+            except DomainError as exc:
+                error = f"{exc.detail} {exc.errors or ''}".strip()
+                logger.warning("standing assessment %s refused: %s", item.name, error)
+                locked.update(last_error=error)
+            else:
+                locked.update(last_run_at=now, last_error="")
+    return made
+
+
+def sweep(now=None) -> int:
+    """Re-send runs whose task was lost: queued for longer than ASSESSMENT_REQUEUE_AFTER
+    seconds, or running with a lapsed lease. Returns how many were re-sent."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.ASSESSMENT_REQUEUE_AFTER)
+    lost = Assessment.objects.filter(status=Status.QUEUED, created_at__lt=stale) | (
+        Assessment.objects.filter(status=Status.RUNNING, lease_until__lt=now)
+    )
+    ids = list(lost.values_list("pk", flat=True))
+    for pk in ids:
+        services.enqueue(pk)
+    return len(ids)

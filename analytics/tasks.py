@@ -1,0 +1,54 @@
+"""Celery entry points of analytics: they take ids and call one service.
+
+`assessment_run_task` is acknowledged late (a worker lost mid-run gets the task redelivered),
+retried with exponential backoff on transient errors (a locked row, a dropped database
+connection) and bounded by the time limits the request sets from ASSESSMENT_* settings.
+Whatever ends a run for good is recorded on the assessment, not only in a log.
+"""
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from analytics import services, standing
+from analytics.models import Assessment
+from fusion import audit
+
+TRANSIENT = (services.Busy, OperationalError, InterfaceError, OSError)
+MAX_RETRIES = 5
+
+
+@shared_task(name="analytics.assessment_run", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def assessment_run_task(self, assessment_id: str) -> None:
+    with audit.acting(None, component="worker"):
+        try:
+            services.assessment_run(assessment_id)
+        except SoftTimeLimitExceeded:
+            _fail(assessment_id, "time limit exceeded: narrow the scope or use larger cells")
+        except TRANSIENT as exc:
+            reason = f"{type(exc).__name__}: {exc}".strip()
+            if self.request.retries >= MAX_RETRIES:
+                _fail(assessment_id, f"gave up after {MAX_RETRIES} retries; last error {reason}")
+                return
+            if not isinstance(exc, services.Busy):  # a locked row cannot take the note
+                services.assessment_requeue(assessment_id, reason)
+            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
+
+
+def _fail(assessment_id: str, reason: str) -> None:
+    assessment = Assessment.objects.filter(pk=assessment_id).first()
+    if assessment is not None:
+        services.assessment_fail(assessment, reason)
+
+
+@shared_task(name="analytics.standing_due", acks_late=True, soft_time_limit=600, time_limit=660)
+def standing_due_task() -> None:
+    """Request every standing assessment that is due."""
+    with audit.acting(None, component="beat"):
+        standing.run_due()
+
+
+@shared_task(name="analytics.sweep", acks_late=True, soft_time_limit=120, time_limit=150)
+def sweep_task() -> None:
+    """Re-send assessments whose task was lost (queued too long, or a lapsed lease)."""
+    standing.sweep()

@@ -1,0 +1,106 @@
+"""Standing assessments requested by beat, the sweeper of lost runs, and model cards."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from agencies.models import Membership
+from analytics import standing
+from analytics.models import Assessment, BacktestRun, StandingAssessment
+from analytics.registry import METHODS
+from tests.analytics.conftest import BBOX, HOT, ingest, records
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def weekly(world):
+    return StandingAssessment.objects.create(
+        name="weekly hotspots",
+        kind="hotspots",
+        owner=world.coordinator,
+        agency=world.centre,
+        request={"params": {"cell_size_km": 1.0}, "area": {"bbox": BBOX}},
+        every_days=7,
+        window_days=90,
+    )
+
+
+def test_beat_runs_the_standing_assessments():
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"analytics.standing_due", "analytics.sweep"} <= names
+
+
+def test_a_due_standing_assessment_is_requested_once_per_period(
+    world, weekly, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        made = standing.run_due(now)
+    assert [a.standing_id for a in made] == [weekly.pk]
+    run = Assessment.objects.get()
+    assert run.requester == world.coordinator
+    assert run.agency == world.centre
+    assert run.status == "pending_review"
+    assert run.scope["occurred_before"] == now.isoformat()
+    assert standing.run_due(now + timedelta(days=6)) == []
+    assert len(standing.run_due(now + timedelta(days=7))) == 1
+
+
+def test_a_refused_standing_request_is_recorded_and_tried_again(world, weekly):
+    Membership.objects.filter(user=world.coordinator).delete()
+    assert standing.run_due() == []
+    weekly.refresh_from_db()
+    assert "may not request assessments" in weekly.last_error
+    assert weekly.last_run_at is None  # due again at the next beat
+    assert not Assessment.objects.exists()
+
+
+def test_the_sweeper_resends_lost_runs(world, client_for, django_capture_on_commit_callbacks):
+    ingest(world.police, world.police_submitter, records(40, seed=1, centre=HOT))
+    body = {"kind": "hotspots", "area": {"bbox": BBOX}, "params": {"cell_size_km": 1.0}}
+    with django_capture_on_commit_callbacks(execute=False):  # the task message is lost
+        pk = client_for(world.police_analyst).post("/api/v1/assessments/", body).json()["id"]
+    assert standing.sweep() == 0  # not stale yet
+    later = timezone.now() + timedelta(seconds=settings.ASSESSMENT_REQUEUE_AFTER + 1)
+    assert standing.sweep(later) == 1
+    assert Assessment.objects.get(pk=pk).status == "pending_review"
+
+
+def test_model_cards_have_every_section_and_metrics_from_the_latest_backtest(world, client_for):
+    old = BacktestRun.objects.create(
+        method="forecast",
+        method_version=METHODS["forecast"]["version"],
+        dataset="a",
+        metrics={"x": 1},
+    )
+    new = BacktestRun.objects.create(
+        method="forecast",
+        method_version=METHODS["forecast"]["version"],
+        dataset="b",
+        metrics={"x": 2},
+    )
+    assert old.pk < new.pk
+    response = client_for(world.overseer).get("/api/v1/models/")
+    assert response.status_code == 200
+    cards = {card["method"]: card for card in response.json()["results"]}
+    assert set(cards) == {"hotspots", "surges", "forecast", "links"}
+    for card in cards.values():
+        for section in (
+            "intended_use",
+            "out_of_scope_uses",
+            "inputs",
+            "data",
+            "metrics",
+            "factors",
+            "ethical_considerations",
+            "limitations",
+            "oversight",
+            "changelog",
+        ):
+            assert card[section], (card["method"], section)
+        assert any("individual risk scoring" in u.lower() for u in card["out_of_scope_uses"])
+    assert cards["forecast"]["metrics"]["latest_backtest"]["values"] == {"x": 2}
+    assert cards["hotspots"]["metrics"]["latest_backtest"] is None
