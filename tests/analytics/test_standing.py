@@ -1,9 +1,12 @@
 """Standing assessments requested by beat, the sweeper of lost runs, and model cards."""
 
 from datetime import timedelta
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
 from agencies.models import Membership
@@ -104,3 +107,34 @@ def test_model_cards_have_every_section_and_metrics_from_the_latest_backtest(wor
         assert any("individual risk scoring" in u.lower() for u in card["out_of_scope_uses"])
     assert cards["forecast"]["metrics"]["latest_backtest"]["values"] == {"x": 2}
     assert cards["hotspots"]["metrics"]["latest_backtest"] is None
+
+
+def test_recorded_backtests_are_the_cards_metrics(world, client_for):
+    sf = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sf-crime-2012h2.csv"
+    out = StringIO()
+    call_command(
+        "record_backtests",
+        "--runs",
+        "20",
+        "--forecast-csv",
+        str(sf),
+        "--category",
+        "ROBBERY",
+        "--folds",
+        "2",
+        stdout=out,
+    )
+    cards = {
+        c["method"]: c for c in client_for(world.overseer).get("/api/v1/models/").json()["results"]
+    }
+    for kind in ("hotspots", "surges", "forecast"):
+        latest = BacktestRun.objects.filter(method=kind).latest("created_at")
+        assert cards[kind]["metrics"]["latest_backtest"]["values"] == latest.metrics
+    hot = cards["hotspots"]["metrics"]["latest_backtest"]["values"]
+    assert hot["runs"] == 20
+    assert 0.0 <= hot["false_alarm_rate"] <= 1.0
+    assert hot["planted_cluster_detection_rate"] > 0.5  # a x4 cluster is found
+    forecast = cards["forecast"]["metrics"]["latest_backtest"]["values"]
+    assert forecast["winner"] in ("prior_counts", "kde", "etas")
+    assert len(forecast["prior_counts"]["folds"]) == 2
+    assert "forecast ROBBERY" in out.getvalue()
