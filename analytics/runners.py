@@ -39,11 +39,19 @@ class Job:
         return self.inputs, self.scope, self.params, self.previous, self.progress
 
 
+MAX_LISTED_CELLS = 5000  # cells returned with geometry; the flag lists hold every cell
 MIN_INCIDENTS = {"hotspots": 30, "surges": 30, "forecast": 100, "links": 2}
 NOTICE = (
     "Decision support only: statistical patterns in reported incidents, not findings about "
     "any person. A second person reviews every result before anyone acts on it."
 )
+
+
+def _truncated(shown: int, total: int) -> str:
+    return (
+        f"{total} cells qualify; the {shown} most significant or highest ranked are listed "
+        f"with their geometry (all are in the flag list): narrow the area or use larger cells"
+    )
 
 
 def _geometry(grid: Grid, cell: int) -> dict:
@@ -111,6 +119,11 @@ def run_hotspots(job: Job) -> dict:
     significant = set(np.flatnonzero(found.significant).tolist())
     evidence = _ids_by_unit(cells, significant, inputs.ids)
     listed = np.flatnonzero((counts > 0) | found.significant)
+    note = None
+    if listed.size > MAX_LISTED_CELLS:  # significant cells first, then the busiest
+        order = np.lexsort((listed, -counts[listed], ~found.significant[listed]))
+        listed = np.sort(listed[order[:MAX_LISTED_CELLS]])
+        note = _truncated(int(listed.size), int(((counts > 0) | found.significant).sum()))
     kinds = {1: "hot", -1: "cold"}
     rows = [
         {
@@ -138,7 +151,7 @@ def run_hotspots(job: Job) -> dict:
         "parameters": {**params, "weights": "queen contiguity, cell included (Gi*)"},
         "evidence_note": "incidents are listed for significant cells",
         "bias_checks": checks,
-        "warnings": checks["warnings"],
+        "warnings": [*checks["warnings"], *([note] if note else [])],
     }
 
 
@@ -245,7 +258,10 @@ def run_forecast(job: Job) -> dict:
         seed=params.get("seed", 0),
     ).to_dict()
     progress(80)
-    rows = [{"id": c["id"], "geometry": _geometry(grid, c["id"]), **c} for c in found["cells"]]
+    listed = found["cells"][:MAX_LISTED_CELLS]  # sorted by rank
+    rows = [{"id": c["id"], "geometry": _geometry(grid, c["id"]), **c} for c in listed]
+    if len(found["cells"]) > len(listed):
+        found["warnings"].append(_truncated(len(listed), len(found["cells"])))
     flagged_cells = {c["id"] for c in found["cells"] if c["flagged"]}
     cells = grid.locate(inputs.lat, inputs.lon)
     flagged = np.isin(cells, list(flagged_cells)) if flagged_cells else np.zeros(inputs.n, bool)

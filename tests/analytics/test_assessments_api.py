@@ -395,3 +395,14 @@ def test_links_join_reports_of_one_event_by_two_agencies_the_requester_sees(
     assert sorted(found[0]["agencies"]) == ["levies", "police"]
     assert found[0]["reasons"]
     assert str(unshared) not in json.dumps(links.result)  # not visible to the requester
+
+
+def test_large_results_list_the_significant_cells_first_and_say_so(
+    world, scene, client_for, capture, monkeypatch
+):
+    monkeypatch.setattr("analytics.runners.MAX_LISTED_CELLS", 12)
+    assessment = run(client_for(world.police_analyst), hotspot_request(), capture)
+    cells = assessment.result["cells"]
+    assert len(cells) == 12
+    assert set(assessment.result["hot_cells"]) <= {c["id"] for c in cells}
+    assert any("cells qualify; the 12 most significant" in w for w in assessment.result["warnings"])
