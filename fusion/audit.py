@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 
 from fusion import request_context
-from fusion.pg_copy import copy_insert
+from fusion.pg_copy import copy_values
 
 T = TypeVar("T")
 REDACTED = "[redacted]"
@@ -200,13 +200,28 @@ def _as_text(instance: models.Model | None, fields: list, masked: set[str]) -> d
         return {}
     values = {}
     for field in fields:
+        if field.name in masked:
+            values[field.name] = REDACTED
+            continue
         value = getattr(instance, field.attname)
-        if isinstance(value, datetime) and timezone.is_aware(value):
-            value = timezone.make_naive(value, UTC)
+        if isinstance(value, datetime) and value.utcoffset() is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
         elif isinstance(field, models.JSONField):
             value = json.dumps(value, sort_keys=True)
-        values[field.name] = REDACTED if field.name in masked else smart_str(value)
+        values[field.name] = value if type(value) is str else smart_str(value)
     return values
+
+
+def _diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
+    if not before:
+        return {name: ["None", value] for name, value in after.items()}
+    if not after:
+        return {name: [value, "None"] for name, value in before.items()}
+    return {
+        name: [before.get(name, "None"), after.get(name, "None")]
+        for name in {*before, *after}
+        if before.get(name) != after.get(name)
+    }
 
 
 def log_bulk(
@@ -217,44 +232,40 @@ def log_bulk(
 ) -> int:
     """One audit entry per (old, new) pair written in bulk, which auditlog never sees:
     (None, new) is a create, (old, new) an update, (old, None) a delete. Fields and masking
-    follow the model's auditlog registration, as for single saves."""
+    follow the model's auditlog registration, as for single saves. Entries are written as
+    rows (no model instance each); what is the same for all of them is filled in once."""
     entry_model = _entry_model()
-    now = timezone.now()
-    entries = []
-    specs: dict[type, tuple[list, set[str]]] = {}
+    template = entry_model(event=event, timestamp=timezone.now())
+    _fill(template)
+    component = template.additional_data["component"]
+    fixed = {f.attname: getattr(template, f.attname) for f in entry_model._meta.concrete_fields}
+    fixed.pop(entry_model._meta.pk.attname)
+    action = entry_model.Action
+    specs: dict[type, tuple[int, list, set[str]]] = {}
+    rows = []
     for old, new in changes:
         instance = new if new is not None else old
         model = type(instance)
         if model not in specs:
-            specs[model] = _audited_fields(model)
-        before, after = (_as_text(x, *specs[model]) for x in (old, new))
-        diff = {
-            name: [before.get(name, "None"), after.get(name, "None")]
-            for name in {*before, *after}
-            if before.get(name) != after.get(name)
-        }
-        action = (
-            entry_model.Action.CREATE
-            if old is None
-            else entry_model.Action.DELETE
-            if new is None
-            else entry_model.Action.UPDATE
-        )
-        entry = entry_model(
-            content_type=ContentType.objects.get_for_model(model),
-            object_pk=str(instance.pk),
-            object_repr=str(instance),
-            action=action,
-            changes=diff,
-            event=event,
-            timestamp=now,
-            additional_data={"object_agency_id": object_agency_id}
-            if object_agency_id is not None
-            else _additional_data(instance),
-        )
-        _fill(entry)
-        entries.append(entry)
-    return copy_insert(entry_model, entries)
+            specs[model] = (ContentType.objects.get_for_model(model).pk, *_audited_fields(model))
+        content_type_id, fields, masked = specs[model]
+        if object_agency_id is not None:
+            data = {"object_agency_id": object_agency_id}
+        else:
+            data = dict(_additional_data(instance) or {})
+        data.setdefault("component", component)
+        rows.append({
+            **fixed,
+            "content_type_id": content_type_id,
+            "object_pk": str(instance.pk),
+            "object_repr": str(instance),
+            "action": action.CREATE if old is None else action.DELETE if new is None
+            else action.UPDATE,
+            "changes": _diff(_as_text(old, fields, masked), _as_text(new, fields, masked)),
+            "additional_data": data,
+            "object_agency_id": data.get("object_agency_id"),
+        })  # fmt: skip
+    return copy_values(entry_model, rows)
 
 
 def log_created_bulk(

@@ -187,3 +187,55 @@ def test_audit_filters_reject_bad_values(world, client_for):
     response = client_for(world.platform_admin).get("/api/v1/audit/", {"action": "explode"})
     assert response.status_code == 400
     assert "action" in response.json()["errors"]
+
+
+def _as_written(entry: AuditEntry) -> tuple:
+    return (
+        entry.content_type_id,
+        entry.object_pk,
+        entry.object_repr,
+        entry.action,
+        entry.actor_id,
+        entry.acting_agency_id,
+        entry.object_agency_id,
+        entry.additional_data,
+    )
+
+
+def _field_changes(entry: AuditEntry, model: type) -> dict:
+    """auditlog's changes on concrete fields (it also lists reverse relations on create)."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return {name: pair for name, pair in entry.changes.items() if name in names}
+
+
+def test_bulk_entries_are_written_as_auditlog_writes_single_saves(world):
+    # given: auditlog's own entries for a create and an update, and a person with a name
+    from fusion import audit
+
+    with audit.acting_for(world.police_submitter, world.police.pk):
+        incident = factories.incident(world.police, world.police_submitter, contexts=["cve"])
+        person = Person.objects.create(incident=incident, role="victim", full_name=NAME)
+        old = Incident.objects.get(pk=incident.pk)
+        incident.severity, incident.description = 5, "now with a description"
+        incident.version += 1
+        incident.save()
+        created, updated = entries_for(Incident, incident.pk)[-2:]
+        # when: the same changes written in bulk
+        count = audit.log_bulk([(None, old), (old, incident), (None, person)], event="bulk")
+    bulk = list(AuditEntry.objects.filter(event="bulk").order_by("id"))
+    # then: the same entries; a create lists every field auditlog lists, with the same values
+    assert count == 3
+    single = [created, updated, entries_for(Person, person.pk)[-1]]
+    assert [_as_written(e) for e in bulk] == [_as_written(e) for e in single]
+    assert _field_changes(created, Incident).items() <= bulk[0].changes.items()
+    assert (
+        bulk[1].changes
+        == updated.changes
+        == {
+            "severity": [str(old.severity), "5"],
+            "description": [old.description, "now with a description"],
+            "version": [str(old.version), str(old.version + 1)],
+        }
+    )
+    assert bulk[2].changes["full_name"] == ["None", "[redacted]"]
+    assert NAME not in str(bulk[2].changes)
