@@ -34,6 +34,8 @@ PERSON_KEYS = frozenset(
     }
 )
 PERIODS = {"day": 1, "week": 7, "month": 30}
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 1, 1)
 PERSON_REFUSAL = "Assessments are about places and periods; filters on persons are not allowed."
 
 
@@ -91,8 +93,12 @@ def _number(name: str, value: Any, spec: Spec) -> float | int:
         raise Invalid(errors={name: [f"Must be a {spec.kind.__name__}."]})
     if spec.kind is int and (isinstance(value, float) and not value.is_integer()):
         raise Invalid(errors={name: ["Must be a whole number."]})
-    value = spec.kind(value)
-    if not math.isfinite(value) or not (spec.low <= value <= spec.high):
+    try:
+        value = spec.kind(value)
+        within = math.isfinite(value) and spec.low <= value <= spec.high
+    except OverflowError:
+        within = False
+    if not within:
         raise Invalid(errors={name: [f"Must lie between {spec.low:g} and {spec.high:g}."]})
     return value
 
@@ -104,14 +110,18 @@ def _param(name: str, value: Any, spec: Spec) -> Any:
         return value
     if spec.kind is date:
         try:
-            return date.fromisoformat(str(value)).isoformat()
+            day = date.fromisoformat(str(value))
         except ValueError:
             raise Invalid(errors={name: ["Must be a date, YYYY-MM-DD."]}) from None
+        if not EARLIEST <= day <= LATEST:
+            raise Invalid(errors={name: [f"Must lie between {EARLIEST} and {LATEST}."]})
+        return day.isoformat()
     return _number(name, value, spec)
 
 
 def normalise_params(kind: str, params: Any) -> dict[str, Any]:
-    """The kind's parameters with defaults filled in; unknown names are a 400 naming them."""
+    """The kind's parameters with defaults filled in (null means the default); unknown names
+    are a 400 naming them."""
     if params is None:
         params = {}
     if not isinstance(params, dict):
@@ -122,7 +132,8 @@ def normalise_params(kind: str, params: Any) -> dict[str, Any]:
         raise Invalid(errors={f"params.{k}": [f"Unknown parameter for {kind}."] for k in unknown})
     out = {}
     for name, (spec, default) in specs.items():
-        value = params.get(name, default)
+        value = params.get(name)
+        value = default if value is None else value
         out[name] = None if value is None else _param(f"params.{name}", value, spec)
     if kind == Kind.FORECAST and out["forecast_start"] is None:
         out["forecast_start"] = timezone.now().date().isoformat()
@@ -157,7 +168,10 @@ def _bbox(value: Any) -> list[float]:
         raise Invalid(errors={"area.bbox": [msg]})
     if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
         raise Invalid(errors={"area.bbox": [msg]})
-    west, south, east, north = (float(v) for v in value)
+    try:
+        west, south, east, north = (float(v) for v in value)
+    except OverflowError:
+        raise Invalid(errors={"area.bbox": [msg]}) from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise Invalid(errors={"area.bbox": [msg]})
     km2 = (
@@ -196,6 +210,9 @@ def normalise_window(
     """The time window: defaults end now (a forecast: at its start) and reach back a year
     (surges: their baseline and tested periods); capped at ASSESSMENT_MAX_WINDOW_DAYS."""
     after, before = _aware(after), _aware(before)
+    for name, value in (("occurred_after", after), ("occurred_before", before)):
+        if value is not None and not EARLIEST <= value.date() <= LATEST:
+            raise Invalid(errors={name: [f"Must lie between {EARLIEST} and {LATEST}."]})
     if kind == Kind.FORECAST:
         start = datetime.combine(date.fromisoformat(params["forecast_start"]), time(), UTC)
         if before is not None and before != start:
@@ -215,6 +232,10 @@ def normalise_window(
     cap = settings.ASSESSMENT_MAX_WINDOW_DAYS
     if before - after > timedelta(days=cap):
         raise Invalid(errors={"occurred_after": [f"The window may span at most {cap} days."]})
+    if kind == Kind.SURGES and before - after < timedelta(days=2 * PERIODS[params["period"]]):
+        raise Invalid(
+            errors={"occurred_after": [f"Surges need at least 2 whole {params['period']}s."]}
+        )
     return after, before
 
 

@@ -51,9 +51,11 @@ def can_review(user: User, assessment: Assessment) -> bool:
 
 
 def previous_flags(assessment: Assessment) -> Assessment | None:
-    """The latest earlier completed run of the same question (same scope key), if any."""
+    """The latest earlier completed run of the same question (same scope key) that the
+    requester may see, if any: a run on incidents they cannot see tells them nothing."""
     return (
-        Assessment.objects.filter(
+        visible_assessments(assessment.requester)
+        .filter(
             scope_key=assessment.scope_key,
             status__in=(Status.PENDING_REVIEW, Status.APPROVED),
             created_at__lt=assessment.created_at,

@@ -13,14 +13,17 @@ from datetime import datetime, timedelta
 from importlib import metadata
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from agencies.acting import acting_agency
 from agencies.models import User
 from analytics import scope as scopes
 from analytics.choices import OPEN_STATUSES, Decision, Kind, Status
+from analytics.methods.grid import cells_needed
 from analytics.models import Assessment, BacktestRun, StandingAssessment
 from analytics.registry import method_version
 from analytics.runners import NOTICE, RUNNERS, Job
@@ -35,6 +38,13 @@ MIN_RATIONALE = 10
 
 class Busy(Exception):  # noqa: N818 - a condition to retry, not a failure
     """Another worker holds the assessment right now; the task retries later."""
+
+
+# Errors worth a retry (a locked row, a dropped connection); anything else ends the run.
+TRANSIENT = (Busy, OperationalError, InterfaceError, OSError)
+# What the methods raise on data they cannot handle: recorded without a traceback in the log.
+METHOD_ERRORS = (ValueError, ArithmeticError, MemoryError)
+GRIDDED = {Kind.HOTSPOTS, Kind.FORECAST}
 
 
 def code_version() -> str:
@@ -98,9 +108,36 @@ def assessment_request(
             code_version=code_version(),
         )
         take_snapshot(assessment, actor, after, before)
+        _check_grid_size(assessment)
         assessment.save()
         transaction.on_commit(lambda: enqueue(assessment.pk))
     return assessment
+
+
+def _check_grid_size(assessment: Assessment) -> None:
+    """Refuse, at request time, a grid too fine for its area (the bbox, or else the extent of
+    the snapshot): its cost is memory on a worker."""
+    if assessment.kind not in GRIDDED:
+        return
+    bbox = assessment.scope.get("area", {}).get("bbox")
+    if bbox is None:
+        extent = assessment.inputs.aggregate(
+            w=Min("longitude"), s=Min("latitude"), e=Max("longitude"), n=Max("latitude")
+        )
+        if extent["w"] is None:
+            return
+        bbox = [extent["w"], extent["s"], extent["e"], extent["n"]]
+    cells = cells_needed(tuple(bbox), assessment.params["cell_size_km"] * 1000.0)
+    cap = settings.ASSESSMENT_MAX_CELLS
+    if cells > cap:
+        raise Invalid(
+            errors={
+                "params.cell_size_km": [
+                    f"The area needs {cells:,} cells, above the {cap:,} cap: use larger cells "
+                    "or a smaller area."
+                ]
+            }
+        )
 
 
 def enqueue(assessment_id: Any) -> None:
@@ -129,6 +166,14 @@ def _claim(assessment_id: str) -> Assessment | None:
             return None
         if assessment.status == Status.RUNNING and assessment.lease_until > now:
             return None
+        if assessment.attempts >= settings.ASSESSMENT_MAX_ATTEMPTS:
+            assessment.status, assessment.finished_at = Status.FAILED, now
+            assessment.error = (
+                f"gave up after {assessment.attempts} attempts that did not finish (a worker "
+                f"lost or killed, e.g. out of memory); last note: {assessment.error or 'none'}"
+            )[:2000]
+            assessment.save()
+            return None
         assessment.status = Status.RUNNING
         assessment.attempts += 1
         assessment.started_at = assessment.started_at or now
@@ -145,12 +190,34 @@ def _mine(assessment: Assessment):
     )
 
 
+def describe(exc: BaseException) -> str:
+    """The reason recorded on a failed or retried run."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return "time limit exceeded: narrow the scope or use larger cells"
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
 def assessment_run(assessment_id: str) -> None:
-    """Compute the assessment (the body of the worker task). Method errors end the run as
-    failed with the reason on the record; database errors propagate for the task to retry."""
+    """Compute the assessment (the body of the worker task). Whatever ends the run is recorded
+    on it: a failure with its reason, or, for a transient error (re-raised for the task to
+    retry), the note that it is queued again."""
     assessment = _claim(assessment_id)
     if assessment is None:
         return
+    try:
+        _compute(assessment)
+    except TRANSIENT as exc:
+        _mine(assessment).update(
+            status=Status.QUEUED, error=f"retrying after: {describe(exc)}"[:2000], lease_until=None
+        )
+        raise
+    except Exception as exc:  # every other error ends the run, recorded on it
+        if not isinstance(exc, (*METHOD_ERRORS, SoftTimeLimitExceeded)):
+            logger.exception("assessment %s: unexpected error", assessment.pk)
+        assessment_fail(assessment, describe(exc))
+
+
+def _compute(assessment: Assessment) -> None:
     began = time.perf_counter()
 
     def progress(pct: int) -> None:
@@ -161,12 +228,8 @@ def assessment_run(assessment_id: str) -> None:
     progress(10)
     previous = previous_flags(assessment)
     params = {**assessment.params, "seed": assessment.seed}
-    try:
-        job = Job(inputs, assessment.scope, params, previous.result if previous else None, progress)
-        result = RUNNERS[assessment.kind](job)
-    except (ValueError, ArithmeticError, MemoryError) as exc:
-        assessment_fail(assessment, f"{type(exc).__name__}: {exc}")
-        return
+    job = Job(inputs, assessment.scope, params, previous.result if previous else None, progress)
+    result = RUNNERS[assessment.kind](job)
     computed = time.perf_counter()
     result = {
         **result,
@@ -186,6 +249,7 @@ def assessment_run(assessment_id: str) -> None:
             return  # another attempt took over
         done.result = result
         done.timings = timings
+        done.compared_with = previous
         done.status = Status.PENDING_REVIEW
         done.progress = 100
         done.finished_at = timezone.now()
@@ -201,11 +265,11 @@ def assessment_run(assessment_id: str) -> None:
 
 
 def assessment_fail(assessment: Assessment, reason: str) -> None:
-    """End the run as failed with its reason (only while this attempt holds it)."""
+    """End this attempt's run as failed with its reason (a newer attempt is left alone)."""
     logger.warning("assessment %s failed: %s", assessment.pk, reason)
     with transaction.atomic():
-        current = Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
-        if current is None or current.finished:
+        current = _mine(assessment).select_for_update().first()
+        if current is None:
             return
         current.status = Status.FAILED
         current.error = reason[:2000]
@@ -213,11 +277,20 @@ def assessment_fail(assessment: Assessment, reason: str) -> None:
         current.save()
 
 
-def assessment_requeue(assessment_id: str, reason: str) -> None:
-    """A transient error: back to queued, the reason noted, for the task's retry."""
-    Assessment.objects.filter(pk=assessment_id, status__in=OPEN_STATUSES).update(
-        status=Status.QUEUED, error=f"retrying after: {reason}"[:2000], lease_until=None
-    )
+def assessment_give_up(assessment_id: str, reason: str) -> None:
+    """The task's retries are spent: fail the run unless a live attempt holds it."""
+    with transaction.atomic():
+        current = Assessment.objects.select_for_update().filter(pk=assessment_id).first()
+        if current is None or current.finished:
+            return
+        lease = current.lease_until
+        if current.status == Status.RUNNING and lease and lease > timezone.now():
+            return
+        logger.warning("assessment %s failed: %s", assessment_id, reason)
+        current.status = Status.FAILED
+        current.error = reason[:2000]
+        current.finished_at = timezone.now()
+        current.save()
 
 
 @audit.attributed

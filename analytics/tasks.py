@@ -7,14 +7,10 @@ Whatever ends a run for good is recorded on the assessment, not only in a log.
 """
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
 
 from analytics import services, standing
-from analytics.models import Assessment
 from fusion import audit
 
-TRANSIENT = (services.Busy, OperationalError, InterfaceError, OSError)
 MAX_RETRIES = 5
 
 
@@ -23,22 +19,14 @@ def assessment_run_task(self, assessment_id: str) -> None:
     with audit.acting(None, component="worker"):
         try:
             services.assessment_run(assessment_id)
-        except SoftTimeLimitExceeded:
-            _fail(assessment_id, "time limit exceeded: narrow the scope or use larger cells")
-        except TRANSIENT as exc:
-            reason = f"{type(exc).__name__}: {exc}".strip()
+        except services.TRANSIENT as exc:
             if self.request.retries >= MAX_RETRIES:
-                _fail(assessment_id, f"gave up after {MAX_RETRIES} retries; last error {reason}")
+                reason = services.describe(exc)
+                services.assessment_give_up(
+                    assessment_id, f"gave up after {MAX_RETRIES} retries; last error {reason}"
+                )
                 return
-            if not isinstance(exc, services.Busy):  # a locked row cannot take the note
-                services.assessment_requeue(assessment_id, reason)
             raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
-
-
-def _fail(assessment_id: str, reason: str) -> None:
-    assessment = Assessment.objects.filter(pk=assessment_id).first()
-    if assessment is not None:
-        services.assessment_fail(assessment, reason)
 
 
 @shared_task(name="analytics.standing_due", acks_late=True, soft_time_limit=600, time_limit=660)

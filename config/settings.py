@@ -203,6 +203,10 @@ ASSESSMENT_MAX_OPEN_PER_USER = env_int("ASSESSMENT_MAX_OPEN_PER_USER", 3)
 ASSESSMENT_MAX_INPUTS = env_int("ASSESSMENT_MAX_INPUTS", 2_000_000)
 ASSESSMENT_MAX_WINDOW_DAYS = env_int("ASSESSMENT_MAX_WINDOW_DAYS", 1096)
 ASSESSMENT_MAX_AREA_KM2 = env_int("ASSESSMENT_MAX_AREA_KM2", 1_000_000)
+# Grid cells of one hotspots or forecast run (memory: about 0.6 GB per million cells).
+ASSESSMENT_MAX_CELLS = env_int("ASSESSMENT_MAX_CELLS", 1_000_000)
+# Runs started this often without finishing (a worker lost or killed) are failed.
+ASSESSMENT_MAX_ATTEMPTS = env_int("ASSESSMENT_MAX_ATTEMPTS", 3)
 # A queued run older than this (seconds) is re-sent by the sweeper: its task was lost.
 ASSESSMENT_REQUEUE_AFTER = env_int("ASSESSMENT_REQUEUE_AFTER", 900)
 

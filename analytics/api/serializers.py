@@ -66,6 +66,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "timings",
+            "compared_with",
             "review",
             "notice",
             "result",

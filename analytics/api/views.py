@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -89,6 +89,18 @@ class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
                     raise Invalid(errors={name: [f"Must be one of: {', '.join(values)}."]})
                 rows = rows.filter(**{name: wanted})
         return rows.order_by("-created_at", "-id")
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """A 400 naming `format` for what this endpoint does not export (not DRF's 404)."""
+        wanted = request.query_params.get("format")
+        if not force and wanted is not None:
+            allowed = {"json", "api"} | ({"geojson"} if self.action == "retrieve" else set())
+            if wanted not in allowed:
+                detail = "GeoJSON is exported per assessment." if wanted == "geojson" else ""
+                raise Invalid(
+                    errors={"format": [detail or f"Must be one of: {', '.join(sorted(allowed))}."]}
+                )
+        return super().perform_content_negotiation(request, force)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "with_result": self.action != "list"}

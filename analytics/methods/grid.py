@@ -89,17 +89,29 @@ def grid_covering(
         if lat.size == 0:
             raise ValueError("no points and no area: the grid is undefined")
         bbox = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    nx, ny, ref_lat = _shape(bbox, cell_m)
+    if nx * ny > MAX_CELLS:
+        raise ValueError(f"{nx * ny} cells exceed the limit of {MAX_CELLS}: use larger cells")
+    west, south, _, _ = bbox
+    return Grid(south, west, float(cell_m), nx, ny, ref_lat)
+
+
+def _shape(bbox: tuple[float, float, float, float], cell_m: float) -> tuple[int, int, float]:
     west, south, east, north = bbox
     if east < west or north < south:
         raise ValueError("bbox must be min_lon,min_lat,max_lon,max_lat")
     ref_lat = (south + north) / 2.0
     probe = Grid(south, west, cell_m, 1, 1, ref_lat)
     x, y = probe.xy(np.array([north]), np.array([east]))
-    nx = math.floor(float(x[0]) / cell_m) + 1
-    ny = math.floor(float(y[0]) / cell_m) + 1
-    if nx * ny > MAX_CELLS:
-        raise ValueError(f"{nx * ny} cells exceed the limit of {MAX_CELLS}: use larger cells")
-    return Grid(south, west, float(cell_m), nx, ny, ref_lat)
+    return math.floor(float(x[0]) / cell_m) + 1, math.floor(float(y[0]) / cell_m) + 1, ref_lat
+
+
+def cells_needed(bbox: tuple[float, float, float, float], cell_m: float) -> int:
+    """How many `cell_m` squares the grid covering `bbox` has (without building it)."""
+    if cell_m <= 0:
+        raise ValueError("cell size must be positive")
+    nx, ny, _ = _shape(bbox, cell_m)
+    return nx * ny
 
 
 def cell_counts(cells: np.ndarray, n_cells: int) -> np.ndarray:

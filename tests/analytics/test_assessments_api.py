@@ -125,6 +125,28 @@ def test_the_snapshot_holds_only_visible_incidents_and_reproduces_the_result(
         ({"kind": "hotspots", "area": {"bbox": [-170, -80, 170, 80]}}, "area.bbox"),
         ({"kind": "hotspots", "categories": ["no-such"]}, "categories"),
         ({"kind": "nothing"}, "kind"),
+        ({"kind": "hotspots", "params": {"cell_size_km": 10**400}}, "params.cell_size_km"),
+        ({"kind": "surges", "params": {"baseline_periods": 10**400}}, "params.baseline_periods"),
+        ({"kind": "hotspots", "area": {"bbox": [10**400, 0, 1, 1]}}, "area.bbox"),
+        ({"kind": "forecast", "params": {"forecast_start": "0001-01-01"}}, "params.forecast_start"),
+        ({"kind": "hotspots", "occurred_before": "0001-01-02T00:00:00Z"}, "occurred_before"),
+        (
+            {
+                "kind": "hotspots",
+                "params": {"cell_size_km": 0.05},
+                "area": {"bbox": [66.0, 29.5, 67.5, 31.0]},
+            },
+            "params.cell_size_km",
+        ),
+        (
+            {
+                "kind": "surges",
+                "params": {"period": "month"},
+                "occurred_after": "2025-05-01T00:00:00Z",
+                "occurred_before": "2025-06-15T00:00:00Z",
+            },
+            "occurred_after",
+        ),
         (
             {
                 "kind": "hotspots",
@@ -140,6 +162,39 @@ def test_bad_requests_get_400_naming_the_field_and_store_nothing(world, client_f
     assert response.status_code == 400, response.content
     assert field in response.json()["errors"]
     assert not Assessment.objects.exists()
+
+
+def test_null_parameters_take_their_defaults(world, scene, client_for, capture):
+    api = client_for(world.police_analyst)
+    nulls = {"cell_size_km": None, "fdr": None}
+    assessment = run(api, hotspot_request(params=nulls), capture)
+    assert assessment.params == {"cell_size_km": 1.0, "fdr": 0.05}
+    assert assessment.status == "pending_review"
+
+
+def test_a_grid_too_fine_for_the_snapshot_extent_is_refused_at_request(world, client_for):
+    # no bbox: the grid would cover the extent of the visible incidents, Quetta to Gwadar
+    rows = records(20, seed=2, centre=HOT) + records(20, seed=3, centre=(25.12, 62.33))
+    ingest(world.police, world.police_submitter, rows)
+    body = {**hotspot_request(), "params": {"cell_size_km": 0.2}, "area": {}}
+    response = client_for(world.police_analyst).post(URL, body, format="json")
+    assert response.status_code == 400
+    assert "cells, above the" in response.json()["errors"]["params.cell_size_km"][0]
+    assert not Assessment.objects.exists()
+    assert not AssessmentInput.objects.exists()
+
+
+def test_bad_ids_and_formats_are_404_and_400(world, scene, client_for, capture):
+    api = client_for(world.police_analyst)
+    assert api.get(f"{URL}not-a-uuid/").status_code == 404
+    assert api.post(f"{URL}not-a-uuid/review/", {}, format="json").status_code == 404
+    assessment = run(api, hotspot_request(), capture)
+    response = api.get(f"{URL}{assessment.pk}/?format=xml")
+    assert response.status_code == 400
+    assert "format" in response.json()["errors"]
+    response = api.get(f"{URL}?format=geojson")
+    assert response.status_code == 400
+    assert "format" in response.json()["errors"]
 
 
 def test_submitters_and_oversight_cannot_request(world, client_for):
@@ -406,3 +461,27 @@ def test_large_results_list_the_significant_cells_first_and_say_so(
     assert len(cells) == 12
     assert set(assessment.result["hot_cells"]) <= {c["id"] for c in cells}
     assert any("cells qualify; the 12 most significant" in w for w in assessment.result["warnings"])
+
+
+def test_flag_persistence_compares_only_with_runs_the_requester_may_see(world, client_for, capture):
+    police_ids = ingest(world.police, world.police_submitter, records(40, seed=5, centre=HOT))
+    grants = [
+        share_grant(
+            actor=world.police_admin,
+            incident=Incident.objects.get(pk=i),
+            agency=world.levies,
+            level="view",
+            purpose="joint analysis",
+        )
+        for i in police_ids
+    ]
+    first = run(client_for(world.levies_analyst), hotspot_request(), capture)
+    second = run(client_for(factories.member(world.levies, "analyst")), hotspot_request(), capture)
+    assert second.compared_with_id == first.pk  # a pending run its reviewers may see
+    assert second.result["bias_checks"]["persistence"]["share_repeated"] == 1.0
+    share_revoke(actor=world.police_admin, share=grants[0])
+    # neither earlier run is visible to a third analyst now: nothing to compare with
+    third = run(client_for(factories.member(world.levies, "analyst")), hotspot_request(), capture)
+    assert third.input_count == 39
+    assert third.compared_with_id is None
+    assert third.result["bias_checks"].get("persistence") is None
