@@ -22,6 +22,7 @@ from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import GeoJSONRenderer
 from fusion.api.schema import errors
 from fusion.errors import Invalid
+from fusion.memory import gc_paused
 from fusion.purpose import require_purpose
 from fusion.visibility import access_levels
 from incidents.api.geojson import feature, feature_collection
@@ -192,6 +193,10 @@ class IncidentViewSet(FusionGenericViewSet):
     )
     @action(detail=False, methods=["post"], pagination_class=None, filterset_class=None)
     def bulk(self, request: Request) -> Response:
+        with gc_paused():
+            return self._bulk(request)
+
+    def _bulk(self, request: Request) -> Response:
         envelope = BulkInputSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         items = envelope.validated_data["incidents"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from fusion import audit
 from fusion.errors import Invalid
+from fusion.memory import gc_paused
 from fusion.progress import ProgressBar
 from incidents.api.serializers import validate_records
 from incidents.bulk import batch_errors, incident_upsert_batch
@@ -138,6 +139,21 @@ class Command(BaseCommand):
         return totals
 
     def _chunk(
+        self,
+        rows: list,
+        mapping: Mapping,
+        categories: set[str],
+        agency: Agency,
+        actor: Any,
+        run: ImportRun | None,
+        rejects: Any,
+        totals: dict,
+        opts: dict,
+    ) -> None:
+        with gc_paused():
+            self._write_chunk(rows, mapping, categories, agency, actor, run, rejects, totals, opts)
+
+    def _write_chunk(
         self,
         rows: list,
         mapping: Mapping,
