@@ -3,7 +3,8 @@
 One run, one PostgreSQL database, the same rows: batches of 5,000 through
 POST /api/v1/incidents/bulk/ (validation, audit entry per record, an active sharing
 agreement, matching), the same rows through `manage.py import_incidents` (chunks of 5,000),
-and a raw `COPY` into a plain table with the incident columns. Prints rates and ratios.
+the same through two client processes posting at once, and a raw `COPY` into a plain table
+with the incident columns. Prints rates and ratios.
 
     python bench/ingest.py [--rows 30000]
 """
@@ -12,11 +13,13 @@ import argparse
 import csv
 import io
 import json
+import multiprocessing
 import random
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from common import setup_database
 
@@ -38,6 +41,45 @@ def rows(count: int, prefix: str) -> list[dict]:
             "description": "benchmark incident", "tlp": "AMBER",
         })  # fmt: skip
     return made
+
+
+def _post_batches(token: str, batches: list[list[dict]], start: Any) -> None:
+    """One client process: wait for the start signal, then post its batches in turn."""
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    connection.close()  # a connection of its own, not the parent's
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    start.wait()
+    for batch in batches:
+        response = client.post("/api/v1/incidents/bulk/", {"incidents": batch}, format="json")
+        assert response.status_code == 200, response.content[:300]
+
+
+def concurrent_rate(token: str, all_rows: list[dict], clients: int = 2) -> float:
+    """Incidents/s with `clients` processes posting disjoint batches at once (as a server with
+    that many worker processes would take them): Python and PostgreSQL overlap on two cores."""
+    from django.db import connection
+
+    batches = [all_rows[i : i + BATCH] for i in range(0, len(all_rows), BATCH)]
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    workers = [
+        context.Process(target=_post_batches, args=(token, batches[k::clients], start))
+        for k in range(clients)
+    ]
+    for worker in workers:
+        worker.start()
+    time.sleep(1.0)  # let every client set up
+    began = time.perf_counter()
+    start.set()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - began
+    assert all(w.exitcode == 0 for w in workers), [w.exitcode for w in workers]
+    return len(all_rows) / elapsed
 
 
 def main() -> None:
@@ -72,6 +114,8 @@ def main() -> None:
         )
         assert response.status_code == 200, response.content[:300]
     api_rate = len(api_rows) / (time.perf_counter() - started)
+
+    parallel_rate = concurrent_rate(factories.token(submitter), rows(args.rows, "PAR"))
 
     file_rows = rows(args.rows, "FILE")
     with tempfile.TemporaryDirectory() as folder:
@@ -108,9 +152,11 @@ def main() -> None:
     stored = Incident.objects.count()
     print(f"rows per method: {args.rows:,}; incidents stored: {stored:,}")
     print(f"bulk endpoint (5,000/batch, audit + agreement + matching)  {api_rate:10,.0f} /s")
+    print(f"bulk endpoint, 2 clients at once (2 worker processes)      {parallel_rate:10,.0f} /s")
     print(f"importer (JSON Lines, chunks of 5,000)                     {import_rate:10,.0f} /s")
     print(f"raw COPY into a plain table                                {copy_rate:10,.0f} /s")
     print(f"bulk endpoint / raw COPY  {api_rate / copy_rate:.1%}")
+    print(f"2 clients / raw COPY      {parallel_rate / copy_rate:.1%}")
     print(f"importer / raw COPY       {import_rate / copy_rate:.1%}")
 
 

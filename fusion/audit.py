@@ -200,15 +200,20 @@ def _as_text(instance: models.Model | None, fields: list, masked: set[str]) -> d
         return {}
     values = {}
     for field in fields:
-        if field.name in masked:
-            values[field.name] = REDACTED
+        name = field.name
+        if name in masked:
+            values[name] = REDACTED
             continue
         value = getattr(instance, field.attname)
-        if isinstance(value, datetime) and value.utcoffset() is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        elif isinstance(field, models.JSONField):
-            value = json.dumps(value, sort_keys=True)
-        values[field.name] = value if type(value) is str else smart_str(value)
+        kind = type(value)
+        if isinstance(field, models.JSONField):
+            values[name] = json.dumps(value, sort_keys=True)
+        elif kind is str:
+            values[name] = value
+        elif kind is datetime and value.utcoffset() is not None:
+            values[name] = str(value.astimezone(UTC).replace(tzinfo=None))
+        else:
+            values[name] = smart_str(value)
     return values
 
 
