@@ -292,11 +292,10 @@ def test_only_approved_results_reach_other_users(world, scene, client_for, captu
     assert key not in listed(client_for(world.levies_analyst))
 
 
-def test_a_result_is_hidden_from_others_when_one_of_its_inputs_no_longer_is_visible(
-    world, client_for, capture
-):
+def police_cluster_shared_with_levies(world) -> list:
+    """40 police incidents in the Quetta cluster, each shared with the levies; the grants."""
     police_ids = ingest(world.police, world.police_submitter, records(40, seed=5, centre=HOT))
-    grants = [
+    return [
         share_grant(
             actor=world.police_admin,
             incident=Incident.objects.get(pk=i),
@@ -306,6 +305,12 @@ def test_a_result_is_hidden_from_others_when_one_of_its_inputs_no_longer_is_visi
         )
         for i in police_ids
     ]
+
+
+def test_a_result_is_hidden_from_others_when_one_of_its_inputs_no_longer_is_visible(
+    world, client_for, capture
+):
+    grants = police_cluster_shared_with_levies(world)
     levies_reviewer = factories.member(world.levies, "analyst")
     assessment = run(client_for(world.levies_analyst), hotspot_request(), capture)
     assert assessment.input_count == 40
@@ -464,17 +469,7 @@ def test_large_results_list_the_significant_cells_first_and_say_so(
 
 
 def test_flag_persistence_compares_only_with_runs_the_requester_may_see(world, client_for, capture):
-    police_ids = ingest(world.police, world.police_submitter, records(40, seed=5, centre=HOT))
-    grants = [
-        share_grant(
-            actor=world.police_admin,
-            incident=Incident.objects.get(pk=i),
-            agency=world.levies,
-            level="view",
-            purpose="joint analysis",
-        )
-        for i in police_ids
-    ]
+    grants = police_cluster_shared_with_levies(world)
     first = run(client_for(world.levies_analyst), hotspot_request(), capture)
     second = run(client_for(factories.member(world.levies, "analyst")), hotspot_request(), capture)
     assert second.compared_with_id == first.pk  # a pending run its reviewers may see

@@ -150,39 +150,25 @@ class Command(BaseCommand):
         totals: dict,
         opts: dict,
     ) -> None:
-        with gc_paused():
-            self._write_chunk(rows, mapping, categories, agency, actor, run, rejects, totals, opts)
-
-    def _write_chunk(
-        self,
-        rows: list,
-        mapping: Mapping,
-        categories: set[str],
-        agency: Agency,
-        actor: Any,
-        run: ImportRun | None,
-        rejects: Any,
-        totals: dict,
-        opts: dict,
-    ) -> None:
-        records = self._validated(rows, mapping, categories, rejects, totals)
-        if records and not opts["dry_run"]:
-            try:
-                result = incident_upsert_batch(actor=actor, agency=agency, records=records)
-            except Invalid as exc:
-                raise CommandError(f"chunk refused: {exc.detail}") from exc
-            totals["created"] += result.created
-            totals["updated"] += result.updated
-        elif records:
-            totals["created"] += len(records)
-        if run:
-            run.position += len(rows)
-            run.created, run.updated, run.rejected = (
-                totals["created"],
-                totals["updated"],
-                totals["rejected"],
-            )
-            run.save(update_fields=["position", "created", "updated", "rejected"])
+        with gc_paused():  # see fusion.memory
+            records = self._validated(rows, mapping, categories, rejects, totals)
+            if records and not opts["dry_run"]:
+                try:
+                    result = incident_upsert_batch(actor=actor, agency=agency, records=records)
+                except Invalid as exc:
+                    raise CommandError(f"chunk refused: {exc.detail}") from exc
+                totals["created"] += result.created
+                totals["updated"] += result.updated
+            elif records:
+                totals["created"] += len(records)
+            if run:
+                run.position += len(rows)
+                run.created, run.updated, run.rejected = (
+                    totals["created"],
+                    totals["updated"],
+                    totals["rejected"],
+                )
+                run.save(update_fields=["position", "created", "updated", "rejected"])
 
     def _validated(
         self, rows: list, mapping: Mapping, categories: set[str], rejects: Any, totals: dict
