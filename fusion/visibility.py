@@ -1,4 +1,5 @@
-"""The one place that decides which incidents a user sees, and at which level.
+"""The one place that decides which incidents a user sees, and at which level, and so which
+assessments (outputs derived from incidents) a user sees.
 
 Every list, detail, GeoJSON page, filter, search, count, export, assessment and match reads
 incidents through `visible_incidents` and `access_levels`; nothing else decides visibility.
@@ -10,6 +11,10 @@ A user sees, through the agencies where they hold a content role (oversight read
 - incidents shared with those agencies' groups, or with the user by name (TLP:RED), through
   guardian's direct foreign-key rows that have not lapsed (view or view_persons level).
 The filter is one EXISTS per permission table on its (holder, permission, object) index.
+
+An assessment is seen by its requester; while pending review by the analysts and coordinators
+of the agency it was requested for; once approved by every content reader of that agency;
+anyone other than the requester only while every incident of its snapshot is visible to them.
 """
 
 from collections.abc import Iterable
@@ -18,9 +23,11 @@ from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from agencies.choices import CONTENT_ROLES
+from agencies.choices import CONTENT_ROLES, Role
 from agencies.models import Agency, User
 from agencies.selectors import agency_ids_with_role
+from analytics.choices import Status as AssessmentStatus
+from analytics.models import Assessment, AssessmentInput
 from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from incidents.choices import TLP
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
@@ -37,6 +44,10 @@ class ProbeExists(Exists):
     """
 
     template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
+# Who reviews an assessment of their agency (and so sees it while it is pending).
+ASSESSMENT_REVIEWER_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR})
 
 
 class Level(IntEnum):
@@ -128,3 +139,24 @@ def access_levels(user: User, incidents: Iterable[Incident]) -> dict[UUID, Level
 def access_level(user: User, incident: Incident) -> Level:
     """The user's level for one incident that `visible_incidents` returned."""
     return access_levels(user, [incident])[incident.pk]
+
+
+def _all_inputs_visible(user: User) -> Exists:
+    hidden = AssessmentInput.objects.filter(assessment=OuterRef("pk")).exclude(
+        incident_id__in=visible_incidents(user).order_by().values("pk")
+    )
+    return ~Exists(hidden)
+
+
+def visible_assessments(user: User) -> QuerySet[Assessment]:
+    """Every assessment the user may see (see the module docstring)."""
+    readers = reader_agency_ids(user)
+    if not readers:
+        return Assessment.objects.none()
+    reviewers = agency_ids_with_role(user, ASSESSMENT_REVIEWER_ROLES)
+    others = Q(status=AssessmentStatus.APPROVED, agency_id__in=readers) | Q(
+        status=AssessmentStatus.PENDING_REVIEW, agency_id__in=reviewers
+    )
+    return Assessment.objects.filter(
+        Q(requester=user) | (others & ~Q(requester=user) & Q(_all_inputs_visible(user)))
+    )
