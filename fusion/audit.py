@@ -229,6 +229,17 @@ def _diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]
     }
 
 
+def _shared_values(event: str) -> tuple[dict[str, Any], str]:
+    """What every entry of one bulk write shares ({attname: value}, no primary key), filled
+    from the acting context once, and the component it names."""
+    entry_model = _entry_model()
+    template = entry_model(event=event, timestamp=timezone.now())
+    _fill(template)
+    fixed = {f.attname: getattr(template, f.attname) for f in entry_model._meta.concrete_fields}
+    fixed.pop(entry_model._meta.pk.attname)
+    return fixed, template.additional_data["component"]
+
+
 def log_bulk(
     changes: Iterable[tuple[models.Model | None, models.Model | None]],
     *,
@@ -240,11 +251,7 @@ def log_bulk(
     follow the model's auditlog registration, as for single saves. Entries are written as
     rows (no model instance each); what is the same for all of them is filled in once."""
     entry_model = _entry_model()
-    template = entry_model(event=event, timestamp=timezone.now())
-    _fill(template)
-    component = template.additional_data["component"]
-    fixed = {f.attname: getattr(template, f.attname) for f in entry_model._meta.concrete_fields}
-    fixed.pop(entry_model._meta.pk.attname)
+    fixed, component = _shared_values(event)
     action = entry_model.Action
     specs: dict[type, tuple[int, list, set[str]]] = {}
     rows = []
@@ -282,3 +289,68 @@ def log_created_bulk(
     """One CREATE entry per instance written with bulk_create (which auditlog never sees)."""
     pairs = ((None, instance) for instance in instances)
     return log_bulk(pairs, event=event, object_agency_id=object_agency_id)
+
+
+@dataclass(frozen=True)
+class SqlRows:
+    """Rows of one model to audit, selected in SQL (PostgreSQL): `source` is a FROM clause
+    (with its WHERE, if any; `params` fill its placeholders) holding the row as stored under
+    alias `new` and, for updates, the row as it was under alias `old` (NULL columns when
+    `is_create` holds); `object_repr` and `object_agency` are SQL expressions (without
+    placeholders) for the entry's text of the object and its owning agency."""
+
+    model: type[models.Model]
+    source: str
+    object_repr: str
+    object_agency: str
+    new: str = "new"
+    old: str | None = None
+    is_create: str = "TRUE"
+    order_by: str = ""
+    params: tuple = ()
+
+
+def log_bulk_sql(rows: SqlRows, *, event: str) -> int:
+    """One entry per row of `rows`, written by one INSERT … SELECT inside PostgreSQL, equal to
+    what `log_bulk` writes from instances (the same fields, masks and text of values: see
+    fusion.audit_sql). No row passes through Python. Returns how many were written."""
+    from django.db import connection
+
+    from fusion.audit_sql import FLOAT_TEXT_SETTING, changes_sql
+
+    entry_model = _entry_model()
+    fixed, component = _shared_values(event)
+    q = connection.ops.quote_name
+    pk = rows.model._meta.pk
+    computed = {
+        "content_type_id": "%s",
+        "object_pk": f"{rows.new}.{q(pk.column)}::text",
+        "object_id": f"{rows.new}.{q(pk.column)}"
+        if isinstance(pk, models.IntegerField | models.BigAutoField | models.AutoField)
+        else "NULL",
+        "object_repr": rows.object_repr,
+        "action": f"CASE WHEN {rows.is_create} THEN %s ELSE %s END",
+        "changes": changes_sql(
+            rows.model, rows.new, rows.old or rows.new, is_create=rows.is_create
+        ),
+        "additional_data": f"jsonb_build_object('object_agency_id', {rows.object_agency}, "
+        "'component', %s::text)",
+        "object_agency_id": rows.object_agency,
+    }
+    fields = {f.attname: f for f in entry_model._meta.concrete_fields}
+    shared = [name for name in fixed if name not in computed]
+    columns = ", ".join(q(fields[name].column) for name in [*shared, *computed])
+    select = ", ".join(["%s"] * len(shared) + list(computed.values()))
+    params = [fields[name].get_db_prep_save(fixed[name], connection) for name in shared]
+    action = entry_model.Action
+    params += [ContentType.objects.get_for_model(rows.model).pk, action.CREATE, action.UPDATE]
+    params += [component, *rows.params]
+    order = f" ORDER BY {rows.order_by}" if rows.order_by else ""
+    with connection.cursor() as cursor:
+        cursor.execute(FLOAT_TEXT_SETTING)
+        cursor.execute(
+            f"INSERT INTO {q(entry_model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT {select} FROM {rows.source}{order}",
+            params,
+        )
+        return cursor.rowcount
