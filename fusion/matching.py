@@ -70,47 +70,57 @@ def _box(incident: Incident) -> Q:
 
 
 _CANDIDATES_SQL = """
-SELECT b.id, o.id, o.agency_id, o.category, o.latitude, o.longitude, o.occurred_at
-FROM unnest(%s::uuid[], %s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::int[])
-     AS b(id, t, lat, lon, dlon, agency)
+SELECT b.id, b.agency_id, b.category, b.latitude, b.longitude, b.occurred_at,
+       o.id, o.agency_id, o.category, o.latitude, o.longitude, o.occurred_at
+FROM ({new}) AS b
 JOIN incidents_incident o
-  ON o.occurred_at BETWEEN b.t - %s AND b.t + %s
- AND o.latitude BETWEEN b.lat - %s AND b.lat + %s
- AND o.longitude BETWEEN b.lon - b.dlon AND b.lon + b.dlon
- AND o.agency_id <> b.agency
+  ON o.occurred_at BETWEEN b.occurred_at - %s AND b.occurred_at + %s
+ AND o.latitude BETWEEN b.latitude - %s AND b.latitude + %s
+ AND o.longitude BETWEEN b.longitude - %s / greatest(cos(radians(b.latitude)), 0.01)
+                     AND b.longitude + %s / greatest(cos(radians(b.latitude)), 0.01)
+ AND o.agency_id <> b.agency_id
 """
+_GIVEN = (
+    "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::float8[], %s::float8[], "
+    "%s::timestamptz[]) AS i(id, agency_id, category, latitude, longitude, occurred_at)"
+)
+_FIELDS = ("id", "agency_id", "category_id", "latitude", "longitude", "occurred_at")
+
+
+def _event_candidates(new: str, params: Sequence[object]) -> list[Match]:
+    """PostgreSQL, one query: each new incident (the rows of SQL `new`) probes the time index
+    for its own ±window and box; pairs are then scored by `event_score`."""
+    groups = dict(Category.objects.values_list("slug", "group"))
+    dlat = EVENT_RADIUS_KM / KM_PER_DEGREE
+    window = [EVENT_WINDOW, EVENT_WINDOW, dlat, dlat, dlat, dlat]
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES_SQL.format(new=new), [*params, *window])
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        incident = Incident(**dict(zip(_FIELDS, row[:6], strict=True)))
+        other = Incident(**dict(zip(_FIELDS, row[6:], strict=True)))
+        score = event_score(incident, other, groups)
+        if score is not None:
+            found.append(_pair(MatchKind.EVENT, incident, other, score))
+    return found
 
 
 def _event_matches_postgresql(incidents: list[Incident]) -> list[Match]:
-    """One query: each incident probes the time index for its own ±window, on PostgreSQL."""
-    groups = dict(Category.objects.values_list("slug", "group"))
-    by_id = {i.pk: i for i in incidents}
-    dlat = EVENT_RADIUS_KM / KM_PER_DEGREE
-    columns = (
-        [i.pk for i in incidents],
-        [i.occurred_at for i in incidents],
-        [i.latitude for i in incidents],
-        [i.longitude for i in incidents],
-        [dlat / max(math.cos(math.radians(i.latitude)), 0.01) for i in incidents],
-        [i.agency_id for i in incidents],
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(_CANDIDATES_SQL, [*columns, EVENT_WINDOW, EVENT_WINDOW, dlat, dlat])
-        rows = cursor.fetchall()
-    found = []
-    for new_id, other_id, agency_id, category, lat, lon, occurred_at in rows:
-        other = Incident(
-            id=other_id,
-            agency_id=agency_id,
-            category_id=category,
-            latitude=lat,
-            longitude=lon,
-            occurred_at=occurred_at,
-        )
-        score = event_score(by_id[new_id], other, groups)
-        if score is not None:
-            found.append(_pair(MatchKind.EVENT, by_id[new_id], other, score))
-    return found
+    columns = [[getattr(i, name) for i in incidents] for name in _FIELDS]
+    return _event_candidates(_GIVEN, columns)
+
+
+def event_matches_selected(new: str, params: Sequence[object] = ()) -> int:
+    """PostgreSQL: record the event matches of new incidents given as the rows of SQL `new`
+    (columns id, agency_id, category, latitude, longitude, occurred_at: a bulk batch as
+    staged), without loading them; returns how many pairs were found."""
+    return _save(_event_candidates(new, params))
+
+
+def person_matches_of(incidents: list[Incident]) -> int:
+    """Record the person matches of these incidents (their persons already stored)."""
+    return _save(_person_matches(incidents))
 
 
 def _event_matches(incidents: list[Incident]) -> list[Match]:
@@ -186,10 +196,12 @@ def matches_find(incidents: Iterable[Incident]) -> int:
     """Record event and person matches of these (new or changed) incidents; returns how many
     candidate pairs were found (existing pairs are kept as they are)."""
     incidents = list(incidents)
-    found = {
-        (m.kind, m.incident_a_id, m.incident_b_id): m
-        for m in [*_event_matches(incidents), *_person_matches(incidents)]
-    }
+    return _save([*_event_matches(incidents), *_person_matches(incidents)])
+
+
+def _save(matches: list[Match]) -> int:
+    """Store new pairs (existing pairs are kept as they are); returns how many were found."""
+    found = {(m.kind, m.incident_a_id, m.incident_b_id): m for m in matches}
     Match.objects.bulk_create(found.values(), ignore_conflicts=True, batch_size=1000)
     return len(found)
 
