@@ -6,10 +6,11 @@ order, all rows are upserted with INSERT … ON CONFLICT (agency, external_ref) 
 that same order (so two overlapping batches cannot deadlock), persons are replaced and
 encrypted, one audit entry per created or updated incident (and person) is written in bulk,
 shares are kept lawful, agreements applied and matches looked for — a fixed number of queries
-per chunk, never one per record.
+per batch, never one per record. On PostgreSQL each of those steps is one statement over a
+staged copy of the batch (incidents.bulk_staged); elsewhere (SQLite for a demo) they run over
+model instances with the services single writes use.
 """
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from agencies.models import Agency, User
 from fusion import audit
 from fusion.errors import Conflict, Invalid
 from fusion.pg_copy import is_postgresql
+from incidents import bulk_staged
 from incidents.models import Incident, Person
 from incidents.rules import record_errors
 from incidents.services import DEFAULTS, after_write, new_person, require_writer
@@ -92,27 +94,8 @@ def _conflict_clause(table: str) -> str:
     )
 
 
-def _upsert_copy(rows: list[dict[str, Any]]) -> list[tuple]:
-    """PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT."""
-    q = connection.ops.quote_name
-    table, stage = q(Incident._meta.db_table), q("fusion_incident_stage")
-    names = ", ".join(q(c) for c in COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
-        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c == "contexts" else row[c] for c in COLUMNS])
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608
-            f"ORDER BY {q('external_ref')} {_conflict_clause(table)}"
-        )
-        result = cursor.fetchall()
-        cursor.execute(f"DROP TABLE {stage}")
-    return result
-
-
 def _upsert_values(rows: list[dict[str, Any]]) -> list[tuple]:
-    """Other databases (SQLite): multi-row INSERT … VALUES … ON CONFLICT, in chunks."""
+    """Multi-row INSERT … VALUES … ON CONFLICT, in chunks (databases other than PostgreSQL)."""
     q = connection.ops.quote_name
     table = q(Incident._meta.db_table)
     fields = {f.column: f for f in Incident._meta.concrete_fields}
@@ -140,10 +123,9 @@ def _upsert_rows(
     id and version; rows that existed keep their creator and creation time."""
     now = timezone.now()
     rows = {r["external_ref"]: _row(r, agency, actor, now) for r in records}
-    upsert = _upsert_copy if is_postgresql() else _upsert_values
     id_field = Incident._meta.pk
     stored = {}
-    for pk, ref, version in upsert(list(rows.values())):
+    for pk, ref, version in _upsert_values(list(rows.values())):
         values = {c: rows[ref][c] for c in COLUMNS}
         values.update(
             id=id_field.to_python(pk), version=version, category_id=values.pop("category")
@@ -160,8 +142,8 @@ def _replace_persons(incidents: dict[str, Incident], records: list[Mapping[str, 
     with_persons = [r for r in records if "persons" in r]
     if not with_persons:
         return
-    targets = [incidents[r["external_ref"]] for r in with_persons]
-    old = list(Person.objects.filter(incident__in=targets).select_related("incident"))
+    targets = [incidents[r["external_ref"]].pk for r in with_persons]
+    old = list(Person.objects.filter(incident_id__in=targets).select_related("incident"))
     Person.objects.filter(pk__in=[p.pk for p in old]).delete()
     new = [new_person(incidents[r["external_ref"]], p) for r in with_persons for p in r["persons"]]
     Person.objects.bulk_create(new, batch_size=CHUNK)
@@ -194,26 +176,35 @@ def _lock_existing(agency: Agency, records: list[Mapping[str, Any]]) -> dict[str
     return {i.external_ref: i for i in rows.order_by("external_ref")}
 
 
-def _keep_reported_at(records: list[Mapping[str, Any]], before: dict[str, Incident]) -> list:
+def _keep_reported_at(records: list[Mapping[str, Any]], before: Mapping[str, Any]) -> list:
     """A re-posted record without reported_at keeps the stored one (as single upserts do)."""
     return [
-        {**r, "reported_at": before[r["external_ref"]].reported_at}
+        {**r, "reported_at": before[r["external_ref"]]}
         if "reported_at" not in r and r.get("external_ref") in before
         else r
         for r in records
     ]
 
 
-def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
-    before = _lock_existing(agency, records)
-    records = _keep_reported_at(records, before)
+def _validated(records: list[Mapping[str, Any]], reported: Mapping[str, Any]) -> list:
+    """The records with stored reported_at kept and defaults filled, in external_ref order;
+    raises Invalid naming every bad record by index (nothing is written)."""
+    records = _keep_reported_at(records, reported)
     errors = batch_errors(records)
     if errors:
         raise Invalid(
             f"{len(errors)} of {len(records)} records are invalid; none was stored.",
             errors={"incidents": errors},
         )
-    ordered = sorted(records, key=lambda r: r["external_ref"])
+    now = timezone.now()
+    return sorted((_with_defaults(r, now) for r in records), key=lambda r: r["external_ref"])
+
+
+def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
+    if is_postgresql():
+        return _write_staged(actor, agency, records)
+    before = _lock_existing(agency, records)
+    ordered = _validated(records, {ref: i.reported_at for ref, i in before.items()})
     incidents = _upsert_rows(ordered, agency, actor, before)
     created = [i for i in incidents.values() if i.version == 1]
     updated = [i for i in incidents.values() if i.version > 1]
@@ -226,3 +217,23 @@ def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> Bat
     after_write(list(incidents.values()))
     ids = [incidents[r["external_ref"]].pk for r in records]
     return BatchResult(created=len(created), updated=len(updated), ids=ids)
+
+
+def _write_staged(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
+    """PostgreSQL: the same steps as set-based statements over a staged copy of the batch."""
+    refs = [r["external_ref"] for r in records if r.get("external_ref")]
+    existing = bulk_staged.lock_existing(agency, refs)
+    ordered = _validated(records, existing)
+    ids, updated = bulk_staged.upsert(actor, agency, ordered, existing)
+    owners = {
+        r["external_ref"]: bulk_staged.light(r, ids[r["external_ref"]], agency)
+        for r in ordered
+        if "persons" in r
+    }
+    _replace_persons(owners, ordered)
+    bulk_staged.after_upsert(agency, list(ids.values()), updated, list(owners.values()))
+    return BatchResult(
+        created=len(ids) - len(updated),
+        updated=len(updated),
+        ids=[ids[r["external_ref"]] for r in records],
+    )

@@ -4,6 +4,8 @@ The oracle below restates the sharing rules of DESIGN.md plainly, in Python, ove
 as generated: own agency, TLP:CLEAR, live explicit shares (TLP rules decide which may exist)
 and active agreements (evaluated from their definitions), levels capped for AMBER+STRICT,
 witnesses only for the owner. It never calls the code under test to decide anything.
+Some incidents are saved one by one before the agreements exist (the worker applies those),
+the rest arrive in bulk batches afterwards (agreements apply at ingest, set-based).
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +23,9 @@ from fusion.agreements import agreement_apply
 from fusion.errors import Invalid
 from fusion.models import SharingAgreement
 from fusion.sharing import share_grant, share_revoke
+from incidents.bulk import incident_upsert_batch
+from incidents.models import Incident
+from incidents.services import incident_upsert
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +132,8 @@ def worlds(draw):
                     "persons": st.lists(
                         st.sampled_from(["victim", "witness", "suspect"]), min_size=1, max_size=3
                     ),
+                    # ingested in a batch once the agreements stand, or saved one by one first
+                    "bulk": st.booleans(),
                 }
             ),
             min_size=1,
@@ -192,23 +199,31 @@ def build(spec):
             Membership.objects.create(user=made, agency=agencies[code], role=second_role)
             oracle.roles[made][code] = second_role
         users.append(made)
-    incidents = []
+    records = []
     for n, i in enumerate(incidents_spec):
         persons = [
             {"role": r, "full_name": f"P{n}-{k}-{r}", "national_id": f"9{n}{k}"}
             for k, r in enumerate(i["persons"])
         ]
-        made = factories.incident(
-            agencies[i["owner"]],
-            submitters[i["owner"]],
-            tlp=i["tlp"],
-            category=i["category"],
-            severity=i["severity"],
-            district="Quetta",
-            persons=persons,
-        )
-        oracle.incidents[made.pk] = {**i, "persons": persons}
-        incidents.append(made)
+        fields = {"tlp": i["tlp"], "category": i["category"], "severity": i["severity"]}
+        records.append((i, factories.record(district="Quetta", persons=persons, **fields)))
+    made = {}
+    for n, (i, record) in enumerate(records):
+        if not i["bulk"]:
+            owner = agencies[i["owner"]]
+            made[n], _ = incident_upsert(actor=submitters[i["owner"]], agency=owner, record=record)
+    build_agreements(agreements_spec, agencies, admins, oracle)
+    for code in agency_codes:
+        batch = [(n, r) for n, (i, r) in enumerate(records) if i["bulk"] and i["owner"] == code]
+        if batch:
+            result = incident_upsert_batch(
+                actor=submitters[code], agency=agencies[code], records=[r for _, r in batch]
+            )
+            for (n, _), pk in zip(batch, result.ids, strict=True):
+                made[n] = Incident.objects.get(pk=pk)
+    incidents = [made[n] for n in range(len(records))]
+    for (i, record), incident in zip(records, incidents, strict=True):
+        oracle.incidents[incident.pk] = {**i, "persons": record["persons"]}
     for s in shares_spec:
         if s["incident"] >= len(incidents):
             continue
@@ -236,6 +251,10 @@ def build(spec):
         if s["revoke"]:
             share_revoke(actor=admins[spec_i["owner"]], share=grant)
         oracle.grants.append((incident.pk, code, user, s["level"], expires, s["revoke"]))
+    return oracle, list(oracle.roles)
+
+
+def build_agreements(agreements_spec, agencies, admins, oracle):
     for a in agreements_spec:
         if a["recipient"] == a["owner"]:
             continue
@@ -250,7 +269,6 @@ def build(spec):
         )
         agreement_apply(agreement_id=made.pk)
         oracle.agreements.append(a)
-    return oracle, list(oracle.roles)
 
 
 def check_user(user, oracle):

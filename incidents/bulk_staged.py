@@ -1,0 +1,163 @@
+"""The bulk upsert on PostgreSQL, staged: the batch is copied into a temporary table once, and
+every write that follows is one statement over it — the upsert, one audit entry per incident,
+agreement shares with their audit entries and permission rows, and match hints. Python builds
+no row but the COPY's.
+
+The caller (incidents.bulk) holds the transaction, validates the batch and maps errors; the
+temporary tables live in that transaction and are dropped at its end.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import connection
+from django.utils import timezone
+
+from agencies.models import Agency, User
+from fusion import audit
+from fusion.agreements import agreements_grant_new, agreements_withdraw_stale
+from fusion.errors import Conflict
+from fusion.matching import event_matches_selected, person_matches_of
+from fusion.sharing import shares_reconcile
+from incidents.models import Incident
+
+OLD, STAGE, DONE = "bulk_old", "bulk_stage", "bulk_done"
+# The columns a record sets; the rest (id, agency, version, creator, times) the upsert sets.
+STAGED = [
+    "external_ref", "occurred_at", "reported_at", "category", "severity", "killed", "injured",
+    "latitude", "longitude", "district", "description", "tlp", "contexts", "status",
+]  # fmt: skip
+WRITTEN = [*STAGED, "updated_at"]
+INCIDENT_REPR = "n.agency_id::text || ':' || coalesce(n.external_ref, n.id::text)"
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def lock_existing(agency: Agency, refs: Sequence[str]) -> dict[str, datetime]:
+    """Lock the agency's incidents with these references, in reference order (so overlapping
+    batches cannot deadlock), and keep them as they are in a temporary table for the audit
+    diff. Returns external_ref → reported_at of each."""
+    table = _q(Incident._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {OLD}, {STAGE}, {DONE}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {OLD} ON COMMIT DROP AS SELECT * FROM {table} "  # noqa: S608
+            "WHERE agency_id = %s AND external_ref = ANY(%s) ORDER BY external_ref FOR UPDATE",
+            [agency.pk, sorted(set(refs))],
+        )
+        cursor.execute(f"SELECT external_ref, reported_at FROM {OLD}")  # noqa: S608
+        return dict(cursor.fetchall())
+
+
+def _stage(records: Sequence[Mapping[str, Any]]) -> None:
+    table = _q(Incident._meta.db_table)
+    names = ", ".join(_q(c) for c in STAGED)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
+            write = copy.write_row
+            for r in records:
+                write((
+                    r["external_ref"], r["occurred_at"], r["reported_at"], r["category"],
+                    r["severity"], r["killed"], r["injured"], r["latitude"], r["longitude"],
+                    r["district"], r["description"], r["tlp"], json.dumps(r["contexts"]),
+                    r["status"],
+                ))  # fmt: skip
+
+
+def _upsert(agency: Agency, actor: User) -> list[tuple[str, UUID, int]]:
+    """Insert or update every staged row in external_ref order; (ref, id, version) of each."""
+    table = _q(Incident._meta.db_table)
+    names = ", ".join(_q(c) for c in STAGED)
+    updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in WRITTEN)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {DONE} (id uuid PRIMARY KEY, external_ref text, version int) "
+            "ON COMMIT DROP"
+        )
+        cursor.execute(
+            f"WITH up AS (INSERT INTO {table} "  # noqa: S608
+            f"(id, agency_id, version, created_by_id, created_at, updated_at, {names}) "
+            f"SELECT gen_random_uuid(), %s, 1, %s, %s, %s, {names} FROM {STAGE} "
+            "ORDER BY external_ref "
+            f"ON CONFLICT (agency_id, external_ref) DO UPDATE SET {updates}, "
+            f"version = {table}.version + 1 RETURNING id, external_ref, version) "
+            f"INSERT INTO {DONE} SELECT id, external_ref, version FROM up",
+            [agency.pk, actor.pk, now, now],
+        )
+        cursor.execute(f"SELECT external_ref, id, version FROM {DONE}")  # noqa: S608
+        return cursor.fetchall()
+
+
+def _audit_incidents(ids: list[UUID]) -> int:
+    table = _q(Incident._meta.db_table)
+    return audit.log_bulk_sql(
+        audit.SqlRows(
+            model=Incident,
+            source=f"{table} n LEFT JOIN {OLD} o ON o.id = n.id WHERE n.id = ANY(%s::uuid[])",
+            params=(ids,),
+            new="n",
+            old="o",
+            is_create="o.id IS NULL",
+            object_repr=INCIDENT_REPR,
+            object_agency="n.agency_id",
+            order_by="n.external_ref",
+        ),
+        event="bulk_upsert",
+    )
+
+
+def light(record: Mapping[str, Any], pk: UUID, agency: Agency) -> Incident:
+    """An unsaved stand-in for a stored incident: enough to own persons and match them."""
+    return Incident(id=pk, agency_id=agency.pk, contexts=record["contexts"], tlp=record["tlp"])
+
+
+def upsert(
+    actor: User,
+    agency: Agency,
+    records: Sequence[Mapping[str, Any]],
+    existing: Mapping[str, datetime],
+) -> tuple[dict[str, UUID], list[UUID]]:
+    """Upsert validated records (locked by `lock_existing`, which returned `existing`) and
+    audit each; returns external_ref → id and the ids that were updated. Raises Conflict
+    (retryable) when a concurrent batch created one of the references after the lock."""
+    with connection.cursor() as cursor:
+        # Plans here are index probes and hash joins over a few thousand rows; compiling them
+        # (JIT, on for any plan the optimiser costs high) takes longer than running them.
+        cursor.execute("SET LOCAL jit = off")
+    _stage(records)
+    stored = _upsert(agency, actor)
+    if any(version > 1 and ref not in existing for ref, _, version in stored):
+        raise Conflict("A concurrent batch created some of these incidents; retry.")
+    ids = {ref: pk for ref, pk, _ in stored}
+    _audit_incidents(list(ids.values()))
+    return ids, [pk for _, pk, version in stored if version > 1]
+
+
+def after_upsert(
+    agency: Agency, ids: list[UUID], updated: list[UUID], with_persons: list[Incident]
+) -> None:
+    """What single writes do after saving (incidents.services.after_write), set-based: shares
+    the changed incidents' TLP no longer allows end, agreements share what they now cover,
+    and matches are looked for."""
+    if updated:
+        changed = list(Incident.objects.filter(pk__in=updated))
+        shares_reconcile(changed)
+        agreements_withdraw_stale(changed)
+    agreements_grant_new(agency.pk, ids)
+    event_matches_selected(
+        f"SELECT d.id, %s AS agency_id, s.category, s.latitude, s.longitude, s.occurred_at "  # noqa: S608
+        f"FROM {DONE} d JOIN {STAGE} s ON s.external_ref = d.external_ref",
+        [agency.pk],
+    )
+    if with_persons:
+        person_matches_of(with_persons)
