@@ -214,7 +214,10 @@ class IncidentViewSet(FusionGenericViewSet):
                 errors={"incidents": merged},
             )
         result = incident_upsert_batch(actor=request.user, agency=agency, records=records)
-        return Response({"created": result.created, "updated": result.updated, "ids": result.ids})
+        # str ids: the JSON encoder calls its Python default() per UUID otherwise (twice with an
+        # Idempotency-Key); the bytes sent are the same.
+        ids = [str(i) for i in result.ids]
+        return Response({"created": result.created, "updated": result.updated, "ids": ids})
 
     @extend_schema(
         summary="The managed category taxonomy",
