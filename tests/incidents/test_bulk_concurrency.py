@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from fusion.models import AuditEntry
 from incidents.models import Incident
 from tests import factories
 
@@ -59,3 +60,41 @@ def test_overlapping_batches_at_once_leave_one_record_per_ref(world):
         assert len(stored) == len(set(stored))
         expected = 400 if codes == [200, 200] else 300
         assert len(stored) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reference_another_client_creates_after_the_lock_is_a_clean_409(world, monkeypatch):
+    # given: between this batch's lock and its upsert, another client creates R-1 and commits
+    from incidents import bulk_staged
+
+    stage = bulk_staged._stage
+
+    def another_client_first(records):
+        def create() -> None:
+            try:
+                factories.incident(world.police, world.police_admin, external_ref="R-1")
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=create)
+        thread.start()
+        thread.join(timeout=30)
+        return stage(records)
+
+    monkeypatch.setattr(bulk_staged, "_stage", another_client_first)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.token(world.police_submitter)}")
+    body = {"incidents": [factories.payload(external_ref=f"R-{i}", severity=5) for i in range(3)]}
+    # when
+    response = client.post(URL, body, format="json")
+    # then: a retryable conflict, and nothing of the batch was kept
+    assert response.status_code == 409, response.content[:300]
+    assert response.json()["detail"]
+    assert list(Incident.objects.values_list("external_ref", "version", "severity")) == [
+        ("R-1", 1, 3)
+    ]
+    assert not AuditEntry.objects.filter(event="bulk_upsert").exists()
+    # and the retry, with the reference now locked as existing, goes through
+    monkeypatch.setattr(bulk_staged, "_stage", stage)
+    retried = client.post(URL, body, format="json")
+    assert (retried.json()["created"], retried.json()["updated"]) == (2, 1)
