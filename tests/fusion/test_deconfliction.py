@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fusion.models import AuditEntry, Match
+from incidents.bulk import incident_upsert_batch
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +220,25 @@ def test_person_search_needs_purpose_is_logged_and_hides_foreign_witnesses(world
     assert entry.purpose == "joint case 7"
     assert entry.additional_data["hits"] == 2
     assert ID not in str(entry.additional_data)
+
+
+def test_bulk_records_match_persons_as_single_writes_do(world):
+    # given: levies hold a suspect; police post, in one batch, the same person in an
+    # ordinary incident, in a protected context, and as a witness
+    levies = person_incident(world, world.levies, world.levies_submitter, latitude=28.0)
+    person = {"role": "suspect", "full_name": "Same Person", "national_id": ID}
+    records = [
+        factories.record(persons=[person], latitude=25.0, longitude=62.0),
+        factories.record(
+            persons=[{**person, "legal_basis": "warrant 12"}], contexts=["protest"],
+            latitude=26.0, longitude=62.0,
+        ),
+        factories.record(persons=[{**person, "role": "witness"}], latitude=27.0, longitude=62.0),
+    ]  # fmt: skip
+    # when
+    result = incident_upsert_batch(
+        actor=world.police_submitter, agency=world.police, records=records
+    )
+    # then: one person match, with the ordinary incident only
+    pairs = Match.objects.filter(kind="person").values_list("incident_a_id", "incident_b_id")
+    assert [set(p) for p in pairs] == [{levies.pk, result.ids[0]}]
