@@ -1,7 +1,7 @@
 """The bulk upsert on PostgreSQL, staged: the batch is copied into a temporary table once, and
 every write that follows is one statement over it — the upsert, one audit entry per incident,
 agreement shares with their audit entries and permission rows, and match hints. Python builds
-no row but the COPY's.
+none of those rows; it writes the COPY (and persons, whose fields it encrypts).
 
 The caller (incidents.bulk) holds the transaction, validates the batch and maps errors; the
 temporary tables live in that transaction and are dropped at its end.
