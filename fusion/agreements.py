@@ -10,8 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, OuterRef, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from fusion import audit, permission_store
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
+from fusion.pg_copy import in_array
 from fusion.sharing import end_grants
 from fusion.tlp import AGREEMENT_TLPS
 from incidents.models import Incident
@@ -211,13 +211,15 @@ def agreements_grant_new(owner_id: int, incident_ids: Sequence[Any]) -> int:
 
 
 def _owed(agreement: SharingAgreement, incident_ids: Sequence[Any], now: Any) -> QuerySet:
-    """Which of these incidents the agreement covers and has not granted yet (the ids go as
-    one array constant: index probes, or a hashed filter, whatever the planner's row
-    estimates, which lag far behind during a bulk load)."""
-    table = connection.ops.quote_name(Incident._meta.db_table)
-    in_batch = RawSQL(f"{table}.id = ANY(%s::uuid[])", (list(incident_ids),), BooleanField())  # noqa: S611
+    """Which of these incidents the agreement covers and has not granted yet."""
     granted = permission_store.live_grants(now).filter(agreement=agreement, incident=OuterRef("pk"))
-    return covered(agreement).filter(in_batch).exclude(Exists(granted)).order_by().values("pk")
+    return (
+        covered(agreement)
+        .filter(in_array(Incident, "id", incident_ids))
+        .exclude(Exists(granted))
+        .order_by()
+        .values("pk")
+    )
 
 
 def _check_definition(owner: Agency, data: dict[str, Any]) -> None:

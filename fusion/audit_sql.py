@@ -52,9 +52,7 @@ def text_sql(field: models.Field, column_ref: str) -> str:
     field stores ciphertext, not the text Python sees). JSON values made of arrays,
     strings, numbers, booleans and null are rendered; the statement fails on a JSON object
     (PostgreSQL orders its keys by length first, json.dumps by code point)."""
-    target = field
-    while target.is_relation:
-        target = target.target_field
+    target = _stored_field(field)
     kind = type(target)
     if kind in _AS_TEXT:
         return f"coalesce(({column_ref})::text, 'None')"
@@ -190,12 +188,16 @@ def _ascii_escaped(text: str) -> str:
     )
 
 
+def _stored_field(field: models.Field) -> models.Field:
+    """The field whose value the column holds (a foreign key's target field)."""
+    while field.is_relation:
+        field = field.target_field
+    return field
+
+
 def _changed_sql(field: models.Field, old: str, new: str) -> str:
     """An SQL condition: the texts of the two values differ (also when one is NULL)."""
-    target = field
-    while target.is_relation:
-        target = target.target_field
-    kind = type(target)
+    kind = type(_stored_field(field))
     if kind in _STRINGS:
         return f'({old}) COLLATE "C" IS DISTINCT FROM ({new}) COLLATE "C"'
     if kind is models.FloatField:  # 0.0 = -0.0, but their texts differ

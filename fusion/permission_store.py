@@ -15,10 +15,9 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from agencies.models import Agency
 from fusion.choices import ShareLevel
 from fusion.models import ShareGrant
-from fusion.pg_copy import copy_insert, is_postgresql
+from fusion.pg_copy import copy_insert, in_array, is_postgresql
 from incidents.models import IncidentGroupObjectPermission, IncidentUserObjectPermission
 
 VIEW = "view_incident"
@@ -105,32 +104,30 @@ def rebuild(incident_ids: Iterable[UUID]) -> None:
 
 
 def _rebuild_postgresql(ids: list[UUID]) -> None:
-    """`rebuild` in four statements whatever the number of incidents. A row's expiry is the
-    latest of its grants' (none when any grant has none), as in `_desired`. The ids go as one
-    array constant, so the tables are probed through their incident indexes (or filtered by
-    a hashed lookup) whatever the planner's row estimates, which lag during a bulk load."""
+    """`rebuild` in four statements whatever the number of incidents: the live grants of
+    these incidents (`live_grants`), one row per holder, permission and incident, with the
+    latest expiry of its grants (none when any grant has none), as in `_desired`."""
     q = connection.ops.quote_name
-    grants, agencies = q(ShareGrant._meta.db_table), q(Agency._meta.db_table)
+    live = live_grants().filter(in_array(ShareGrant, "incident", ids))
     levels = "(VALUES (%s, NULL), (%s, %s)) AS p(id, level)"
     level_params = [permission_id(VIEW), permission_id(VIEW_PERSONS), ShareLevel.VIEW_PERSONS]
-    now = timezone.now()
     with connection.cursor() as cursor:
-        by_agency = f"JOIN {agencies} a ON a.id = g.agency_id"
-        for model, column, holder, join in (
-            (IncidentGroupObjectPermission, "group_id", "a.group_id", by_agency),
-            (IncidentUserObjectPermission, "user_id", "g.user_id", ""),
+        for model, column, holder in (
+            (IncidentGroupObjectPermission, "group_id", "agency__group_id"),
+            (IncidentUserObjectPermission, "user_id", "user_id"),
         ):
-            table = q(model._meta.db_table)
+            model.objects.filter(in_array(model, "content_object", ids)).delete()
+            grants = live.filter(**{f"{holder}__isnull": False}).order_by()
+            sql, params = grants.values_list(
+                "incident_id", holder, "level", "expires_at"
+            ).query.sql_with_params()
+            columns = f"permission_id, content_object_id, {column}, expires_at"
+            target = f"{q(model._meta.db_table)} ({columns})"
             cursor.execute(
-                f"DELETE FROM {table} WHERE content_object_id = ANY(%s::uuid[])",  # noqa: S608
-                [ids],
-            )
-            cursor.execute(
-                f"INSERT INTO {table} (permission_id, content_object_id, {column}, expires_at) "  # noqa: S608
-                f"SELECT p.id, g.incident_id, {holder}, CASE WHEN bool_or(g.expires_at IS NULL) "
-                f"THEN NULL ELSE max(g.expires_at) END FROM {grants} g {join} JOIN {levels} "
-                f"ON p.level IS NULL OR p.level = g.level WHERE {holder} IS NOT NULL "
-                f"AND g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > %s) "
-                f"AND g.incident_id = ANY(%s::uuid[]) GROUP BY 1, 2, 3",
-                [*level_params, now, ids],
+                f"INSERT INTO {target} "  # noqa: S608
+                "SELECT p.id, g.incident_id, g.holder, CASE WHEN bool_or(g.expires_at IS NULL) "
+                f"THEN NULL ELSE max(g.expires_at) END FROM ({sql}) AS g(incident_id, holder, "
+                f"level, expires_at) JOIN {levels} ON p.level IS NULL OR p.level = g.level "
+                "GROUP BY 1, 2, 3",
+                [*params, *level_params],
             )
