@@ -3,8 +3,9 @@
 One run, one PostgreSQL database, the same rows: batches of 5,000 through
 POST /api/v1/incidents/bulk/ (validation, audit entry per record, an active sharing
 agreement, matching), the same rows through `manage.py import_incidents` (chunks of 5,000),
-the same through two client processes posting at once, and a raw `COPY` into a plain table
-with the incident columns. Prints rates and ratios.
+the same through two client processes posting at once, a raw `COPY` into a plain table
+with the incident columns, and the database floor: COPY into the incident table itself plus
+one audit entry per row, with no application work. Prints rates and ratios.
 
     python bench/ingest.py [--rows 30000]
 """
@@ -96,6 +97,57 @@ def concurrent_rate(token: str, all_rows: list[dict], clients: int = 2) -> float
     return len(all_rows) / elapsed
 
 
+def floor_rate(all_rows: list[dict], agency_id: int, actor_id: int) -> float:
+    """Incidents/s for the database work no implementation of the endpoint can skip: per
+    batch of 5,000, one transaction that COPYs the rows into the incident table itself (its
+    indexes, checks and foreign keys) and one audit entry per row (changes prebuilt as an
+    insert's would be). The COPY text is prepared before the clock starts, so this is
+    PostgreSQL's work alone: no parsing, validation, upsert, sharing or matching."""
+    import uuid
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+
+    from incidents.models import Incident
+
+    content_type = ContentType.objects.get_for_model(Incident).pk
+    now = datetime.now(UTC).isoformat()
+    incident_columns = ["id", "agency_id", "created_by_id", "version", "created_at",
+                        "updated_at", "contexts", "status", *all_rows[0]]  # fmt: skip
+    audit_columns = ["object_pk", "object_repr", "action", "changes_text", "changes",
+                     "timestamp", "purpose", "outcome", "event", "content_type_id",
+                     "object_agency_id", "acting_agency_id", "actor_id", "cid",
+                     "additional_data"]  # fmt: skip
+    batches = []
+    for start in range(0, len(all_rows), BATCH):
+        incidents, entries = io.StringIO(), io.StringIO()
+        incident_csv, entry_csv = csv.writer(incidents), csv.writer(entries)
+        for row in all_rows[start : start + BATCH]:
+            pk = str(uuid.uuid4())
+            incident_csv.writerow(
+                [pk, agency_id, actor_id, 1, now, now, "[]", "open", *row.values()]
+            )
+            changes = {name: ["None", str(value)] for name, value in row.items()}
+            entry_csv.writerow([
+                pk, f"{agency_id}:{row['external_ref']}", 0, "", json.dumps(changes), now, "",
+                "success", "bulk_upsert", content_type, agency_id, agency_id, actor_id,
+                "bench", json.dumps({"object_agency_id": agency_id}),
+            ])  # fmt: skip
+        batches.append((incidents.getvalue(), entries.getvalue()))
+    started = time.perf_counter()
+    for incidents, entries in batches:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table, columns, text in (
+                ("incidents_incident", incident_columns, incidents),
+                ("fusion_auditentry", audit_columns, entries),
+            ):
+                with cursor.copy(
+                    f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv, NULL '\\N')"
+                ) as copy:
+                    copy.write(text)
+    return len(all_rows) / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=30_000)
@@ -147,6 +199,8 @@ def main() -> None:
         )
         import_rate = len(file_rows) / (time.perf_counter() - started)
 
+    floor = floor_rate(rows(args.rows, "FLOOR"), police.pk, submitter.pk)
+
     columns = list(file_rows[0])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -166,10 +220,13 @@ def main() -> None:
     print(f"bulk endpoint (5,000/batch, audit + agreement + matching)  {api_rate:10,.0f} /s")
     print(f"bulk endpoint, 2 clients at once (2 worker processes)      {parallel_rate:10,.0f} /s")
     print(f"importer (JSON Lines, chunks of 5,000)                     {import_rate:10,.0f} /s")
+    print(f"floor: COPY into the incident table + audit entries (no app) {floor:8,.0f} /s")
     print(f"raw COPY into a plain table                                {copy_rate:10,.0f} /s")
     print(f"bulk endpoint / raw COPY  {api_rate / copy_rate:.1%}")
     print(f"2 clients / raw COPY      {parallel_rate / copy_rate:.1%}")
     print(f"importer / raw COPY       {import_rate / copy_rate:.1%}")
+    print(f"floor / raw COPY          {floor / copy_rate:.1%}")
+    print(f"bulk endpoint / floor     {api_rate / floor:.1%}")
 
 
 if __name__ == "__main__":
