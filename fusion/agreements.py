@@ -21,7 +21,7 @@ from fusion import audit, permission_store
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
-from fusion.pg_copy import in_array
+from fusion.pg_copy import id_array, in_array
 from fusion.sharing import end_grants
 from fusion.tlp import AGREEMENT_TLPS
 from incidents.models import Incident
@@ -198,7 +198,7 @@ def agreements_grant_new(owner_id: int, incident_ids: Sequence[Any]) -> int:
             audit.SqlRows(
                 model=ShareGrant,
                 source=f"{grants} g WHERE g.id = ANY(%s::bigint[])",
-                params=([pk for pk, _ in made],),
+                params=(id_array(pk for pk, _ in made),),
                 new="g",
                 object_repr="'share ' || g.id || ' of ' || g.incident_id || ' (' || g.level || ')'",
                 object_agency=str(int(owner_id)),

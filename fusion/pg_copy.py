@@ -8,6 +8,7 @@ values are taken as Python objects and adapted by psycopg; JSON fields are seria
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -17,6 +18,13 @@ from django.db.models.expressions import RawSQL
 
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+def id_array(ids: Iterable[UUID | int | str]) -> str:
+    """Ids (UUIDs or integers) as one PostgreSQL array literal, to pass as a parameter cast to
+    uuid[] or bigint[]. psycopg adapts a list element by element in Python (~20 ms for 5,000
+    UUIDs, and a bulk batch passes its ids several times); this is one join."""
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def in_array(model: type[models.Model], name: str, ids: Sequence[Any]) -> RawSQL:
@@ -29,7 +37,7 @@ def in_array(model: type[models.Model], name: str, ids: Sequence[Any]) -> RawSQL
     kind = "uuid" if isinstance(stored, models.UUIDField) else "bigint"
     q = connection.ops.quote_name
     column = f"{q(model._meta.db_table)}.{q(field.column)}"
-    return RawSQL(f"{column} = ANY(%s::{kind}[])", (list(ids),), BooleanField())  # noqa: S611
+    return RawSQL(f"{column} = ANY(%s::{kind}[])", (id_array(ids),), BooleanField())  # noqa: S611
 
 
 def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> int:

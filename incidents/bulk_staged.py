@@ -21,6 +21,7 @@ from fusion import audit
 from fusion.agreements import agreements_grant_new, agreements_withdraw_stale
 from fusion.errors import Conflict
 from fusion.matching import event_matches_selected, person_matches_of
+from fusion.pg_copy import id_array
 from fusion.sharing import shares_reconcile
 from incidents.models import Incident
 
@@ -104,7 +105,7 @@ def _audit_incidents(ids: list[UUID]) -> int:
         audit.SqlRows(
             model=Incident,
             source=f"{table} n LEFT JOIN {OLD} o ON o.id = n.id WHERE n.id = ANY(%s::uuid[])",
-            params=(ids,),
+            params=(id_array(ids),),
             new="n",
             old="o",
             is_create="o.id IS NULL",
