@@ -67,3 +67,18 @@ def test_anonymous_api_is_401(client):
     assert client.get("/api/v1/incidents/").status_code == 401
     assert client.get("/api/v1/agencies/").status_code == 401
     assert client.get("/api/v1/audit/").status_code == 401
+
+
+def test_wsgi_worker_loads_every_view_at_start():
+    """A fresh process importing the WSGI application has the URLconf and the views behind it
+    loaded, so the first request does not pay for importing them (scipy among them)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import sys, config.wsgi; print('analytics.api.views' in sys.modules)"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ.copy(),
+        check=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == "True"
