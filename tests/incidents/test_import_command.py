@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection
 
 from fusion.models import AuditEntry
 from incidents.models import ImportRun, Incident
@@ -108,6 +109,37 @@ def test_interrupted_import_resumes_after_last_committed_chunk(world, sf_slice):
     assert after
     assert after < first
     assert ImportRun.objects.get().status == "done"
+
+
+def test_chunk_and_run_position_commit_together(world, sf_slice):
+    # given: the database refuses to record a position past row 200 (a failure between a
+    # chunk's upsert and the record of how far the run got)
+    path, _ = sf_slice
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_position() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.position > 200 THEN RAISE EXCEPTION 'position refused'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_position BEFORE UPDATE ON incidents_importrun "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_position()"
+        )
+    # when
+    with pytest.raises(DatabaseError, match="position refused"):
+        run(path)
+    # then: the third chunk's incidents went with its position
+    stored = ImportRun.objects.get()
+    assert (stored.status, stored.position) == ("failed", 200)
+    kept = Incident.objects.count()
+    assert kept == stored.created
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse_position ON incidents_importrun")
+    # and: the resumed run writes each remaining row once, updating nothing
+    output = run(path)
+    assert "resuming import" in output
+    assert Incident.objects.count() > kept
+    assert ImportRun.objects.get().updated == 0
 
 
 def test_dry_run_writes_nothing(world, sf_slice):
