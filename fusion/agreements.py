@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from fusion.models import ShareGrant, SharingAgreement
 from fusion.pg_copy import id_array, in_array
 from fusion.sharing import end_grants
 from fusion.tlp import AGREEMENT_TLPS
+from fusion.visibility import ProbeExists
 from incidents.models import Incident
 
 CHUNK = 2000
@@ -216,7 +217,7 @@ def _owed(agreement: SharingAgreement, incident_ids: Sequence[Any], now: Any) ->
     return (
         covered(agreement)
         .filter(in_array(Incident, "id", incident_ids))
-        .exclude(Exists(granted))
+        .exclude(ProbeExists(granted))
         .order_by()
         .values("pk")
     )

@@ -138,6 +138,7 @@ def upsert(
         # The audit entries of a batch (~5 MB with their changes) are sorted into reference
         # order; within the default 4 MB the sort spills to disk (~40 ms per batch).
         cursor.execute("SET LOCAL work_mem = '32MB'")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
     _stage(records)
     stored = _upsert(agency, actor)
     if any(version > 1 and ref not in existing for ref, _, version in stored):
