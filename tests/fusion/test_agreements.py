@@ -165,3 +165,18 @@ def test_only_admins_manage_agreements_of_their_own_agency(world, client_for):
     assert levies_admin.delete(f"{URL}{agreement.pk}/").status_code == 404
     agreement.refresh_from_db()
     assert agreement.active is True
+
+
+def test_ingest_checks_existing_grants_by_probing_each_incident(world):
+    """Which incidents an agreement still owes is tested per incident (an index probe of its
+    grants), never as an anti-join PostgreSQL may plan as a nested loop over all the
+    agreement's grants when its statistics lag behind a backfill."""
+    from django.utils import timezone
+
+    from fusion.agreements import _owed
+
+    agreement = SharingAgreement.objects.create(owner=world.police, recipient=world.levies)
+    incident = factories.incident(world.police, world.police_submitter)
+    plan = _owed(agreement, [incident.pk], timezone.now()).explain()
+    assert "SubPlan" in plan, plan
+    assert "Anti Join" not in plan, plan
