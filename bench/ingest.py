@@ -7,7 +7,7 @@ the same through two client processes posting at once, a raw `COPY` into a plain
 with the incident columns, and the database floor: COPY into the incident table itself plus
 one audit entry per row, with no application work. Prints rates and ratios.
 
-    python bench/ingest.py [--rows 30000]
+    python bench/ingest.py [--rows 30000] [--preload 1000000]
 """
 
 import argparse
@@ -148,9 +148,46 @@ def floor_rate(all_rows: list[dict], agency_id: int, actor_id: int) -> float:
     return len(all_rows) / (time.perf_counter() - started)
 
 
+def preload(count: int, agency_id: int) -> None:
+    """`count` incidents of another agency over the same area and the ten years 2016–2025,
+    which hold the measured rows' dates (another agency's years of records, as a back-fill
+    meets them), loaded with COPY, then vacuumed and analysed as autovacuum leaves them."""
+    import uuid
+
+    from django.db import connection
+
+    rng = random.Random(5)
+    start = datetime(2016, 1, 1, tzinfo=UTC)
+    columns = ["id", "agency_id", "version", "created_at", "updated_at", "contexts", "status",
+               "external_ref", "occurred_at", "reported_at", "category", "severity", "killed",
+               "injured", "latitude", "longitude", "district", "description", "tlp"]  # fmt: skip
+    with connection.cursor() as cursor:
+        for first in range(0, count, 100_000):
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for n in range(first, min(count, first + 100_000)):
+                at = (start + timedelta(seconds=rng.randrange(10 * 365 * 86400))).isoformat()
+                writer.writerow([
+                    uuid.uuid4(), agency_id, 1, at, at, "[]", "open", f"OLD-{n}", at, at,
+                    rng.choice(CATEGORIES), 3, 0, 0, round(rng.uniform(25, 31), 5),
+                    round(rng.uniform(61, 70), 5), "Quetta", "older incident", "AMBER",
+                ])  # fmt: skip
+            with cursor.copy(
+                f"COPY incidents_incident ({', '.join(columns)}) FROM STDIN WITH CSV"
+            ) as copy:
+                copy.write(buffer.getvalue())
+        cursor.execute("VACUUM ANALYZE")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=30_000)
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        help="incidents of another agency already stored, over ten years (e.g. 1000000)",
+    )
     args = parser.parse_args()
     setup_database("fusion_bench_ingest")
 
@@ -169,6 +206,8 @@ def main() -> None:
         owner=police, recipient=levies, categories=["kidnapping", "bombing-ied"]
     )
     agreement_apply(agreement_id=agreement.pk)
+    if args.preload:
+        preload(args.preload, levies.pk)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {factories.token(submitter)}")
 
@@ -220,7 +259,7 @@ def main() -> None:
         copy_rate = args.rows / (time.perf_counter() - started)
 
     stored = Incident.objects.count()
-    print(f"rows per method: {args.rows:,}; incidents stored: {stored:,}")
+    print(f"rows per method: {args.rows:,}; preloaded: {args.preload:,}; stored: {stored:,}")
     print(f"bulk endpoint (5,000/batch, audit + agreement + matching)  {api_rate:10,.0f} /s")
     print(f"bulk endpoint, 2 clients at once (2 worker processes)      {parallel_rate:10,.0f} /s")
     print(f"importer (JSON Lines, chunks of 5,000)                     {import_rate:10,.0f} /s")
