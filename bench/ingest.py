@@ -149,7 +149,7 @@ def floor_rate(all_rows: list[dict], agency_id: int, actor_id: int) -> float:
 
 
 def preload(count: int, agency_id: int) -> None:
-    """`count` incidents of another agency over the same area and the ten years 2016–2025,
+    """`count` incidents of another agency over the same area and the ten years 2016 to 2025,
     which hold the measured rows' dates (another agency's years of records, as a back-fill
     meets them), loaded with COPY, then vacuumed and analysed as autovacuum leaves them."""
     import uuid
