@@ -21,10 +21,9 @@ from fusion import audit, permission_store
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
-from fusion.pg_copy import id_array, in_array
+from fusion.plan_shapes import ProbeExists, id_array, in_array
 from fusion.sharing import end_grants
 from fusion.tlp import AGREEMENT_TLPS
-from fusion.visibility import ProbeExists
 from incidents.models import Incident
 
 CHUNK = 2000

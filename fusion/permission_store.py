@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from fusion.choices import ShareLevel
 from fusion.models import ShareGrant
-from fusion.pg_copy import copy_insert, in_array, is_postgresql
+from fusion.pg_copy import copy_insert, is_postgresql
+from fusion.plan_shapes import in_array
 from incidents.models import IncidentGroupObjectPermission, IncidentUserObjectPermission
 
 VIEW = "view_incident"

@@ -1,5 +1,4 @@
-"""Fast bulk writes on PostgreSQL with COPY (other databases fall back to bulk_create), and
-the id-array condition the set-based bulk statements share.
+"""Fast bulk writes on PostgreSQL with COPY (other databases fall back to bulk_create).
 
 For plain models (no field with its own database conversion, e.g. no encrypted fields):
 values are taken as Python objects and adapted by psycopg; JSON fields are serialised here.
@@ -8,36 +7,13 @@ values are taken as Python objects and adapted by psycopg; JSON fields are seria
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 
 
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
-
-
-def id_array(ids: Iterable[UUID | int | str]) -> str:
-    """Ids (UUIDs or integers) as one PostgreSQL array literal, to pass as a parameter cast to
-    uuid[] or bigint[]. psycopg adapts a list element by element in Python (~20 ms for 5,000
-    UUIDs, and a bulk batch passes its ids several times); this is one join."""
-    return "{" + ",".join(map(str, ids)) + "}"
-
-
-def in_array(model: type[models.Model], name: str, ids: Sequence[Any]) -> RawSQL:
-    """PostgreSQL filter on field `name` of `model`: its value is one of `ids`, given as one
-    array constant. The planner then probes the column's index (or filters by a hashed
-    lookup) whatever its row estimates, which lag far behind during a bulk load, where a
-    join against a table of ids may be planned as a nested loop."""
-    field = model._meta.get_field(name)
-    stored = field.target_field if field.is_relation else field
-    kind = "uuid" if isinstance(stored, models.UUIDField) else "bigint"
-    q = connection.ops.quote_name
-    column = f"{q(model._meta.db_table)}.{q(field.column)}"
-    return RawSQL(f"{column} = ANY(%s::{kind}[])", (id_array(ids),), BooleanField())  # noqa: S611
 
 
 def copy_insert(model: type[models.Model], objects: Sequence[models.Model]) -> int:

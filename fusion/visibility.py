@@ -29,22 +29,9 @@ from agencies.selectors import agency_ids_with_role
 from analytics.choices import Status as AssessmentStatus
 from analytics.models import Assessment, AssessmentInput
 from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
+from fusion.plan_shapes import ProbeExists
 from incidents.choices import TLP
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
-
-
-class ProbeExists(Exists):
-    """EXISTS that PostgreSQL evaluates as a per-row index probe, never as a hashed subplan.
-
-    For a page of newest incidents the planner otherwise hashes *every* live permission row of
-    the reader's groups before returning the first row (measured: ~10 ms for 19,000 shares,
-    growing with them); probing the permission table's content_object index for the ~1,000
-    rows a 5% reader's page scans costs ~2.5 ms. `OFFSET 0` keeps PostgreSQL from turning the
-    EXISTS into a hashable IN; it changes nothing else (see bench/README.md).
-    """
-
-    template = "EXISTS(%(subquery)s OFFSET 0)"
-
 
 # Who reviews an assessment of their agency (and so sees it while it is pending).
 ASSESSMENT_REVIEWER_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR})

@@ -21,7 +21,7 @@ from fusion import audit
 from fusion.agreements import agreements_grant_new, agreements_withdraw_stale
 from fusion.errors import Conflict
 from fusion.matching import event_matches_selected, person_matches_of
-from fusion.pg_copy import id_array
+from fusion.plan_shapes import id_array
 from fusion.sharing import shares_reconcile
 from incidents.models import Incident
 
