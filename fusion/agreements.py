@@ -127,7 +127,7 @@ def agreements_apply_to(incidents: Iterable[Incident]) -> None:
             _grant_all(agreement, due)
 
 
-def _active_of(owners: set[int]) -> list[SharingAgreement]:
+def active_agreements_of(owners: set[int]) -> list[SharingAgreement]:
     return list(SharingAgreement.objects.filter(owner_id__in=owners, active=True))
 
 
@@ -137,7 +137,7 @@ def agreements_withdraw_stale(
     """End the agreement shares of these (changed) incidents that no agreement owes any more;
     returns the owners' active agreements and the live agreement grants, by (agreement id,
     incident id)."""
-    agreements = _active_of({i.agency_id for i in incidents})
+    agreements = active_agreements_of({i.agency_id for i in incidents})
     if not agreements:
         return [], {}
     live = permission_store.live_grants().filter(
@@ -157,13 +157,14 @@ def agreements_withdraw_stale(
     return agreements, existing
 
 
-def agreements_grant_new(owner_id: int, incident_ids: Sequence[Any]) -> int:
-    """PostgreSQL, at bulk ingest: each active agreement of the owner grants what it covers
-    among these incidents and has not granted yet. Which incidents an agreement covers is
-    `covered`'s query, the one the worker applies; the grants, their audit entries and their
+def agreements_grant_new(
+    owner_id: int, agreements: Sequence[SharingAgreement], incident_ids: Sequence[Any]
+) -> int:
+    """PostgreSQL, at bulk ingest: each of the owner's active `agreements` grants what it
+    covers among these incidents and has not granted yet. Which incidents an agreement covers
+    is `covered`'s query, the one the worker applies; the grants, their audit entries and their
     permission rows take one statement each, whatever the number. Returns how many grants
     were made."""
-    agreements = _active_of({owner_id})
     if not agreements:
         return 0
     q = connection.ops.quote_name

@@ -18,7 +18,11 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from fusion import audit
-from fusion.agreements import agreements_grant_new, agreements_withdraw_stale
+from fusion.agreements import (
+    active_agreements_of,
+    agreements_grant_new,
+    agreements_withdraw_stale,
+)
 from fusion.errors import Conflict
 from fusion.matching import event_matches_selected, person_matches_of
 from fusion.plan_shapes import id_array
@@ -157,8 +161,10 @@ def after_upsert(
     if updated:
         changed = list(Incident.objects.filter(pk__in=updated))
         shares_reconcile(changed)
-        agreements_withdraw_stale(changed)
-    agreements_grant_new(agency.pk, ids)
+        agreements, _ = agreements_withdraw_stale(changed)
+    else:
+        agreements = active_agreements_of({agency.pk})
+    agreements_grant_new(agency.pk, agreements, ids)
     event_matches_selected(
         f"SELECT d.id, %s AS agency_id, s.category, s.latitude, s.longitude, s.occurred_at "  # noqa: S608
         f"FROM {DONE} d JOIN {STAGE} s ON s.external_ref = d.external_ref",
