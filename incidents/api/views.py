@@ -21,10 +21,10 @@ from fusion.api.parsers import PayloadTooLarge
 from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import GeoJSONRenderer
 from fusion.api.schema import errors
-from fusion.errors import Invalid
 from fusion.memory import gc_paused
 from fusion.purpose import require_purpose
 from fusion.visibility import access_levels
+from incidents.api.batch import ingest_batch, submitting_agency
 from incidents.api.geojson import feature, feature_collection
 from incidents.api.serializers import (
     BulkInputSerializer,
@@ -33,9 +33,7 @@ from incidents.api.serializers import (
     IncidentInputSerializer,
     IncidentOutputSerializer,
     IncidentUpdateSerializer,
-    validate_records,
 )
-from incidents.bulk import batch_errors, incident_upsert_batch
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
 from incidents.selectors import active_category_slugs, categories, incidents_for_reading
@@ -202,18 +200,8 @@ class IncidentViewSet(FusionGenericViewSet):
         items = envelope.validated_data["incidents"]
         if len(items) > settings.FUSION_BULK_MAX:
             raise PayloadTooLarge(f"At most {settings.FUSION_BULK_MAX} incidents per request.")
-        code = envelope.validated_data.get("agency")
-        agency = acting_agency(request.user, code, WRITER_ROLES, "submit incidents")
-        records, shape_errors = validate_records(items, {"category_slugs": active_category_slugs()})
-        if shape_errors:
-            # Report the domain-rule errors of the well-formed records too, in one answer.
-            rules = {i: e for i, e in batch_errors(records).items() if i not in shape_errors}
-            merged = dict(sorted({**rules, **shape_errors}.items(), key=lambda kv: int(kv[0])))
-            raise Invalid(
-                f"{len(merged)} of {len(items)} records are invalid; none was stored.",
-                errors={"incidents": merged},
-            )
-        result = incident_upsert_batch(actor=request.user, agency=agency, records=records)
+        agency = submitting_agency(request.user, envelope.validated_data.get("agency"))
+        result = ingest_batch(request.user, agency, items)
         # str ids: the JSON encoder calls its Python default() per UUID otherwise (twice with an
         # Idempotency-Key); the bytes sent are the same.
         ids = [str(i) for i in result.ids]
