@@ -18,10 +18,9 @@ from analytics.choices import Kind
 from analytics.models import Assessment, AssessmentInput
 from fusion.errors import Invalid
 from fusion.visibility import visible_incidents
-from incidents.choices import TLP
+from incidents.choices import strictest
 from incidents.models import Category, Incident
 
-TLP_ORDER = [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED]
 COPIED = [
     "incident_id",
     "incident_version",
@@ -83,7 +82,7 @@ def take_snapshot(assessment: Assessment, user: User, after: datetime, before: d
         Agency.objects.filter(pk__in=agency_ids).values_list("code", flat=True)
     )
     tlps = set(rows.values_list("tlp", flat=True).distinct())
-    assessment.tlp = max(tlps, key=TLP_ORDER.index) if tlps else TLP.CLEAR
+    assessment.tlp = strictest(tlps)
 
 
 def input_hash(rows) -> str:

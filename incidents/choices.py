@@ -1,5 +1,7 @@
 """Choice sets of incidents and persons (TLP 2.0, contexts, roles, sources, statuses)."""
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -9,6 +11,16 @@ class TLP(models.TextChoices):
     AMBER = "AMBER", "TLP:AMBER"
     AMBER_STRICT = "AMBER+STRICT", "TLP:AMBER+STRICT"
     RED = "RED", "TLP:RED"
+
+
+# From least to most restrictive.
+TLP_ORDER = (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
+
+
+def strictest(labels: Iterable[str]) -> TLP:
+    """The most restrictive of `labels` (CLEAR when there are none): what anything derived
+    from them carries."""
+    return max((TLP(label) for label in labels), key=TLP_ORDER.index, default=TLP.CLEAR)
 
 
 class Context(models.TextChoices):
