@@ -141,6 +141,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("FUSION_THROTTLE_USER", "6000/min"),
         "auth": env_str("FUSION_THROTTLE_AUTH", "30/min"),
+        "export": env_str("FUSION_THROTTLE_EXPORT", "120/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,

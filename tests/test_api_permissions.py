@@ -7,12 +7,14 @@ not from the code under test. A route missing from the matrix fails the build.
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.http import HttpResponse
 from django.urls import get_resolver
 
 from agencies.models import Membership
 from analytics.models import Assessment
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 from fusion.sharing import share_grant, share_revoke
+from incidents import stix
 from incidents.models import IncidentGroupObjectPermission
 from tests import factories
 
@@ -134,6 +136,7 @@ INCIDENT_ACTIONS = [
     "share_create",
     "share_revoke",
     "access_request",
+    "export",
 ]
 
 
@@ -170,13 +173,19 @@ def run_incident_action(api, action, incident, extra_share, extra):
             {"incident": str(incident.pk), "purpose": "matrix"},
             format="json",
         )
+    if action == "export":
+        response = api.get("/api/v1/export/", {"format": "stix", "purpose": "matrix check"})
+        if not response.streaming:
+            return response
+        body = b"".join(response.streaming_content)
+        return HttpResponse(body, status=response.status_code, headers=response.headers)
     raise AssertionError(action)
 
 
 def expected(action, role, relation):
     if action in ("detail", "persons"):
         return status_for(role, relation, ok=200)
-    if action in ("list", "geojson"):
+    if action in ("list", "geojson", "export"):
         found = level(role, relation)
         return {"anonymous": 401, "no_content": 403}.get(found, 200)
     if action == "patch":
@@ -196,7 +205,7 @@ def check_fields(action, role, relation, response, incident):
     """What a 200 carries: the right persons, never witnesses outside police, list presence."""
     found = level(role, relation)
     body = response.content.decode()
-    if action in ("list", "geojson"):
+    if action in ("list", "geojson", "export"):
         return (str(incident.pk) in body) == (found in (VIEW, VIEW_PERSONS, OWNER))
     if action == "detail":
         return "persons" not in response.json() and response.json()["redacted"] == (found != OWNER)
@@ -309,6 +318,12 @@ ROUTES = {
         lambda: {"incidents": [factories.payload()]},
         table(403, police_admin=200, police_submitter=200, levies_admin=200, levies_submitter=200),
     ),
+    "import": (
+        "post",
+        "/api/v1/import/",
+        lambda: import_bundle(),
+        table(403, police_admin=200, police_submitter=200, levies_admin=200, levies_submitter=200),
+    ),
     "assessment-list": ("get", "/api/v1/assessments/", None, table(403, CONTENT_OK)),
     "assessment-detail": (
         "get",
@@ -329,7 +344,34 @@ ROUTES = {
     "healthz": ("get", "/healthz", None, table(200, anonymous=200)),
     "readyz": ("get", "/readyz", None, table(200, anonymous=200)),
 }
-INCIDENT_ROUTES = {"incident-list", "incident-detail", "share-list", "share-detail"}
+INCIDENT_ROUTES = {"incident-list", "incident-detail", "share-list", "share-detail", "export"}
+
+
+def import_bundle() -> dict:
+    """A STIX 2.1 bundle of one incident with its location, as an agency system sends it."""
+    when = {"spec_version": "2.1", "created": "2026-01-01T00:00:00Z"}
+    when["modified"] = when["created"]
+    fields = {"category": "robbery", "severity": 2, "occurred_at": "2026-01-01T00:00:00Z"}
+    incident = {
+        "type": "incident", "id": "incident--5d0f0a59-45a1-4bb5-8a0e-3f0e8e1b2c01", **when,
+        "name": "matrix", "extensions": {
+            stix.EXTENSION_ID: {"extension_type": "property-extension", **fields}
+        },
+    }  # fmt: skip
+    location = {
+        "type": "location", "id": "location--5d0f0a59-45a1-4bb5-8a0e-3f0e8e1b2c02", **when,
+        "latitude": 30.2, "longitude": 67.0,
+    }  # fmt: skip
+    located = {
+        "type": "relationship", "id": "relationship--5d0f0a59-45a1-4bb5-8a0e-3f0e8e1b2c03",
+        **when, "relationship_type": "located-at", "source_ref": incident["id"],
+        "target_ref": location["id"],
+    }  # fmt: skip
+    return {
+        "type": "bundle",
+        "id": "bundle--5d0f0a59-45a1-4bb5-8a0e-3f0e8e1b2c04",
+        "objects": [incident, location, located],
+    }
 
 
 def fill(path: str, world) -> str:

@@ -1,10 +1,12 @@
-"""JSON parser that answers an oversized body with 413 before reading it."""
+"""Parsers that answer an oversized body with 413 before reading it: JSON (also as STIX's
+media type) and CSV (kept as text; its reader turns rows into records)."""
 
+import codecs
 from typing import Any
 
 from django.conf import settings
-from rest_framework.exceptions import APIException
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import BaseParser, JSONParser
 
 
 class PayloadTooLarge(APIException):
@@ -13,15 +15,45 @@ class PayloadTooLarge(APIException):
     default_code = "payload_too_large"
 
 
+def _refuse_oversized(parser_context: dict | None) -> None:
+    """PayloadTooLarge when the declared body exceeds DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    request = (parser_context or {}).get("request")
+    declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"Request body exceeds {limit} bytes.")
+
+
 class LimitedJSONParser(JSONParser):
     """JSONParser with the body limit (DATA_UPLOAD_MAX_MEMORY_SIZE) enforced as a 413."""
 
     def parse(
         self, stream: Any, media_type: str | None = None, parser_context: dict | None = None
     ) -> Any:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        request = (parser_context or {}).get("request")
-        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"Request body exceeds {limit} bytes.")
+        _refuse_oversized(parser_context)
         return super().parse(stream, media_type, parser_context)
+
+
+class LimitedSTIXParser(LimitedJSONParser):
+    """A STIX 2.1 bundle (`application/stix+json;version=2.1`): JSON."""
+
+    media_type = "application/stix+json"
+
+
+class LimitedCSVParser(BaseParser):
+    """A CSV body, returned as text (UTF-8 unless the media type names a charset)."""
+
+    media_type = "text/csv"
+
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: dict | None = None
+    ) -> str:
+        _refuse_oversized(parser_context)
+        params = dict(
+            part.strip().split("=", 1) for part in (media_type or "").split(";")[1:] if "=" in part
+        )
+        encoding = params.get("charset", "utf-8").strip('"')
+        try:
+            return codecs.decode(stream.read(), encoding).lstrip("\ufeff")
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise ParseError(f"CSV body is not valid {encoding}.") from exc

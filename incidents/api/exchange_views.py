@@ -1,0 +1,186 @@
+"""Exchange API: export what the caller may see (CSV, GeoJSON, STIX 2.1), and import a STIX
+bundle or CSV into the caller's agency through the ingest rules."""
+
+from typing import Any
+
+from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fusion import audit
+from fusion.api.base import FusionAPIView
+from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXParser
+from fusion.api.permissions import ReadsIncidents
+from fusion.api.schema import errors
+from fusion.errors import Invalid
+from fusion.memory import gc_paused
+from fusion.purpose import require_purpose
+from incidents import stix
+from incidents.api.batch import checked_records, submitting_agency
+from incidents.api.exchange import csv_records, csv_text, geojson_text, pages, stix_text
+from incidents.api.serializers import BulkResultSerializer
+from incidents.bulk import incident_upsert_batch
+from incidents.choices import strictest
+from incidents.filters import IncidentFilter
+from incidents.models import Incident
+from incidents.selectors import incidents_for_reading
+
+
+class _StreamedRenderer(BaseRenderer):
+    """Names a format for content negotiation; the export streams its own body."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("exports stream their body")
+
+
+class CSVRenderer(_StreamedRenderer):
+    media_type, format, charset = "text/csv", "csv", "utf-8"
+
+
+class GeoJSONRenderer(_StreamedRenderer):
+    media_type, format, charset = "application/geo+json", "geojson", None
+
+
+class STIXRenderer(_StreamedRenderer):
+    media_type, format, charset = "application/stix+json;version=2.1", "stix", None
+
+
+STREAMS = {"csv": csv_text, "geojson": geojson_text, "stix": stix_text}
+# Query parameters that are not filters of the export.
+NOT_FILTERS = ("format", "purpose")
+
+
+@extend_schema(
+    summary="Export the incidents you may see (CSV, GeoJSON or STIX 2.1); logged with purpose",
+    parameters=[
+        OpenApiParameter("format", str, enum=list(STREAMS), description="Default csv."),
+        OpenApiParameter("purpose", str, required=True, description="Why you export; logged."),
+    ],
+    responses={
+        (200, "text/csv"): OpenApiTypes.STR,
+        (200, "application/geo+json"): OpenApiTypes.OBJECT,
+        (200, "application/stix+json"): OpenApiTypes.OBJECT,
+        **errors(400, 403, 429),
+    },
+)
+class ExportView(FusionAPIView):
+    """Everything the incident list would show the caller, with the same filters, in one
+    file; persons are never exported. The `TLP` header (and a GeoJSON's `tlp`) carries the
+    most restrictive label among the exported incidents."""
+
+    permission_classes = [ReadsIncidents]
+    renderer_classes = [CSVRenderer, GeoJSONRenderer, STIXRenderer]
+    filterset_class = IncidentFilter
+    throttle_scope = "export"
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """The renderer named by `format` (csv when none). An unknown format is answered as
+        a 400 naming the field, after authentication, so a JSON renderer stands in here."""
+        wanted = request.query_params.get("format", "csv")
+        for renderer in self.get_renderers():
+            if renderer.format == wanted:
+                return renderer, renderer.media_type
+        return JSONRenderer(), JSONRenderer.media_type
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors are JSON, whatever format was asked for."""
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    def get(self, request: Request) -> StreamingHttpResponse:
+        fmt = request.query_params.get("format", "csv")
+        if fmt not in STREAMS:
+            raise Invalid("Unknown export format.", errors={"format": [f"One of {list(STREAMS)}."]})
+        purpose = require_purpose(request.query_params.get("purpose"))
+        visible = incidents_for_reading(request.user)
+        queryset = DjangoFilterBackend().filter_queryset(request, visible, self)
+        counts = dict(queryset.order_by().values_list("tlp").annotate(n=Count("id")))
+        label = strictest(counts)
+        filters = {k: v for k, v in request.query_params.items() if k not in NOT_FILTERS}
+        if "q" in filters:  # free text may hold anything; the log keeps that it was used
+            filters["q"] = audit.redact(filters["q"])
+        audit.log_event(
+            event="incident.export",
+            model=Incident,
+            object_repr=f"export ({fmt})",
+            purpose=purpose,
+            details={
+                "format": fmt,
+                "filters": filters,
+                "count": sum(counts.values()),
+                "tlp": label,
+            },
+        )
+        source = pages(request.user, queryset)
+        body = STREAMS[fmt](source, label) if fmt == "geojson" else STREAMS[fmt](source)
+        response = StreamingHttpResponse(body, content_type=request.accepted_media_type)
+        response["TLP"] = label
+        response["Content-Disposition"] = f'attachment; filename="fusion-incidents.{fmt}"'
+        return response
+
+
+@extend_schema(
+    summary="Import a STIX 2.1 bundle or CSV into your agency (atomic, upserted by reference)",
+    parameters=[
+        OpenApiParameter("agency", str, description="Your agency's code, if you have several.")
+    ],
+    request={
+        "application/stix+json": OpenApiTypes.OBJECT,
+        "application/json": OpenApiTypes.OBJECT,
+        "text/csv": OpenApiTypes.STR,
+    },
+    responses={200: BulkResultSerializer, **errors(400, 403, 409, 413)},
+)
+class ImportView(FusionAPIView):
+    """The same rules as the bulk endpoint: every record is checked, and either all are
+    stored or none is. CSV errors are named by line, STIX errors by object id."""
+
+    parser_classes = [LimitedSTIXParser, LimitedJSONParser, LimitedCSVParser]
+
+    def post(self, request: Request) -> Response:
+        agency = submitting_agency(request.user, request.query_params.get("agency"))
+        with gc_paused():
+            if request.content_type.startswith(LimitedCSVParser.media_type):
+                records, keys, problems, other, where = self._csv(request.data)
+            else:
+                records, keys, problems, other, where = self._stix(request.data, agency.code)
+            if not records and not problems:
+                raise Invalid("Nothing to import.", errors={where: ["No incidents."]})
+            checked, found = checked_records(records)
+            for index, field_errors in found.items():
+                problems.setdefault(keys[int(index)], {}).update(field_errors)
+            if problems:
+                raise Invalid(
+                    f"{len(problems)} {where} have problems; nothing was stored.",
+                    errors={where: problems},
+                )
+            result = incident_upsert_batch(actor=request.user, agency=agency, records=checked)
+        return Response(
+            {
+                "created": result.created,
+                "updated": result.updated,
+                "ids": [str(i) for i in result.ids],
+                "ignored": other,
+            }
+        )
+
+    @staticmethod
+    def _csv(data: Any) -> tuple[list, list[str], dict, int, str]:
+        if not isinstance(data, str):
+            raise Invalid("The CSV body is empty.", errors={"csv": ["A header row is required."]})
+        records, lines, problems = csv_records(data)
+        return records, lines, problems, 0, "lines"
+
+    @staticmethod
+    def _stix(data: Any, agency_code: str) -> tuple[list, list[str], dict, int, str]:
+        try:
+            records, ids, problems, other = stix.records_from_bundle(data, agency_code)
+        except stix.BundleError as exc:
+            raise Invalid(str(exc), errors={"bundle": [str(exc)]}) from exc
+        return records, ids, problems, other, "objects"
