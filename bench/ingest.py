@@ -5,7 +5,9 @@ POST /api/v1/incidents/bulk/ (validation, audit entry per record, an active shar
 agreement, matching), the same rows through `manage.py import_incidents` (chunks of 5,000),
 the same through two client processes posting at once, a raw `COPY` into a plain table
 with the incident columns, and the database floor: COPY into the incident table itself plus
-one audit entry per row, with no application work. Prints rates and ratios.
+one audit entry per row, with no application work. Then the audit chain: sealing every entry
+those writes made (fusion.audit_chain, which beat runs every minute) and verifying the chain.
+Prints rates and ratios.
 
     python bench/ingest.py [--rows 30000] [--preload 1000000]
 """
@@ -258,6 +260,17 @@ def main() -> None:
             copy.write(buffer.getvalue())
         copy_rate = args.rows / (time.perf_counter() - started)
 
+    from fusion.audit_chain import seal, verify
+    from fusion.models import AuditEntry
+
+    entries = AuditEntry.objects.count()
+    started = time.perf_counter()
+    sealed = seal()
+    seal_rate = sealed / (time.perf_counter() - started)
+    started = time.perf_counter()
+    checked = verify().checked
+    verify_rate = checked / (time.perf_counter() - started)
+
     stored = Incident.objects.count()
     print(f"rows per method: {args.rows:,}; preloaded: {args.preload:,}; stored: {stored:,}")
     print(f"bulk endpoint (5,000/batch, audit + agreement + matching)  {api_rate:10,.0f} /s")
@@ -265,6 +278,8 @@ def main() -> None:
     print(f"importer (JSON Lines, chunks of 5,000)                     {import_rate:10,.0f} /s")
     print(f"floor: COPY into the incident table + audit entries (no app) {floor:8,.0f} /s")
     print(f"raw COPY into a plain table                                {copy_rate:10,.0f} /s")
+    print(f"audit chain: sealing {sealed:,} of {entries:,} entries  {seal_rate:10,.0f} /s")
+    print(f"audit chain: verifying {checked:,} links                 {verify_rate:10,.0f} /s")
     print(f"bulk endpoint / raw COPY  {api_rate / copy_rate:.1%}")
     print(f"2 clients / raw COPY      {parallel_rate / copy_rate:.1%}")
     print(f"importer / raw COPY       {import_rate / copy_rate:.1%}")

@@ -193,6 +193,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * _LONGEST_TASK + 360
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-shares": {"task": "fusion.shares_expire", "schedule": 300.0},
+    "seal-audit": {"task": "fusion.audit_seal", "schedule": 60.0},
     "standing-assessments": {"task": "analytics.standing_due", "schedule": 3600.0},
     "sweep-assessments": {"task": "analytics.sweep", "schedule": 600.0},
 }

@@ -4,6 +4,7 @@ from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from fusion.choices import EndReason, MatchKind, RequestStatus, ShareLevel, ShareOrigin
 
@@ -21,17 +22,19 @@ class AuditEntry(AbstractLogEntry):
         FAILURE = "failure", "Failure"
 
     # The log is written far more than it is read: it keeps the indexes its queries use, and
-    # its references are kept by Django's on_delete rules rather than re-checked by the
-    # database for every entry (a batch of 5,000 incidents writes 5,000 entries or more).
+    # its references are not re-checked by the database for every entry (a batch of 5,000
+    # incidents writes 5,000 entries or more). Entries are append-only (fusion.audit_chain):
+    # users and agencies with entries are deactivated, not deleted; a content type's entries
+    # stay as they are if it goes.
     content_type = models.ForeignKey(
-        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+",
+        "contenttypes.ContentType", on_delete=models.DO_NOTHING, related_name="+",
         db_constraint=False,
     )  # fmt: skip
     object_pk = models.CharField(max_length=255)
     object_id = models.BigIntegerField(blank=True, null=True)
     action = models.PositiveSmallIntegerField(choices=AbstractLogEntry.Action.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, blank=True, null=True,
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, blank=True, null=True,
         related_name="+", db_constraint=False,
     )  # fmt: skip
     cid = models.CharField(  # noqa: DJ001 (auditlog's field: NULL when there is none)
@@ -58,6 +61,26 @@ class AuditEntry(AbstractLogEntry):
             models.Index(fields=["cid"], name="audit_cid_idx"),
             models.Index(fields=["event"], name="audit_event_idx"),
         ]
+
+
+class AuditSeal(models.Model):
+    """One link of the audit chain (fusion.audit_chain): entry `entry_id`, sealed at position
+    `seq`, with `hash = SHA-256(prev_hash ‖ canonical JSON of the entry)`.
+
+    `entry_id` is a plain number, not a foreign key: a link outlives a deleted entry, which is
+    how the deletion shows. Links are only ever appended."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    entry_id = models.BigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "audit seal"
+
+    def __str__(self) -> str:
+        return f"link {self.seq}: entry {self.entry_id}"
 
 
 class IdempotencyRecord(models.Model):

@@ -5,6 +5,7 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, User
@@ -65,6 +66,18 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The flush after a transactional test TRUNCATEs every table; the audit tables refuse
+    TRUNCATE unless the session allows it (fusion migration 0005), which the test database
+    does for every session."""
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            cursor.execute(f"ALTER DATABASE {name} SET fusion.audit_truncate_allowed = 'on'")
+            cursor.execute("SET fusion.audit_truncate_allowed = 'on'")
 
 
 @pytest.fixture(autouse=True)

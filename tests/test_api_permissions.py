@@ -291,6 +291,12 @@ ROUTES = {
         table(403, CONTENT_OK),
     ),
     "audit-list": ("get", "/api/v1/audit/", None, table(403, platform_admin=200, overseer=200)),
+    "audit-verify": (
+        "get",
+        "/api/v1/audit/verify/",
+        None,
+        table(403, platform_admin=200, overseer=200),
+    ),
     "sharing-agreement-list": ("get", "/api/v1/sharing-agreements/", None, table(403, CONTENT_OK)),
     "sharing-agreement-detail": (
         "get",

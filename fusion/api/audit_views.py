@@ -5,11 +5,15 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.permissions import IsAuditReader
 from fusion.api.schema import errors
+from fusion.audit_chain import verify
 from fusion.models import AuditEntry
 
 ACTIONS = {"create": 0, "update": 1, "delete": 2, "access": 3}
@@ -51,6 +55,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
     def get_object_type(self, entry: AuditEntry) -> str:
         return f"{entry.content_type.app_label}.{entry.content_type.model}"
+
+
+class VerificationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    checked = serializers.IntegerField(help_text="Entries whose link was recomputed.")
+    first_bad = serializers.IntegerField(
+        allow_null=True, help_text="Id of the first entry changed, deleted, forged or unsealed."
+    )
+    pending = serializers.IntegerField(help_text="Entries committed but not sealed yet.")
+    reason = serializers.CharField(help_text="Why first_bad is bad; empty when ok.")
 
 
 class AuditFilter(filters.FilterSet):
@@ -99,3 +113,16 @@ class AuditViewSet(mixins.ListModelMixin, FusionGenericViewSet):
             details={"query": dict(request.query_params.lists())},
         )
         return response
+
+    @extend_schema(
+        summary="Verify the audit hash chain: the first bad entry, if any; logged",
+        responses={200: VerificationSerializer, **errors(403)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def verify(self, request: Request) -> Response:
+        result = verify()
+        body = VerificationSerializer(result).data
+        audit.log_event(
+            event="audit.verify", model=AuditEntry, object_repr="audit chain", details=body
+        )
+        return Response(body)
