@@ -24,5 +24,10 @@ def reads_content(user: User) -> bool:
     return any(role in CONTENT_ROLES for role in roles_of(user).values())
 
 
+def admin_agency_ids(user: User) -> list[int]:
+    """Ids of the agencies the user administers."""
+    return sorted(agency for agency, role in roles_of(user).items() if role == Role.AGENCY_ADMIN)
+
+
 def is_oversight(user: User) -> bool:
     return Role.OVERSIGHT in roles_of(user).values()

@@ -113,6 +113,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FUSION_MAX_BODY_BYTES", 16 * 1024 * 1024)
 # How far in the future (clock skew) a reported time may lie.
 FUSION_FUTURE_TOLERANCE = timedelta(minutes=env_int("FUSION_FUTURE_TOLERANCE_MINUTES", 10))
 FUSION_PURPOSE_MIN_LENGTH = env_int("FUSION_PURPOSE_MIN_LENGTH", 5)
+# Complaints: days oversight has to decide one.
+FUSION_COMPLAINT_DAYS = env_int("FUSION_COMPLAINT_DAYS", 30)
+# Transparency statistics: counts from 1 to this minus one are suppressed (k-anonymity of cells).
+FUSION_TRANSPARENCY_MIN_CELL = env_int("FUSION_TRANSPARENCY_MIN_CELL", 10)
 # Proxies whose X-Forwarded-For is believed; everyone else is recorded by REMOTE_ADDR.
 FUSION_TRUSTED_PROXIES = env_list("FUSION_TRUSTED_PROXIES")
 FUSION_SERVICE_TOKEN_TTL = timedelta(days=env_int("FUSION_SERVICE_TOKEN_TTL_DAYS", 365))
@@ -142,6 +146,8 @@ REST_FRAMEWORK = {
         "user": env_str("FUSION_THROTTLE_USER", "6000/min"),
         "auth": env_str("FUSION_THROTTLE_AUTH", "30/min"),
         "export": env_str("FUSION_THROTTLE_EXPORT", "120/hour"),
+        "complaints": env_str("FUSION_THROTTLE_COMPLAINTS", "20/hour"),
+        "transparency": env_str("FUSION_THROTTLE_TRANSPARENCY", "120/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
@@ -174,6 +180,8 @@ SPECTACULAR_SETTINGS = {
         "AgencyKindEnum": "agencies.choices.AgencyKind",
         "AssessmentKindEnum": "analytics.choices.Kind",
         "AssessmentStatusEnum": "analytics.choices.Status",
+        "ComplaintStatusEnum": "fusion.choices.ComplaintStatus",
+        "ComplaintAboutEnum": "fusion.choices.ComplaintAbout",
     },
 }
 

@@ -62,7 +62,13 @@ def register_models() -> None:
         mask_callable="fusion.audit.redact",
         exclude_fields=["national_id_index"],
     )
-    from fusion.models import AccessRequest, ShareGrant, SharingAgreement
+    from fusion.models import AccessRequest, Complaint, ShareGrant, SharingAgreement
+
+    auditlog.register(
+        Complaint,
+        mask_fields=["subject", "details", "contact", "resolution"],
+        mask_callable="fusion.audit.redact",
+    )
 
     # Matches and guardian rows are derived data, rebuilt from audited records.
     for model in (ShareGrant, SharingAgreement, AccessRequest):
@@ -180,6 +186,35 @@ def log_event(
     )
     entry.save()
     return entry
+
+
+_kept: ContextVar[list[dict] | None] = ContextVar("fusion_audit_kept", default=None)
+
+
+@contextmanager
+def keeping_refusals() -> Iterator[None]:
+    """Around a request (fusion.middleware): events logged with `log_refusal` are written
+    after the response, outside the request's transaction, which an error response rolls
+    back."""
+    token = _kept.set([])
+    try:
+        yield
+    finally:
+        pending = _kept.get() or []
+        _kept.reset(token)
+        for event in pending:
+            log_event(**event)
+
+
+def log_refusal(**event: Any) -> None:
+    """`log_event` for a refusal (a 404 or 403 the caller gets): it must be kept even though
+    the request's transaction is rolled back. Name the `actor`: it is written after the
+    view's audit context has ended."""
+    pending = _kept.get()
+    if pending is None:
+        log_event(**event)
+    else:
+        pending.append(event)
 
 
 def _audited_fields(model: type[models.Model]) -> tuple[list, set[str]]:

@@ -31,3 +31,18 @@ class RequestStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
+
+
+class ComplaintAbout(models.TextChoices):
+    ASSESSMENT = "assessment", "An assessment"
+    SHARE = "share", "A share"
+    ACCESS = "access", "An access to data"
+    OTHER = "other", "Something else"
+
+
+class ComplaintStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    UNDER_REVIEW = "under_review", "Under review"
+    UPHELD = "upheld", "Upheld"
+    REJECTED = "rejected", "Rejected"
+    CLOSED = "closed", "Closed"

@@ -1,4 +1,5 @@
-"""Request middleware: a server-generated correlation id and a trustworthy client address."""
+"""Request middleware: a server-generated correlation id, a trustworthy client address, and
+refusals kept in the audit trail when the request's transaction rolls back."""
 
 import ipaddress
 import uuid
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from fusion import request_context
+from fusion import audit, request_context
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -48,7 +49,8 @@ class RequestContextMiddleware:
         request.correlation_id = cid
         tokens = request_context.bind(cid=cid, addr=client_address(request))
         try:
-            response = self.get_response(request)
+            with audit.keeping_refusals():
+                response = self.get_response(request)
         finally:
             request_context.unbind(tokens)
         response[CORRELATION_HEADER] = cid

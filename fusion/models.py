@@ -1,4 +1,5 @@
-"""Audit entries, idempotency records, and sharing: grants, agreements, matches, requests."""
+"""Audit entries and their chain links, idempotency records, complaints, and sharing: grants,
+agreements, matches, requests."""
 
 from auditlog.models import AbstractLogEntry
 from django.conf import settings
@@ -6,7 +7,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from fusion.choices import EndReason, MatchKind, RequestStatus, ShareLevel, ShareOrigin
+from fusion.choices import (
+    ComplaintAbout,
+    ComplaintStatus,
+    EndReason,
+    MatchKind,
+    RequestStatus,
+    ShareLevel,
+    ShareOrigin,
+)
+from incidents.crypto import EncryptedTextField
 
 
 class AuditEntry(AbstractLogEntry):
@@ -81,6 +91,43 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.seq}: entry {self.entry_id}"
+
+
+class Complaint(models.Model):
+    """A complaint about an assessment, a share, an access or anything else Fusion did, filed
+    by anyone (no account needed) and handled by oversight (fusion.complaints).
+
+    What the complainant wrote and how to reach them are personal data: stored encrypted,
+    masked in the audit trail. Oversight's resolution may quote them, so it is too."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    about = models.CharField(
+        max_length=12, choices=ComplaintAbout.choices, default=ComplaintAbout.OTHER
+    )
+    subject = EncryptedTextField()
+    details = EncryptedTextField()
+    contact = EncryptedTextField(blank=True)
+    status = models.CharField(
+        max_length=12, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    # upheld or rejected, kept when the complaint is closed
+    decision = models.CharField(max_length=12, choices=ComplaintStatus.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    resolution = EncryptedTextField(blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="complaint_open_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 class IdempotencyRecord(models.Model):

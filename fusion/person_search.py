@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from agencies.models import User
 from fusion import audit
+from fusion.notifications import SEARCH_HIT
 from fusion.redaction import readable_persons
-from fusion.visibility import access_levels, visible_incidents
+from fusion.visibility import access_levels, reader_agency_ids, visible_incidents
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person
 
@@ -38,6 +39,7 @@ def persons_search(*, actor: User, national_id: str, purpose: str) -> list[Hit]:
         for incident in incidents:
             for person in readable_persons(levels[incident.pk], by_incident.get(incident.pk, [])):
                 hits.append(Hit(incident, person))
+    _notify_owners(actor, hits, purpose)
     audit.log_event(
         event="persons.search",
         model=Person,
@@ -47,3 +49,22 @@ def persons_search(*, actor: User, national_id: str, purpose: str) -> list[Hit]:
         actor=actor,
     )
     return hits
+
+
+def _notify_owners(actor: User, hits: list[Hit], purpose: str) -> None:
+    """One entry per other agency whose persons the search returned, about that agency (its
+    admins are notified; fusion.notifications): how many, never who."""
+    own = set(reader_agency_ids(actor))
+    counts: dict[int, int] = {}
+    for hit in hits:
+        if hit.incident.agency_id not in own:
+            counts[hit.incident.agency_id] = counts.get(hit.incident.agency_id, 0) + 1
+    for agency_id, count in sorted(counts.items()):
+        audit.log_event(
+            event=SEARCH_HIT,
+            model=Person,
+            object_repr="national id search",
+            purpose=purpose,
+            details={"hits": count, "object_agency_id": agency_id},
+            actor=actor,
+        )

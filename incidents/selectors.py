@@ -1,8 +1,12 @@
-"""Reads of incidents for output: always through the visibility module."""
+"""Reads of incidents for output: always through the visibility module (and the record of a
+read it refused)."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from agencies.models import User
+from fusion import audit
+from fusion.notifications import REFUSED_READ
 from fusion.visibility import visible_incidents
 from incidents.choices import PersonRole
 from incidents.models import Category, Incident, Person
@@ -30,3 +34,24 @@ def active_category_slugs() -> set[str]:
 
 def categories() -> QuerySet[Category]:
     return Category.objects.filter(active=True).order_by("group", "name")
+
+
+def log_refused_access(user: User, method: str, pk: object) -> None:
+    """Record that `user` asked for an incident that exists but that they may not see (the
+    answer stays a 404 like a missing one); the entry is about the owning agency, and is kept
+    although the request's transaction rolls back."""
+    try:
+        owner = Incident.objects.filter(pk=pk).values_list("agency_id", flat=True).first()
+    except (ValueError, ValidationError):
+        return
+    if owner is None:
+        return
+    audit.log_refusal(
+        event=REFUSED_READ,
+        actor=user,
+        model=Incident,
+        object_pk=str(pk),
+        object_repr="incident not visible to the caller",
+        outcome="failure",
+        details={"object_agency_id": owner, "method": method},
+    )

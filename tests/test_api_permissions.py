@@ -12,6 +12,7 @@ from django.urls import get_resolver
 
 from agencies.models import Membership
 from analytics.models import Assessment
+from fusion.complaints import complaint_receive
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 from fusion.sharing import share_grant, share_revoke
 from incidents import stix
@@ -290,7 +291,12 @@ ROUTES = {
         None,
         table(403, CONTENT_OK),
     ),
-    "audit-list": ("get", "/api/v1/audit/", None, table(403, platform_admin=200, overseer=200)),
+    "audit-list": (
+        "get",
+        "/api/v1/audit/",
+        None,
+        table(403, platform_admin=200, overseer=200, police_admin=200, levies_admin=200),
+    ),
     "audit-verify": (
         "get",
         "/api/v1/audit/verify/",
@@ -344,6 +350,25 @@ ROUTES = {
         table(403, dict.fromkeys(CONTENT_OK, 404), police_analyst=403),
     ),
     "model-cards": ("get", "/api/v1/models/", None, table(200)),
+    "transparency": ("get", "/api/v1/transparency/", None, table(200, anonymous=200)),
+    "notifications": (
+        "get",
+        "/api/v1/notifications/",
+        None,
+        table(403, police_admin=200, levies_admin=200),
+    ),
+    "complaint-list": (
+        "get",
+        "/api/v1/complaints/",
+        None,
+        table(403, platform_admin=200, overseer=200),
+    ),
+    "complaint-detail": (
+        "patch",
+        "/api/v1/complaints/{fresh_complaint}/",
+        {"status": "under_review"},
+        table(403, platform_admin=200, overseer=200),
+    ),
     "auth-token": ("post", "/api/v1/auth/token/", {"username": "x", "password": "y"}, table(401)),
     "schema": ("get", "/api/v1/schema/", None, table(200, anonymous=200)),
     "docs": ("get", "/api/v1/docs/", None, table(200, anonymous=200)),
@@ -405,6 +430,10 @@ def fill(path: str, world) -> str:
             incident=incident,
             purpose="matrix",
         ).pk
+    if "{fresh_complaint}" in path:
+        values["fresh_complaint"] = complaint_receive(
+            subject="matrix", details="matrix complaint", about="other"
+        ).reference
     if "{fresh_assessment}" in path:
         values["fresh_assessment"] = Assessment.objects.create(
             kind="hotspots",

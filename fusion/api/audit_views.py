@@ -1,5 +1,7 @@
 """The audit trail for oversight and platform admins."""
 
+from typing import Any
+
 import django_filters
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
@@ -9,9 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.permissions import admin_agency_ids, is_oversight, is_platform_admin
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
-from fusion.api.permissions import IsAuditReader
+from fusion.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion.api.schema import errors
 from fusion.audit_chain import verify
 from fusion.models import AuditEntry
@@ -90,19 +93,28 @@ class AuditFilter(filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Audit and access log (oversight, platform admin); reading it is logged",
+        summary="Audit and access log (oversight, platform admin; an agency admin: entries "
+        "about its own agency's objects); reading it is logged",
         responses={200: AuditEntrySerializer(many=True), **errors(400, 403)},
     )
 )
 class AuditViewSet(mixins.ListModelMixin, FusionGenericViewSet):
-    permission_classes = [IsAuditReader]
+    permission_classes = [ReadsAuditTrail]
     serializer_class = AuditEntrySerializer
     filterset_class = AuditFilter
 
+    def get_permissions(self) -> list[Any]:
+        # Verifying the chain is about the whole trail: oversight and platform admins only.
+        return [IsAuditReader()] if self.action == "verify" else [ReadsAuditTrail()]
+
     def get_queryset(self) -> QuerySet[AuditEntry]:
-        return AuditEntry.objects.select_related(
+        entries = AuditEntry.objects.select_related(
             "actor", "content_type", "acting_agency", "object_agency"
         ).order_by("-timestamp", "-id")
+        user = self.request.user
+        if is_platform_admin(user) or is_oversight(user):
+            return entries
+        return entries.filter(object_agency_id__in=admin_agency_ids(user))
 
     def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         response = super().list(request, *args, **kwargs)

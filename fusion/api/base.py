@@ -34,7 +34,8 @@ class FusionViewMixin:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         self._exit_stack.enter_context(audit.acting(request.user))
         key = request.headers.get(idempotency.HEADER)
-        if request.method == "POST" and key is not None:
+        # Keys are per user: an anonymous POST (a complaint) is not replayed.
+        if request.method == "POST" and key is not None and request.user is not None:
             self._begin_idempotent(request, key.strip())
 
     def _begin_idempotent(self, request: Request, key: str) -> None:

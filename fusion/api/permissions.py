@@ -4,7 +4,12 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from agencies.permissions import is_oversight, is_platform_admin, reads_content
+from agencies.permissions import (
+    admin_agency_ids,
+    is_oversight,
+    is_platform_admin,
+    reads_content,
+)
 
 
 class IsActiveUser(BasePermission):
@@ -29,6 +34,19 @@ class IsPlatformAdmin(IsActiveUser):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return is_platform_admin(request.user)
+
+
+class ReadsAuditTrail(IsActiveUser):
+    """Oversight members and platform admins read the whole trail; agency admins read the
+    entries about their own agencies' objects (the view narrows what they get)."""
+
+    message = "Only oversight members, platform admins and agency admins read the audit trail."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return super().has_permission(request, view) and (
+            is_platform_admin(user) or is_oversight(user) or bool(admin_agency_ids(user))
+        )
 
 
 class IsAuditReader(IsActiveUser):

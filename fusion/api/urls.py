@@ -1,9 +1,12 @@
-"""Routes of the fusion app's API: audit, shares, agreements, matches, requests, search."""
+"""Routes of the fusion app's API: audit, shares, agreements, matches, requests, search,
+complaints and transparency."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from fusion.api.audit_views import AuditViewSet
+from fusion.api.notification_views import NotificationsView
+from fusion.api.public_views import ComplaintViewSet, TransparencyView
 from fusion.api.sharing_views import (
     AccessRequestViewSet,
     IncidentShareViewSet,
@@ -18,8 +21,11 @@ router.register(r"incidents/(?P<incident_id>[^/.]+)/shares", IncidentShareViewSe
 router.register("sharing-agreements", SharingAgreementViewSet, basename="sharing-agreement")
 router.register("matches", MatchViewSet, basename="match")
 router.register("access-requests", AccessRequestViewSet, basename="access-request")
+router.register("complaints", ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
     path("persons/search/", PersonSearchView.as_view(), name="persons-search"),
+    path("transparency/", TransparencyView.as_view(), name="transparency"),
+    path("notifications/", NotificationsView.as_view(), name="notifications"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -36,7 +37,12 @@ from incidents.api.serializers import (
 )
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
-from incidents.selectors import active_category_slugs, categories, incidents_for_reading
+from incidents.selectors import (
+    active_category_slugs,
+    categories,
+    incidents_for_reading,
+    log_refused_access,
+)
 from incidents.services import incident_delete, incident_update, incident_upsert
 
 PURPOSE_PARAM = OpenApiParameter(
@@ -103,6 +109,15 @@ class IncidentViewSet(FusionGenericViewSet):
 
     def get_queryset(self) -> QuerySet[Incident]:
         return incidents_for_reading(self.request.user, with_persons=self._include_persons())
+
+    def get_object(self) -> Incident:
+        """The visible incident; a miss on an incident that exists is logged as refused (its
+        owner's admins are notified), and answers the same 404 as a missing one."""
+        try:
+            return super().get_object()
+        except Http404:
+            log_refused_access(self.request.user, self.request.method, self.kwargs.get("pk"))
+            raise
 
     def _include_persons(self) -> bool:
         return self.action == "retrieve" and self.request.query_params.get("include") == "persons"

@@ -162,7 +162,7 @@ def test_client_cannot_choose_the_correlation_id(world, client_for):
     assert entry.cid == response["X-Correlation-ID"] != "forged"
 
 
-def test_audit_endpoint_for_platform_admin_and_oversight_only(world, client_for):
+def test_audit_endpoint_for_platform_admin_and_oversight(world, client_for):
     # given
     incident = factories.incident(world.police, world.police_submitter)
     # when
@@ -181,6 +181,23 @@ def test_audit_endpoint_for_platform_admin_and_oversight_only(world, client_for)
     assert overseer.json()["count"] == 1
     assert analyst.status_code == 403
     assert AuditEntry.objects.filter(event="audit.read").count() == 2
+
+
+def test_an_agency_admin_reads_only_entries_about_its_own_agencys_objects(world, client_for):
+    # given
+    own = factories.incident(world.police, world.police_submitter)
+    other = factories.incident(world.levies, world.levies_submitter)
+    # when
+    response = client_for(world.police_admin).get("/api/v1/audit/", {"page_size": 500})
+    verify = client_for(world.police_admin).get("/api/v1/audit/verify/")
+    # then
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert {r["object_agency"] for r in rows} == {"police"}
+    assert str(own.pk) in {r["object_id"] for r in rows}
+    assert str(other.pk) not in {r["object_id"] for r in rows}
+    assert verify.status_code == 403
+    assert AuditEntry.objects.filter(event="audit.read", actor=world.police_admin).count() == 1
 
 
 def test_audit_filters_reject_bad_values(world, client_for):

@@ -1,0 +1,51 @@
+"""Notifications for agency admins (fusion.notifications)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agencies.permissions import admin_agency_ids
+from fusion.api.base import FusionAPIView
+from fusion.api.pagination import PageNumberPagination
+from fusion.api.schema import errors
+from fusion.errors import Invalid, NotAllowed
+from fusion.notifications import notifications_for
+
+DEFAULT_DAYS = 30
+
+
+class NotificationsView(FusionAPIView):
+    """What happened to your agency's incidents and persons that you should know about."""
+
+    @extend_schema(
+        summary="Notifications for your agency's admins: refused reads of its incidents, "
+        "searches that returned its persons, access requests, matches",
+        parameters=[
+            OpenApiParameter(
+                "since", OpenApiTypes.DATETIME, description=f"Default: {DEFAULT_DAYS} days ago."
+            )
+        ],
+        responses={200: OpenApiTypes.OBJECT, **errors(400, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        agencies = admin_agency_ids(request.user)
+        if not agencies:
+            raise NotAllowed("Notifications are for agency admins.")
+        since = self._since(request.query_params.get("since"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(notifications_for(agencies, since), request, view=self)
+        return paginator.get_paginated_response(page)
+
+    @staticmethod
+    def _since(value: str | None):  # type: ignore[no-untyped-def]
+        if not value:
+            return timezone.now() - timedelta(days=DEFAULT_DAYS)
+        parsed = parse_datetime(value)
+        if parsed is None or parsed.tzinfo is None:
+            raise Invalid(errors={"since": ["An ISO 8601 time with its offset."]})
+        return parsed

@@ -1,0 +1,141 @@
+"""Public oversight routes: complaints (anyone files one; oversight and platform admins handle
+them) and the transparency statistics."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fusion import audit
+from fusion.api.base import FusionAPIView, FusionGenericViewSet
+from fusion.api.permissions import IsAuditReader
+from fusion.api.schema import errors
+from fusion.api.serializers import StrictInputSerializer
+from fusion.choices import ComplaintAbout, ComplaintStatus
+from fusion.complaints import complaint_advance, complaint_receive, is_overdue
+from fusion.models import Complaint
+from fusion.transparency import statistics
+
+
+class ComplaintInputSerializer(StrictInputSerializer):
+    subject = serializers.CharField(max_length=200)
+    details = serializers.CharField(max_length=10000)
+    contact = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="How to reach you; optional."
+    )
+    about = serializers.ChoiceField(choices=ComplaintAbout.choices, default="other")
+
+
+class ComplaintReceiptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Complaint
+        fields = ("reference", "about", "status", "received_at", "due_at")
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    handled_by = serializers.CharField(source="handled_by.username", default=None)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = (
+            "reference", "about", "subject", "details", "contact", "status", "received_at",
+            "due_at", "overdue", "decision", "decided_at", "resolution", "handled_by",
+        )  # fmt: skip
+
+    def get_overdue(self, complaint: Complaint) -> bool:
+        return is_overdue(complaint)
+
+
+class ComplaintUpdateSerializer(StrictInputSerializer):
+    status = serializers.ChoiceField(choices=ComplaintStatus.choices)
+    resolution = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="File a complaint (no account needed); answers with its reference",
+        request=ComplaintInputSerializer,
+        responses={201: ComplaintReceiptSerializer, **errors(400, 429)},
+    ),
+    list=extend_schema(
+        summary="Complaints (oversight, platform admin); reading them is logged",
+        responses={200: ComplaintSerializer(many=True), **errors(403)},
+    ),
+    retrieve=extend_schema(
+        summary="One complaint by reference; logged",
+        responses={200: ComplaintSerializer, **errors(403, 404)},
+    ),
+    partial_update=extend_schema(
+        summary="Move a complaint on: under_review, then upheld or rejected (with a "
+        "resolution), then closed",
+        request=ComplaintUpdateSerializer,
+        responses={200: ComplaintSerializer, **errors(400, 403, 404, 409)},
+    ),
+)
+class ComplaintViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    FusionGenericViewSet,
+):
+    serializer_class = ComplaintSerializer
+    lookup_field = "reference"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    throttle_scope = "complaints"
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [AllowAny()] if self.action == "create" else [IsAuditReader()]
+
+    def get_throttles(self) -> list[Any]:
+        # Only filing is rate-limited by address; handling is ordinary authenticated work.
+        return super().get_throttles() if self.action == "create" else []
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        queryset = Complaint.objects.select_related("handled_by")
+        wanted = self.request.query_params.get("status")
+        return queryset.filter(status=wanted) if wanted else queryset
+
+    def create(self, request: Request) -> Response:
+        data = ComplaintInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        complaint = complaint_receive(**data.validated_data)
+        body = ComplaintReceiptSerializer(complaint).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def list(self, request: Request) -> Response:
+        response = super().list(request)
+        audit.log_event(event="complaints.read", model=Complaint, object_repr="complaints")
+        return response
+
+    def retrieve(self, request: Request, reference: str) -> Response:
+        complaint = self.get_object()
+        audit.log_event(event="complaint.read", obj=complaint)
+        return Response(ComplaintSerializer(complaint).data)
+
+    def partial_update(self, request: Request, reference: str) -> Response:
+        complaint = self.get_object()
+        data = ComplaintUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = complaint_advance(actor=request.user, complaint=complaint, **data.validated_data)
+        return Response(ComplaintSerializer(updated).data)
+
+
+class TransparencyView(FusionAPIView):
+    """Public aggregates under disclosure control (fusion.transparency); no account needed."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "transparency"
+
+    @extend_schema(
+        summary="Public statistics: monthly counts, small cells suppressed; model metrics",
+        responses={200: OpenApiTypes.OBJECT, **errors(429)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(statistics())
