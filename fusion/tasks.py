@@ -1,9 +1,15 @@
 """Celery entry points of sharing: they take ids and call one service."""
 
-from celery import shared_task
+import json
 
+from celery import shared_task
+from django.conf import settings
+
+from fusion import audit
 from fusion.agreements import agreement_apply
 from fusion.audit_chain import seal
+from fusion.audit_checkpoint import export_checkpoint
+from fusion.models import AuditSeal
 from fusion.sharing import shares_expire
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
@@ -27,3 +33,21 @@ def shares_expire_task() -> None:
 def audit_seal_task() -> None:
     """Chain the audit entries committed since the last run (one sealer at a time)."""
     seal()
+
+
+@shared_task(name="fusion.audit_checkpoint", acks_late=True, soft_time_limit=600, time_limit=660)
+def audit_checkpoint_task() -> str | None:
+    """Write a signed checkpoint of the audit chain into AUDIT_CHECKPOINT_DIR (when it and
+    AUDIT_CHECKPOINT_KEY are set); the entry it logs names the position and the file."""
+    if not (settings.AUDIT_CHECKPOINT_DIR and settings.AUDIT_CHECKPOINT_KEY):
+        return None
+    path = export_checkpoint(settings.AUDIT_CHECKPOINT_DIR)
+    checkpoint = json.loads(path.read_text())
+    with audit.acting(component="worker"):
+        audit.log_event(
+            event="audit.checkpoint",
+            model=AuditSeal,
+            object_repr="audit chain",
+            details={"seq": checkpoint["seq"], "hash": checkpoint["hash"], "file": path.name},
+        )
+    return str(path)

@@ -1,12 +1,15 @@
-"""Verify the audit chain: `manage.py verify_audit` prints {ok, checked, first_bad, pending}
-and exits 1 when the chain is broken."""
+"""Verify the audit chain: `manage.py verify_audit [--checkpoint FILE]` prints {ok, checked,
+first_bad, pending} and exits 1 when the chain is broken, or no longer holds a signed
+checkpoint's head where it was (truncated or rewritten)."""
 
 import json
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fusion.audit_chain import seal, verify
+from fusion.audit_chain import Verification, seal, verify
+from fusion.audit_checkpoint import verify_against
 from fusion.models import AuditSeal
 from fusion.progress import ProgressBar
 
@@ -14,11 +17,17 @@ from fusion.progress import ProgressBar
 class Command(BaseCommand):
     help = "Seal pending audit entries, then recompute the audit hash chain from its start."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--checkpoint", help="a signed checkpoint file (audit_checkpoint)")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        seal()  # so that the bar's total is what verify walks
-        bar = ProgressBar(AuditSeal.objects.count(), stream=self.stdout, label="verifying")
-        result = verify(progress=bar.advance)
-        bar.finish()
+        if options["checkpoint"]:
+            result = self._against(Path(options["checkpoint"]))
+        else:
+            seal()  # so that the bar's total is what verify walks
+            bar = ProgressBar(AuditSeal.objects.count(), stream=self.stdout, label="verifying")
+            result = verify(progress=bar.advance)
+            bar.finish()
         report = {
             "ok": result.ok,
             "checked": result.checked,
@@ -30,3 +39,10 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(report))
         if not result.ok:
             raise CommandError(f"audit chain broken at entry {result.first_bad}: {result.reason}")
+
+    @staticmethod
+    def _against(path: Path) -> Verification:
+        try:
+            return verify_against(json.loads(path.read_text()))
+        except (OSError, ValueError) as exc:  # CheckpointError and bad JSON are ValueErrors
+            raise CommandError(f"checkpoint {path}: {exc}") from exc
