@@ -12,7 +12,7 @@ def require_purpose(value: str | None, *, field: str = "purpose") -> str:
     text = (value or "").strip()
     minimum = settings.FUSION_PURPOSE_MIN_LENGTH
     if not text:
-        raise Invalid("A purpose is required to read personal data.", errors={field: ["Required."]})
+        raise Invalid("A stated purpose is required; it is logged.", errors={field: ["Required."]})
     if len(text) < minimum or len(text) > MAX_PURPOSE:
         raise Invalid(
             "State the purpose in words.",

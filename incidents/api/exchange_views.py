@@ -101,7 +101,7 @@ class ExportView(FusionAPIView):
         visible = incidents_for_reading(request.user)
         queryset = DjangoFilterBackend().filter_queryset(request, visible, self)
         counts = dict(queryset.order_by().values_list("tlp").annotate(n=Count("id")))
-        label = strictest(counts)
+        label = strictest(counts).value  # a plain str: WSGI servers refuse str subclasses
         filters = {k: v for k, v in request.query_params.items() if k not in NOT_FILTERS}
         if "q" in filters:  # free text may hold anything; the log keeps that it was used
             filters["q"] = audit.redact(filters["q"])
@@ -119,7 +119,11 @@ class ExportView(FusionAPIView):
         )
         source = pages(request.user, queryset)
         body = STREAMS[fmt](source, label) if fmt == "geojson" else STREAMS[fmt](source)
-        response = StreamingHttpResponse(body, content_type=request.accepted_media_type)
+        renderer = request.accepted_renderer
+        media_type = request.accepted_media_type
+        if renderer.charset:
+            media_type = f"{media_type}; charset={renderer.charset}"
+        response = StreamingHttpResponse(body, content_type=media_type)
         response["TLP"] = label
         response["Content-Disposition"] = f'attachment; filename="fusion-incidents.{fmt}"'
         return response
@@ -156,8 +160,9 @@ class ImportView(FusionAPIView):
             for index, field_errors in found.items():
                 problems.setdefault(keys[int(index)], {}).update(field_errors)
             if problems:
+                noun = where if len(problems) != 1 else where[:-1]
                 raise Invalid(
-                    f"{len(problems)} {where} have problems; nothing was stored.",
+                    f"{len(problems)} {noun} with problems; nothing was stored.",
                     errors={where: problems},
                 )
             result = incident_upsert_batch(actor=request.user, agency=agency, records=checked)
