@@ -1,13 +1,13 @@
 """Public transparency statistics: monthly counts of what Fusion did, under disclosure control.
 
-Each measure is one table: a count per calendar month (UTC) of the last twelve, and their
-total. A count from 1 to k - 1 (FUSION_TRANSPARENCY_MIN_CELL) is suppressed (null), and so
-is enough else that no suppressed count can be worked out from what is published: a table
-never has exactly one suppressed month while its total is shown, and the suppressed months'
-sum (the total minus the months shown) always exceeds their number, so none of them is pinned
-to 1. Suppression adds the smallest months shown first; when none is left, the total goes.
-Zeros are published: they disclose no one. Only counts and the model cards' backtest metrics
-are published; no row is about a person or an incident.
+Each measure is one table: a count per complete calendar month (UTC) of the last twelve. A
+count from 1 to k - 1 (FUSION_TRANSPARENCY_MIN_CELL) is suppressed (null). A table's total is
+published only when none of its months is suppressed, so no suppressed count can be worked
+out from a total — neither within one publication nor by comparing publications as the
+window moves on: a complete month's count, and whether it is shown, never change, and the
+month in progress is never published. Zeros are published: they disclose no one. Besides
+counts, only the backtest metrics of each method on reference data are published (never
+those measured on an assessment's inputs); no row is about a person or an incident.
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from analytics.choices import Status as AssessmentStatus
-from analytics.models import Assessment
+from analytics.models import Assessment, BacktestRun
 from analytics.registry import METHODS, model_card
 from fusion.choices import ComplaintStatus
 from fusion.models import AuditEntry, Complaint, ShareGrant
@@ -36,31 +36,17 @@ class Table:
 
 
 def suppress(counts: Sequence[int], k: int) -> Table:
-    """The counts as published: small ones hidden, with complementary suppression."""
-    hidden = {i for i, n in enumerate(counts) if 0 < n < k}
-    total: int | None = sum(counts)
-    if 0 < sum(counts) < k:
-        hidden |= {i for i, n in enumerate(counts) if n > 0}
-        total = None
-    while total is not None and hidden and _derivable(counts, hidden):
-        shown = sorted((n, i) for i, n in enumerate(counts) if i not in hidden and n > 0)
-        if shown:
-            hidden.add(shown[0][1])
-        else:
-            total = None
-    return Table([None if i in hidden else n for i, n in enumerate(counts)], total)
-
-
-def _derivable(counts: Sequence[int], hidden: set[int]) -> bool:
-    """With the total shown, one hidden count is its difference; and hidden counts (each at
-    least 1, since zeros are shown) summing to their number are all 1."""
-    hidden_sum = sum(counts[i] for i in hidden)
-    return len(hidden) == 1 or hidden_sum <= len(hidden)
+    """The counts as published: small ones hidden, and the total only when none is."""
+    cells = [None if 0 < n < k else n for n in counts]
+    total = sum(counts) if None not in cells else None
+    return Table(cells, total)
 
 
 def months(now: datetime, count: int = MONTHS) -> list[datetime]:
-    """The first instants (UTC) of the last `count` calendar months, oldest first."""
-    first = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """The first instants (UTC) of the last `count` complete calendar months, oldest first
+    (the month in progress is left out: its count still changes)."""
+    current = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first = (current - timedelta(days=1)).replace(day=1)
     starts = [first]
     for _ in range(count - 1):
         previous = starts[-1].replace(day=1) - timedelta(days=1)
@@ -69,8 +55,9 @@ def months(now: datetime, count: int = MONTHS) -> list[datetime]:
 
 
 def _monthly(queryset: QuerySet, field: str, starts: list[datetime]) -> list[int]:
+    end = (starts[-1] + timedelta(days=32)).replace(day=1)
     rows = (
-        queryset.filter(**{f"{field}__gte": starts[0]})
+        queryset.filter(**{f"{field}__gte": starts[0], f"{field}__lt": end})
         .annotate(month=TruncMonth(field, tzinfo=UTC))
         .values("month")
         .annotate(n=Count("pk"))
@@ -121,21 +108,30 @@ def statistics(now: datetime | None = None) -> dict:
         tables[name] = {"monthly": table.cells, "total": table.total}
     return {
         "months": [start.strftime("%Y-%m") for start in starts],
-        "suppression": {"min_cell": k, "rule": "counts from 1 to min_cell - 1 are null"},
+        "suppression": {
+            "min_cell": k,
+            "rule": "counts from 1 to min_cell - 1 are null; a total only when no month is",
+        },
         "measures": tables,
         "models": [_model_metrics(kind) for kind in METHODS],
     }
 
 
 def _model_metrics(kind: str) -> dict:
+    """A method's version and status, and its latest backtest on reference data (runs measured
+    on an assessment's inputs are not published: their data was not public)."""
     card = model_card(kind)
-    latest = card["metrics"]["latest_backtest"]
+    run = (
+        BacktestRun.objects.filter(method=kind, assessment__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    backtest = None
+    if run is not None:
+        backtest = {"dataset": run.dataset, "date": run.created_at.date(), "values": run.metrics}
     return {
         "method": card["method"],
         "version": card["version"],
         "status": card["status"],
-        "backtest": None if latest is None else {
-            "dataset": latest["dataset"], "created_at": latest["created_at"],
-            "values": latest["values"],
-        },
-    }  # fmt: skip
+        "backtest": backtest,
+    }

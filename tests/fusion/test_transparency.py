@@ -2,14 +2,17 @@
 endpoint's content on seeded activity."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fusion.models import ShareGrant
 from fusion.sharing import share_grant
 from fusion.transparency import Table, months, suppress
+from incidents.models import Incident
 from tests import factories
 
 URL = "/api/v1/transparency/"
@@ -22,50 +25,60 @@ URL = "/api/v1/transparency/"
 def test_no_suppressed_count_can_be_published_or_worked_out(counts, k):
     # when
     table = suppress(counts, k)
-    # then nothing small is shown
-    shown = [n for n in table.cells if n is not None]
-    assert all(n == 0 or n >= k for n in shown)
-    assert table.total is None or table.total == 0 or table.total >= k
-    # what is shown is true
+    # then nothing small is shown, what is shown is true, every small count is hidden
+    assert all(c is None or c == 0 or c >= k for c in table.cells)
     assert all(c in (None, n) for c, n in zip(table.cells, counts, strict=True))
-    assert table.total in (None, sum(counts))
-    # every small count is hidden
     assert all(c is None for c, n in zip(table.cells, counts, strict=True) if 0 < n < k)
-    hidden = [n for c, n in zip(table.cells, counts, strict=True) if c is None]
-    if table.total is not None and hidden:
-        # the hidden counts (each at least 1: zeros are shown) sum to the total minus what is
-        # shown; none is pinned only if there are two or more and their sum exceeds their number
-        assert len(hidden) >= 2
-        hidden_sum = table.total - sum(shown)
-        assert hidden_sum == sum(hidden)
-        for index in range(len(hidden)):
-            low, high = 1, hidden_sum - (len(hidden) - 1)
-            assert high > low, (counts, k, table, index)
+    # and a total is shown only when it gives nothing away: no month is hidden
+    if None in table.cells:
+        assert table.total is None
+    else:
+        assert table.total == sum(counts)
 
 
-def test_a_single_small_month_takes_the_smallest_other_month_with_it():
+@given(
+    history=st.lists(st.integers(0, 30), min_size=13, max_size=30),
+    k=st.integers(2, 15),
+)
+def test_successive_publications_together_reveal_no_suppressed_month(history, k):
+    """The window moves on a month at a time; every publication of it, taken together,
+    still pins no hidden month: each month's cell is the same in every publication, and a
+    total appears only over months all shown."""
+    publications = [suppress(history[i : i + 12], k) for i in range(len(history) - 11)]
+    for month, value in enumerate(history):
+        cells = {
+            p.cells[month - start]
+            for start, p in enumerate(publications)
+            if 0 <= month - start < 12
+        }
+        assert len(cells) <= 1
+        if 0 < value < k:
+            assert cells <= {None}
+    for start, publication in enumerate(publications):
+        if publication.total is not None:
+            window = history[start : start + 12]
+            assert all(n == 0 or n >= k for n in window)
+
+
+def test_a_small_month_hides_the_total():
     # when
     table = suppress([0, 50, 3, 12, 40], 10)
     # then
-    assert table.cells == [0, 50, None, None, 40]
-    assert table.total == 105
+    assert table == Table([0, 50, None, 12, 40], None)
+    assert suppress([0, 50, 12], 10) == Table([0, 50, 12], 62)
 
 
-def test_a_small_total_hides_everything_but_the_zeros():
-    assert suppress([0, 4, 3], 10) == Table([0, None, None], None)
-
-
-def test_the_last_twelve_calendar_months_end_with_this_one():
+def test_the_last_twelve_complete_calendar_months():
     starts = months(datetime(2026, 3, 15, 12, tzinfo=UTC))
-    assert [s.strftime("%Y-%m") for s in starts][:2] == ["2025-04", "2025-05"]
-    assert starts[-1] == datetime(2026, 3, 1, tzinfo=UTC)
+    assert [s.strftime("%Y-%m") for s in starts][:2] == ["2025-03", "2025-04"]
+    assert starts[-1] == datetime(2026, 2, 1, tzinfo=UTC)
     assert len(starts) == 12
 
 
 @pytest.mark.django_db
 def test_the_endpoint_is_public_and_publishes_only_suppressed_aggregates(world, client_for):
-    # given: this month, 12 incidents and 3 shares
-    made = [factories.incident(world.police, world.police_submitter) for _ in range(12)]
+    # given: last month, 12 incidents and 3 shares; this month, one more incident
+    made = [factories.incident(world.police, world.police_submitter) for _ in range(13)]
     for incident in made[:3]:
         share_grant(
             actor=world.police_admin,
@@ -74,6 +87,9 @@ def test_the_endpoint_is_public_and_publishes_only_suppressed_aggregates(world, 
             level="view",
             purpose="transparency test",
         )
+    last_month = (timezone.now().replace(day=1) - timedelta(days=1)).replace(hour=12)
+    Incident.objects.filter(pk__in=[i.pk for i in made[:12]]).update(created_at=last_month)
+    ShareGrant.objects.update(created_at=last_month)
     # when
     response = client_for(None).get(URL)
     # then
