@@ -40,6 +40,10 @@ class LimitedSTIXParser(LimitedJSONParser):
     media_type = "application/stix+json"
 
 
+# Charsets a CSV body may declare (codecs' canonical names).
+TEXT_ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "ascii", "iso8859-1", "cp1252")
+
+
 class LimitedCSVParser(BaseParser):
     """A CSV body, returned as text (UTF-8 unless the media type names a charset)."""
 
@@ -54,6 +58,13 @@ class LimitedCSVParser(BaseParser):
         )
         encoding = params.get("charset", "utf-8").strip('"')
         try:
-            return codecs.decode(stream.read(), encoding).lstrip("\ufeff")
-        except (LookupError, UnicodeDecodeError) as exc:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            name = ""
+        if name not in TEXT_ENCODINGS:
+            # Python's codecs include compressors (zlib, bz2) and binary transforms.
+            raise ParseError(f"Unsupported charset {encoding!r}; use one of {TEXT_ENCODINGS}.")
+        try:
+            return stream.read().decode(name).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
             raise ParseError(f"CSV body is not valid {encoding}.") from exc

@@ -103,6 +103,21 @@ def stix_text(source: Iterator[Page]) -> Iterator[str]:
     yield "]}"
 
 
+def _rows(reader: csv.DictReader) -> Iterator[dict[str | None, Any]]:
+    """The reader's rows; a row the csv module cannot read (a cell over its size limit, a
+    stray quote) is an error naming its line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num + 1  # the reader had not counted the line it failed on
+            errors = {"lines": {str(line): [str(exc)]}}
+            raise Invalid(f"CSV line {line}: {exc}", errors=errors) from exc
+        yield row
+
+
 def csv_records(text: str) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     """(records, the line of each, errors by line) of a CSV body whose header names Fusion's
     fields. An empty cell is a field not given (its default applies); contexts are joined by
@@ -111,7 +126,7 @@ def csv_records(text: str) -> tuple[list[dict[str, Any]], list[str], dict[str, A
     if not reader.fieldnames:
         raise Invalid("The CSV body is empty.", errors={"csv": ["A header row is required."]})
     records, lines, problems = [], [], {}
-    for row in reader:
+    for row in _rows(reader):
         line = str(reader.line_num)
         if None in row or None in row.values():
             problems[line] = {"row": ["Wrong number of cells for the header."]}

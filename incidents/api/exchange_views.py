@@ -1,6 +1,7 @@
 """Exchange API: export what the caller may see (CSV, GeoJSON, STIX 2.1), and import a STIX
 bundle or CSV into the caller's agency through the ingest rules."""
 
+import uuid
 from typing import Any
 
 from django.db.models import Count
@@ -12,6 +13,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.models import Agency, User
 from fusion import audit
 from fusion.api.base import FusionAPIView
 from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXParser
@@ -20,6 +22,7 @@ from fusion.api.schema import errors
 from fusion.errors import Invalid
 from fusion.memory import gc_paused
 from fusion.purpose import require_purpose
+from fusion.visibility import visible_incidents
 from incidents import stix
 from incidents.api.batch import checked_records, submitting_agency
 from incidents.api.exchange import csv_records, csv_text, geojson_text, pages, stix_text
@@ -51,8 +54,6 @@ class STIXRenderer(_StreamedRenderer):
 
 
 STREAMS = {"csv": csv_text, "geojson": geojson_text, "stix": stix_text}
-# Query parameters that are not filters of the export.
-NOT_FILTERS = ("format", "purpose")
 
 
 @extend_schema(
@@ -102,7 +103,8 @@ class ExportView(FusionAPIView):
         queryset = DjangoFilterBackend().filter_queryset(request, visible, self)
         counts = dict(queryset.order_by().values_list("tlp").annotate(n=Count("id")))
         label = strictest(counts).value  # a plain str: WSGI servers refuse str subclasses
-        filters = {k: v for k, v in request.query_params.items() if k not in NOT_FILTERS}
+        known = IncidentFilter.base_filters
+        filters = {k: v for k, v in request.query_params.items() if k in known}
         if "q" in filters:  # free text may hold anything; the log keeps that it was used
             filters["q"] = audit.redact(filters["q"])
         audit.log_event(
@@ -127,6 +129,19 @@ class ExportView(FusionAPIView):
         response["TLP"] = label
         response["Content-Disposition"] = f'attachment; filename="fusion-incidents.{fmt}"'
         return response
+
+
+def others_incidents(user: User, agency: Agency, stix_ids: list[str]) -> list[str]:
+    """The STIX ids among `stix_ids` naming an incident the user sees and `agency` does not
+    own: whatever its extension says, importing it would make the importer its owner."""
+    by_pk = {}
+    for stix_id in stix_ids:
+        try:
+            by_pk[uuid.UUID(stix_id.removeprefix("incident--"))] = stix_id
+        except ValueError:
+            continue
+    shared = visible_incidents(user).filter(pk__in=list(by_pk)).exclude(agency=agency)
+    return [by_pk[pk] for pk in shared.values_list("pk", flat=True)]
 
 
 @extend_schema(
@@ -154,6 +169,10 @@ class ImportView(FusionAPIView):
                 records, keys, problems, other, where = self._csv(request.data)
             else:
                 records, keys, problems, other, where = self._stix(request.data, agency.code)
+                for key in others_incidents(request.user, agency, keys):
+                    problems.setdefault(key, {})["agency"] = [
+                        "This is another agency's incident, shared with you: only it may import it."
+                    ]
             if not records and not problems:
                 raise Invalid("Nothing to import.", errors={where: ["No incidents."]})
             checked, found = checked_records(records)

@@ -246,6 +246,21 @@ def test_a_recipient_may_not_import_another_agencys_export_as_its_own(
     assert not Incident.objects.filter(agency=world.levies).exists()
 
 
+def test_removing_the_owner_from_an_export_does_not_launder_it(world, client_for, shared_world):
+    # given: levies strips the owning agency from police's incidents it was shown
+    _, body = export(client_for(world.levies_analyst), "stix")
+    bundle = json.loads(body)
+    for obj in bundle["objects"]:
+        obj.get("extensions", {}).get(stix.EXTENSION_ID, {}).pop("agency", None)
+    # when
+    response = client_for(world.levies_submitter).post(IMPORT, bundle, format="json")
+    # then
+    assert response.status_code == 400
+    errors = response.json()["errors"]["objects"]
+    assert set(errors) == {f"incident--{shared_world[n].pk}" for n in ("shared", "clear")}
+    assert not Incident.objects.filter(agency=world.levies).exists()
+
+
 def test_reposting_a_bundle_updates_what_it_created(world, client_for, shared_world):
     # given
     fields = {"category": "robbery", "severity": 2, "occurred_at": "2026-01-01T00:00:00Z"}
@@ -344,6 +359,41 @@ def test_csv_columns_an_importer_may_not_set_are_refused(world, client_for):
     # then
     assert response.status_code == 400
     assert "agency" in response.json()["errors"]["lines"]["2"]
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("charset", ["zlib_codec", "hex", "rot13", "no-such-charset"])
+def test_only_text_charsets_are_read(world, client_for, charset):
+    # when
+    response = client_for(world.police_submitter).post(
+        IMPORT, csv_body([csv_row("Z-1")]), content_type=f"text/csv; charset={charset}"
+    )
+    # then
+    assert response.status_code == 400
+    assert not Incident.objects.exists()
+
+
+def test_a_latin_1_body_is_read_as_declared(world, client_for):
+    # given
+    body = csv_body([csv_row("Ł-1", district="Zhob café")]).encode("utf-8")
+    body = body.decode("utf-8").replace("Ł", "L").encode("latin-1")
+    # when
+    response = client_for(world.police_submitter).post(
+        IMPORT, body, content_type="text/csv; charset=latin-1"
+    )
+    # then
+    assert response.status_code == 200, response.content
+    assert Incident.objects.get().district == "Zhob café"
+
+
+def test_a_cell_too_large_for_the_csv_reader_names_its_line(world, client_for):
+    # given
+    body = csv_body([csv_row("H-1"), csv_row("H-2", description="x" * 200_000)])
+    # when
+    response = client_for(world.police_submitter).post(IMPORT, body, content_type="text/csv")
+    # then
+    assert response.status_code == 400
+    assert set(response.json()["errors"]["lines"]) == {"3"}
     assert not Incident.objects.exists()
 
 
