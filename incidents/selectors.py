@@ -44,7 +44,8 @@ def log_refused_access(user: User, method: str, pk: object) -> None:
         owner = Incident.objects.filter(pk=pk).values_list("agency_id", flat=True).first()
     except (ValueError, ValidationError):
         return
-    if owner is None:
+    # A visible incident can answer 404 too: the list's filters also narrow a detail read.
+    if owner is None or visible_incidents(user).filter(pk=pk).exists():
         return
     audit.log_refusal(
         event=REFUSED_READ,

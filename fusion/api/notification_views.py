@@ -45,7 +45,10 @@ class NotificationsView(FusionAPIView):
     def _since(value: str | None):  # type: ignore[no-untyped-def]
         if not value:
             return timezone.now() - timedelta(days=DEFAULT_DAYS)
-        parsed = parse_datetime(value)
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:  # well formed but impossible, e.g. 30 February
+            parsed = None
         if parsed is None or parsed.tzinfo is None:
             raise Invalid(errors={"since": ["An ISO 8601 time with its offset."]})
         return parsed

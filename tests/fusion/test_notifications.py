@@ -42,6 +42,18 @@ def test_a_refused_read_is_logged_and_told_to_the_owner_only(world, client_for):
     assert not [n for n in feed(client_for, world.levies_admin) if n["kind"] == "refused_read"]
 
 
+def test_a_visible_incident_filtered_out_of_a_detail_read_is_no_refusal(world, client_for):
+    # given
+    incident = factories.incident(world.police, world.police_submitter, tlp="GREEN")
+    # when: the list's filters apply to a detail read too, so this answers 404
+    response = client_for(world.police_analyst).get(
+        f"/api/v1/incidents/{incident.pk}/", {"tlp": "RED"}
+    )
+    # then
+    assert response.status_code == 404
+    assert not [n for n in feed(client_for, world.police_admin) if n["kind"] == "refused_read"]
+
+
 def test_a_search_returning_an_agencys_persons_is_told_without_identifiers(world, client_for):
     # given
     incident = factories.incident(
@@ -100,9 +112,10 @@ def test_since_narrows_the_feed_and_must_have_an_offset(world, client_for):
     # then
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert api.get(URL, {"since": future}).json()["results"] == []
-    bad = api.get(URL, {"since": "2026-01-01T00:00:00"})
-    assert bad.status_code == 400
-    assert "since" in bad.json()["errors"]
+    for value in ("2026-01-01T00:00:00", "2026-02-30T00:00:00+00:00"):
+        bad = api.get(URL, {"since": value})
+        assert bad.status_code == 400
+        assert "since" in bad.json()["errors"]
 
 
 @pytest.mark.parametrize("role", ["police_analyst", "police_submitter", "overseer", "outsider"])
