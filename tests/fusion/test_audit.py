@@ -4,6 +4,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from analytics.models import Assessment
 from fusion.models import AuditEntry
 from incidents.models import Incident, Person
 from tests import factories
@@ -198,6 +199,26 @@ def test_an_agency_admin_reads_only_entries_about_its_own_agencys_objects(world,
     assert str(other.pk) not in {r["object_id"] for r in rows}
     assert verify.status_code == 403
     assert AuditEntry.objects.filter(event="audit.read", actor=world.police_admin).count() == 1
+
+
+def assessment(world, status: str) -> Assessment:
+    return Assessment.objects.create(
+        kind="hotspots", status=status, requester=world.police_analyst, agency=world.police,
+        scope={}, params={}, scope_key="audit", method_version="1", code_version="audit",
+        result={"cells": [{"incidents": ["an incident the admin may not see"]}]},
+    )  # fmt: skip
+
+
+def test_an_agency_admin_reads_no_entry_of_an_assessment_it_may_not_see(world, client_for):
+    # given: a result pending review (only reviewers and its requester see it) and one approved
+    pending, approved = assessment(world, "pending_review"), assessment(world, "approved")
+    query = {"object_type": "analytics.assessment", "page_size": 500}
+    # when
+    admin = client_for(world.police_admin).get("/api/v1/audit/", query).json()["results"]
+    overseer = client_for(world.overseer).get("/api/v1/audit/", query).json()["results"]
+    # then
+    assert {r["object_id"] for r in admin} == {str(approved.pk)}
+    assert {r["object_id"] for r in overseer} == {str(pending.pk), str(approved.pk)}
 
 
 def test_audit_filters_reject_bad_values(world, client_for):
