@@ -3,9 +3,10 @@
 Entries are written by many paths (auditlog's signals, bulk SQL), so they are chained after
 they commit: `seal()` appends one link (`AuditSeal`) per entry not yet sealed, in id order,
 each holding `hash = SHA-256(prev_hash ‖ canonical JSON of every column of the entry)` and
-the hash before it. The canonical JSON is the database's own rendering of the row on
-PostgreSQL (`row_to_json`, in UTC: columns in table order, jsonb values as jsonb prints them),
-and JSON with sorted keys of the row as Django reads it elsewhere (the SQLite demo). Sealing
+the hash before it. The canonical JSON covers a fixed list of columns (`CHAIN_COLUMNS`, so
+that a column added to the table later leaves every earlier link valid): PostgreSQL renders
+it (`json_build_object` in that order, in UTC, jsonb values as jsonb prints them); elsewhere
+(the SQLite demo) it is JSON with sorted keys of the values as Django reads them. Sealing
 runs every minute (Celery beat), before every verification, and from `manage.py
 verify_audit`; one sealer at a time (an advisory lock).
 
@@ -34,11 +35,21 @@ from fusion.plan_shapes import id_array
 GENESIS = "0" * 64
 CHUNK = 2000
 # Sealing looks this many entry ids back from the last sealed one, for entries whose
-# transaction committed after later ones were sealed. An unsealed entry further back than
-# this can no longer be sealed: it was inserted behind the chain's back.
-LOOKBACK = 50_000
+# transaction committed after later ones were sealed (a long import chunk, while other
+# writers went on). An unsealed entry further back than this can no longer be sealed: it
+# was inserted behind the chain's back. A million ids is ~140 bulk batches of 5,000; looking
+# back over them costs the sealer an index scan of both tables every run.
+LOOKBACK = 1_000_000
 _LOCK_KEY = 0x46555349  # "FUSI": the advisory lock of the sealer (PostgreSQL)
-FIELDS = [field.attname for field in AuditEntry._meta.concrete_fields]
+# Every column of an entry when the chain was defined; a new column needs a new list (and a
+# format marker on the links) to be covered.
+CHAIN_COLUMNS = (
+    "id", "object_repr", "serialized_data", "changes_text", "changes", "remote_addr",
+    "remote_port", "timestamp", "additional_data", "actor_email", "content_type_id",
+    "object_pk", "object_id", "action", "actor_id", "cid", "acting_agency_id",
+    "object_agency_id", "purpose", "outcome", "event",
+)  # fmt: skip
+_ROW_JSON = "json_build_object(" + ", ".join(f"'{c}', e.{c}" for c in CHAIN_COLUMNS) + ")"
 
 
 def _default(value: Any) -> str:
@@ -64,12 +75,12 @@ def canonical_entries(ids: list[int]) -> dict[int, bytes]:
     """entry id → canonical JSON of the entry as stored now (missing ids are left out).
     On PostgreSQL, inside a transaction."""
     if connection.vendor != "postgresql":
-        rows = AuditEntry.objects.filter(pk__in=ids).values(*FIELDS)
+        rows = AuditEntry.objects.filter(pk__in=ids).values(*CHAIN_COLUMNS)
         return {row["id"]: canonical(row) for row in rows}
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL TimeZone = 'UTC'")
         cursor.execute(
-            "SELECT e.id, row_to_json(e)::text FROM fusion_auditentry e "
+            f"SELECT e.id, {_ROW_JSON}::text FROM fusion_auditentry e "  # noqa: S608 - fixed names
             "WHERE e.id = ANY(%s::bigint[])",
             [id_array(ids)],
         )

@@ -48,9 +48,10 @@ def test_an_untouched_chain_verifies_every_entry(trail):
 def test_each_link_hashes_the_one_before_and_the_entry_as_stored(trail):
     # given
     first, second = AuditSeal.objects.order_by("seq")[:2]
+    columns = ", ".join(f"'{c}', e.{c}" for c in audit_chain.CHAIN_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT row_to_json(e)::text FROM fusion_auditentry e WHERE id = %s",
+            f"SELECT json_build_object({columns})::text FROM fusion_auditentry e WHERE id = %s",  # noqa: S608
             [second.entry_id],
         )
         (text,) = cursor.fetchone()
@@ -58,7 +59,21 @@ def test_each_link_hashes_the_one_before_and_the_entry_as_stored(trail):
     assert first.prev_hash == audit_chain.GENESIS
     assert second.prev_hash == first.hash
     assert second.hash == hashlib.sha256((first.hash + text).encode()).hexdigest()
-    assert f'"id":{second.entry_id},' in text
+    assert f'"id" : {second.entry_id},' in text
+
+
+def test_every_column_of_an_entry_is_covered():
+    columns = {field.column for field in AuditEntry._meta.concrete_fields}
+    assert columns == set(audit_chain.CHAIN_COLUMNS)
+
+
+def test_a_column_added_to_the_table_leaves_the_links_valid(trail):
+    # given: a later version of the entry model adds a column (and fills it)
+    sql("ALTER TABLE fusion_auditentry ADD COLUMN added_later text DEFAULT 'x'", [])
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.checked) == (True, len(trail))
 
 
 def test_entries_written_later_extend_the_chain(world, trail):
@@ -218,6 +233,20 @@ def test_the_trail_refuses_update_delete_and_truncate(trail, table, statement):
     with pytest.raises(DatabaseError, match="append-only"):
         run(statement.format(table=table, column=column).split("; "))
     assert (AuditEntry.objects.count(), AuditSeal.objects.count()) == before
+
+
+def test_a_role_that_is_not_superuser_cannot_truncate_even_with_the_setting(trail):
+    # given: an application role that may truncate by privilege, and sets the setting
+    run(["DROP ROLE IF EXISTS fusion_app_test", "CREATE ROLE fusion_app_test"])
+    run(["GRANT ALL ON fusion_auditentry, fusion_auditseal TO fusion_app_test"])
+    # when / then
+    with pytest.raises(DatabaseError, match="append-only"):
+        run([
+            "SET LOCAL ROLE fusion_app_test",
+            "SET LOCAL fusion.audit_truncate_allowed = 'on'",
+            "TRUNCATE fusion_auditentry",
+        ])  # fmt: skip
+    assert AuditEntry.objects.count() == len(trail)
 
 
 def test_the_orm_cannot_change_an_entry_either(trail):
