@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from fusion import audit
 from fusion.errors import DomainError
 
 NOT_FOUND = "Not found."
@@ -26,6 +27,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Map domain errors and DRF errors to the contract's error shape (and roll back)."""
     if isinstance(exc, DomainError):
         set_rollback()
+        if exc.status_code == status.HTTP_403_FORBIDDEN:
+            _log_refused(context, exc.detail)
         body: dict[str, Any] = {"detail": exc.detail}
         if exc.errors:
             body["errors"] = exc.errors
@@ -49,7 +52,27 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = {"detail": "Invalid input.", "errors": _as_errors(exc.detail)}
     elif isinstance(exc, PermissionDenied | exceptions.PermissionDenied):
         response.data = {"detail": str(getattr(exc, "detail", "")) or "Not allowed."}
+        _log_refused(context, response.data["detail"])
     return response
+
+
+def _log_refused(context: dict, reason: str) -> None:
+    """A signed-in caller was refused (403): kept in the audit trail although the request's
+    transaction rolls back. Anonymous callers (401) are not: anyone could fill the
+    append-only trail with them."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if request is None or not getattr(user, "is_authenticated", False):
+        return
+    audit.log_refusal(
+        event="access.refused",
+        model=type(user),
+        object_pk=str(user.pk),
+        object_repr=f"{request.method} {request.path}",
+        outcome="failure",
+        details={"method": request.method, "path": request.path, "reason": str(reason)},
+        actor=user,
+    )
 
 
 def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -221,6 +221,27 @@ def test_an_agency_admin_reads_no_entry_of_an_assessment_it_may_not_see(world, c
     assert {r["object_id"] for r in overseer} == {str(pending.pk), str(approved.pk)}
 
 
+def test_a_refused_request_is_kept_in_the_trail(world, client_for):
+    # given: an analyst may read the incident but not change it
+    incident = factories.incident(world.police, world.police_submitter)
+    # when
+    patch = client_for(world.police_analyst).patch(
+        f"/api/v1/incidents/{incident.pk}/", {"severity": 5}, format="json"
+    )
+    users = client_for(world.police_analyst).get("/api/v1/users/")
+    anonymous = client_for(None).get("/api/v1/users/")
+    # then
+    assert (patch.status_code, users.status_code, anonymous.status_code) == (403, 403, 401)
+    refused = AuditEntry.objects.filter(event="access.refused").order_by("pk")
+    assert [(e.actor, e.outcome, e.additional_data["method"]) for e in refused] == [
+        (world.police_analyst, "failure", "PATCH"),
+        (world.police_analyst, "failure", "GET"),
+    ]
+    assert refused[0].additional_data["path"] == f"/api/v1/incidents/{incident.pk}/"
+    assert refused[0].acting_agency == world.police
+    assert refused[0].cid
+
+
 def test_audit_filters_reject_bad_values(world, client_for):
     response = client_for(world.platform_admin).get("/api/v1/audit/", {"action": "explode"})
     assert response.status_code == 400
