@@ -9,7 +9,7 @@ from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +18,7 @@ from fusion import audit
 from fusion.api.base import FusionAPIView
 from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXParser
 from fusion.api.permissions import ReadsIncidents
+from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Invalid
 from fusion.memory import gc_paused
@@ -34,22 +35,15 @@ from incidents.models import Incident
 from incidents.selectors import incidents_for_reading
 
 
-class _StreamedRenderer(BaseRenderer):
-    """Names a format for content negotiation; the export streams its own body."""
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):  # type: ignore[no-untyped-def]
-        raise NotImplementedError("exports stream their body")
-
-
-class CSVRenderer(_StreamedRenderer):
+class CSVRenderer(DocumentRenderer):
     media_type, format, charset = "text/csv", "csv", "utf-8"
 
 
-class GeoJSONRenderer(_StreamedRenderer):
+class GeoJSONRenderer(DocumentRenderer):
     media_type, format, charset = "application/geo+json", "geojson", None
 
 
-class STIXRenderer(_StreamedRenderer):
+class STIXRenderer(DocumentRenderer):
     media_type, format, charset = "application/stix+json;version=2.1", "stix", None
 
 
@@ -69,7 +63,7 @@ STREAMS = {"csv": csv_text, "geojson": geojson_text, "stix": stix_text}
         **errors(400, 403, 429),
     },
 )
-class ExportView(FusionAPIView):
+class ExportView(JSONErrors, FusionAPIView):
     """Everything the incident list would show the caller, with the same filters, in one
     file; persons are never exported. The `TLP` header (and a GeoJSON's `tlp`) carries the
     most restrictive label among the exported incidents."""
@@ -87,12 +81,6 @@ class ExportView(FusionAPIView):
             if renderer.format == wanted:
                 return renderer, renderer.media_type
         return JSONRenderer(), JSONRenderer.media_type
-
-    def handle_exception(self, exc: Exception) -> Response:
-        """Errors are JSON, whatever format was asked for."""
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
     def get(self, request: Request) -> StreamingHttpResponse:
         fmt = request.query_params.get("format", "csv")
