@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from analytics.choices import Decision, Kind, Status
 
@@ -162,6 +162,36 @@ class StandingAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"standing {self.kind} '{self.name}'"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.agency_id}
+
+
+class Report(models.Model):
+    """A periodic report for decision makers of one agency: the assessments it approved in
+    [period_start, period_end) (analytics.reports). What it shows is worked out when it is
+    read, from those still approved, so a withdrawn result leaves every report."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    assessments = models.ManyToManyField(Assessment, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start", "agency_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "period_start", "period_end"], name="report_period_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=F("period_start")), name="report_period_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.agency_id} {self.period_start} to {self.period_end}"
 
     def get_additional_data(self) -> dict:
         return {"object_agency_id": self.agency_id}

@@ -9,6 +9,7 @@ Whatever ends a run for good is recorded on the assessment, not only in a log.
 from celery import shared_task
 
 from analytics import services, standing
+from analytics.reports import reports_due
 from fusion import audit
 
 MAX_RETRIES = 5
@@ -40,3 +41,10 @@ def standing_due_task() -> None:
 def sweep_task() -> None:
     """Re-send assessments whose task was lost (queued too long, or a lapsed lease)."""
     standing.sweep()
+
+
+@shared_task(name="analytics.reports_due", acks_late=True, soft_time_limit=600, time_limit=660)
+def reports_due_task() -> int:
+    """Make last week's reports (idempotent: a report of a period is made once, then kept up
+    to date)."""
+    return len(reports_due())

@@ -211,6 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     "checkpoint-audit": {"task": "fusion.audit_checkpoint", "schedule": 86400.0},
     "standing-assessments": {"task": "analytics.standing_due", "schedule": 3600.0},
     "sweep-assessments": {"task": "analytics.sweep", "schedule": 600.0},
+    "weekly-reports": {"task": "analytics.reports_due", "schedule": 86400.0},
 }
 
 # Assessments: limits of one run and of what one user may ask for at once.

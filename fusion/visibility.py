@@ -27,7 +27,7 @@ from agencies.choices import CONTENT_ROLES, Role
 from agencies.models import Agency, User
 from agencies.selectors import agency_ids_with_role
 from analytics.choices import Status as AssessmentStatus
-from analytics.models import Assessment, AssessmentInput
+from analytics.models import Assessment, AssessmentInput, Report
 from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from fusion.plan_shapes import ProbeExists
 from incidents.choices import TLP
@@ -147,3 +147,15 @@ def visible_assessments(user: User) -> QuerySet[Assessment]:
     return Assessment.objects.filter(
         Q(requester=user) | (others & ~Q(requester=user) & Q(_all_inputs_visible(user)))
     )
+
+
+def visible_reports(user: User) -> QuerySet[Report]:
+    """Reports of the agencies whose incidents the user reads, when the user may see every
+    assessment the report still shows (those still approved)."""
+    readers = reader_agency_ids(user)
+    if not readers:
+        return Report.objects.none()
+    hidden = Report.assessments.through.objects.filter(
+        report_id=OuterRef("pk"), assessment__status=AssessmentStatus.APPROVED
+    ).exclude(assessment_id__in=visible_assessments(user).order_by().values("pk"))
+    return Report.objects.filter(agency_id__in=readers).filter(~Exists(hidden))

@@ -4,7 +4,7 @@ The expected outcome of each cell comes from a plain statement of the rules belo
 not from the code under test. A route missing from the matrix fails the build.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.http import HttpResponse
@@ -12,6 +12,7 @@ from django.urls import get_resolver
 
 from agencies.models import Membership
 from analytics.models import Assessment
+from analytics.reports import report_generate
 from fusion.complaints import complaint_receive
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 from fusion.sharing import share_grant, share_revoke
@@ -35,6 +36,7 @@ ROLES = [
     "coordinator",
 ]
 NO_CONTENT = {"outsider", "platform_admin", "overseer"}
+POLICE_MEMBERS = ("police_admin", "police_submitter", "police_analyst")
 POLICE_WRITERS = {"police_admin", "police_submitter"}
 RELATIONS = ["unshared", "view", "view_persons", "revoked", "expired", "clear", "red_user"]
 PERSONS = [
@@ -350,6 +352,19 @@ ROUTES = {
         table(403, dict.fromkeys(CONTENT_OK, 404), police_analyst=403),
     ),
     "model-cards": ("get", "/api/v1/models/", None, table(200)),
+    "report-list": ("get", "/api/v1/reports/", None, table(403, CONTENT_OK)),
+    "report-detail": (
+        "get",
+        "/api/v1/reports/{fresh_report}/",
+        None,
+        table(403, dict.fromkeys(CONTENT_OK, 404), **dict.fromkeys(POLICE_MEMBERS, 200)),
+    ),
+    "report-document": (
+        "get",
+        "/api/v1/reports/{fresh_report}.html",
+        None,
+        table(403, dict.fromkeys(CONTENT_OK, 404), **dict.fromkeys(POLICE_MEMBERS, 200)),
+    ),
     "transparency": ("get", "/api/v1/transparency/", None, table(200, anonymous=200)),
     "notifications": (
         "get",
@@ -434,6 +449,18 @@ def fill(path: str, world) -> str:
         values["fresh_complaint"] = complaint_receive(
             subject="matrix", details="matrix complaint", about="other"
         ).reference
+    if "{fresh_report}" in path:
+        reviewed = datetime(2026, 11, 24, 12, tzinfo=UTC)
+        Assessment.objects.create(
+            kind="hotspots", status="approved", requester=world.police_analyst,
+            agency=world.police, scope={}, params={}, scope_key="matrix", method_version="1",
+            code_version="matrix", result={"cells": [], "warnings": []}, tlp="AMBER",
+            finished_at=reviewed, reviewed_at=reviewed, reviewed_by=world.police_submitter,
+        )  # fmt: skip
+        week = date(2026, 11, 23)
+        values["fresh_report"] = report_generate(
+            agency=world.police, start=week, end=week + timedelta(days=7)
+        ).pk
     if "{fresh_assessment}" in path:
         values["fresh_assessment"] = Assessment.objects.create(
             kind="hotspots",

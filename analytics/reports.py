@@ -1,0 +1,174 @@
+"""Periodic reports for decision makers: what an agency's approved assessments of a period
+found, with maps, trends and the KPIs that can be measured.
+
+A report names its agency, its period and the assessments approved in it. Its content is
+worked out when it is read, from the assessments still approved: a result withdrawn or
+rejected later leaves the report, and the report carries the most restrictive TLP of what it
+shows. Who may read it is decided in fusion.visibility (visible_reports). `reports_due` makes
+last week's reports (Celery beat, daily; it is idempotent).
+"""
+
+import statistics
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from agencies.models import Agency
+from analytics.choices import Status
+from analytics.models import Assessment, AssessmentInput, Report
+from incidents.choices import strictest
+
+TOP_CELLS = 10
+# KPIs the data cannot measure, named so that no one reads their absence as zero.
+NOT_MEASURED = [
+    "time to acknowledge a flag: flags are not acknowledged in Fusion",
+    "false-positive rate of past flags: outcomes of flagged places are not recorded; the "
+    "forecast's backtest hit rate is the measured accuracy",
+]
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def approved_in(agency: Agency, start: date, end: date) -> QuerySet[Assessment]:
+    """The agency's assessments approved in [start, end) (UTC days)."""
+    return Assessment.objects.filter(
+        agency=agency,
+        status=Status.APPROVED,
+        reviewed_at__gte=_start(start),
+        reviewed_at__lt=_start(end),
+    )
+
+
+@transaction.atomic
+def report_generate(*, agency: Agency, start: date, end: date) -> Report | None:
+    """The agency's report of [start, end), made or brought up to date; None when nothing
+    was approved in the period."""
+    approved = list(approved_in(agency, start, end))
+    if not approved:
+        return None
+    report, _ = Report.objects.get_or_create(agency=agency, period_start=start, period_end=end)
+    report.assessments.add(*approved)
+    return report
+
+
+def reports_due(now: datetime | None = None) -> list[Report]:
+    """Last week's report (Monday to Monday, UTC) of every agency that approved something."""
+    today = (now or timezone.now()).astimezone(UTC).date()
+    end = today - timedelta(days=today.weekday())
+    start = end - timedelta(days=7)
+    agencies = Agency.objects.filter(
+        pk__in=Assessment.objects.filter(
+            status=Status.APPROVED, reviewed_at__gte=_start(start), reviewed_at__lt=_start(end)
+        ).values("agency_id")
+    )
+    made = (report_generate(agency=a, start=start, end=end) for a in agencies)
+    return [report for report in made if report is not None]
+
+
+def report_content(report: Report) -> dict[str, Any]:
+    """What the report shows now: its label, KPIs, one section per approved assessment, the
+    weekly trend of the incidents they used."""
+    shown = list(report.assessments.filter(status=Status.APPROVED).order_by("reviewed_at", "pk"))
+    return {
+        "id": str(report.pk),
+        "agency": report.agency.code,
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "tlp": strictest(a.tlp for a in shown if a.tlp).value,
+        "kpis": _kpis(report),
+        "sections": [_section(a) for a in shown],
+        "trend": _trend([a.pk for a in shown]),
+        "notice": "Decision support only: every finding was reviewed and approved by a person "
+        "other than its requester; read the warnings and bias checks before acting.",
+    }
+
+
+def _hours(pairs: list[tuple[datetime | None, datetime | None]]) -> float | None:
+    spans = [(b - a).total_seconds() / 3600 for a, b in pairs if a and b]
+    return round(statistics.median(spans), 2) if spans else None
+
+
+def _kpis(report: Report) -> dict[str, Any]:
+    decided = Assessment.objects.filter(
+        agency=report.agency,
+        reviewed_at__gte=_start(report.period_start),
+        reviewed_at__lt=_start(report.period_end),
+    )
+    rows = list(decided.values_list("status", "created_at", "finished_at", "reviewed_at"))
+    approved = [r for r in rows if r[0] == Status.APPROVED]
+    return {
+        "results_reviewed": len(rows),
+        "results_approved": len(approved),
+        "results_rejected": sum(r[0] == Status.REJECTED for r in rows),
+        "median_hours_request_to_result": _hours([(r[1], r[2]) for r in approved]),
+        "median_hours_result_to_decision": _hours([(r[2], r[3]) for r in approved]),
+        "median_hours_request_to_approved_insight": _hours([(r[1], r[3]) for r in approved]),
+        "not_measured": NOT_MEASURED,
+    }
+
+
+def _section(assessment: Assessment) -> dict[str, Any]:
+    result = assessment.result or {}
+    section = {
+        "assessment": str(assessment.pk),
+        "kind": assessment.kind,
+        "tlp": assessment.tlp,
+        "scope": assessment.scope,
+        "inputs": assessment.input_count,
+        "method_version": assessment.method_version,
+        "approved_at": assessment.reviewed_at.isoformat() if assessment.reviewed_at else None,
+        "rationale": assessment.rationale,
+        "warnings": result.get("warnings", []),
+    }
+    cells = result.get("cells", [])
+    if assessment.kind == "hotspots":
+        significant = [c for c in cells if c.get("significant")]
+        section["hot_cells"] = sum(c.get("kind") == "hot" for c in significant)
+        section["cold_cells"] = sum(c.get("kind") == "cold" for c in significant)
+        section["top_cells"] = [
+            {k: c.get(k) for k in ("id", "count", "z", "q", "kind")}
+            for c in sorted(significant, key=lambda c: -abs(c.get("z", 0)))[:TOP_CELLS]
+        ]
+        section["map"] = [(c["geometry"], c.get("kind")) for c in cells if c.get("significant")]
+    elif assessment.kind == "forecast":
+        flagged = [c for c in cells if c.get("flagged")]
+        backtest = result.get("backtest", {})
+        section["model"] = result.get("model")
+        section["flagged_cells"] = len(flagged)
+        section["backtest_winner"] = backtest.get("winner")
+        section["backtest"] = backtest.get(backtest.get("winner") or "", {})
+        section["map"] = [(c["geometry"], "flagged") for c in flagged]
+    elif assessment.kind == "surges":
+        section["surges"] = [s for s in result.get("surges", []) if s.get("significant")]
+    elif assessment.kind == "links":
+        section["links"] = len(result.get("links", []))
+    return section
+
+
+def _trend(assessment_ids: list) -> dict[str, Any]:
+    """Incidents per week and category over the inputs of the shown assessments (each
+    incident once)."""
+    rows = (
+        AssessmentInput.objects.filter(assessment_id__in=assessment_ids)
+        .values_list("incident_id", "occurred_at", "category")
+        .distinct()
+    )
+    weekly: dict[str, Counter] = defaultdict(Counter)
+    seen = set()
+    for incident_id, occurred_at, category in rows:
+        if incident_id in seen:
+            continue
+        seen.add(incident_id)
+        day = occurred_at.astimezone(UTC).date()
+        weekly[category][(day - timedelta(days=day.weekday())).isoformat()] += 1
+    weeks = sorted({w for counts in weekly.values() for w in counts})
+    return {
+        "weeks": weeks,
+        "series": {c: [weekly[c].get(w, 0) for w in weeks] for c in sorted(weekly)},
+    }

@@ -1,0 +1,185 @@
+"""Reports: made from the approved assessments of a period, read only by those who may see
+everything they show, labelled with the strictest TLP on every page, and without a result
+withdrawn since."""
+
+import re
+import zlib
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from analytics.models import Assessment, AssessmentInput, Report
+from analytics.reports import report_generate, reports_due
+from fusion.models import AuditEntry
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = date(2026, 11, 23)
+SQUARE = {"type": "Polygon", "coordinates": [[[67, 30], [67.01, 30], [67.01, 30.01], [67, 30]]]}
+
+
+def approved(world, incidents, *, tlp="AMBER", kind="hotspots", day=1, status="approved"):
+    reviewed = datetime(2026, 11, 23 + day, 12, tzinfo=UTC)
+    result = {
+        "cells": [
+            {"id": 1, "geometry": SQUARE, "count": 5, "z": 3.1, "q": 0.01, "significant": True,
+             "kind": "hot", "flagged": True, "incidents": [str(i.pk) for i in incidents]},
+        ],
+        "warnings": ["sparse data in one district"],
+        "backtest": {"winner": "kde", "kde": {"pai_5": 9.5}},
+        "model": "kde",
+    }  # fmt: skip
+    made = Assessment.objects.create(
+        kind=kind, status=status, requester=world.police_analyst, agency=world.police,
+        scope={"districts": ["Quetta"]}, params={}, scope_key="r", method_version="1",
+        code_version="t", result=result, tlp=tlp, input_count=len(incidents),
+        finished_at=reviewed - timedelta(hours=3), reviewed_at=reviewed,
+        reviewed_by=world.police_submitter, rationale="checked against patrol logs",
+    )  # fmt: skip
+    AssessmentInput.objects.bulk_create(
+        AssessmentInput(
+            assessment=made,
+            incident_id=i.pk,
+            incident_version=i.version,
+            agency_id=i.agency_id,
+            occurred_at=i.occurred_at,
+            category=i.category_id,
+            latitude=i.latitude,
+            longitude=i.longitude,
+            district=i.district,
+        )
+        for i in incidents
+    )
+    return made
+
+
+@pytest.fixture
+def report(world):
+    own = [factories.incident(world.police, world.police_submitter) for _ in range(3)]
+    approved(world, own, tlp="AMBER", day=1)
+    approved(world, own[:1], tlp="AMBER+STRICT", kind="forecast", day=2)
+    approved(world, own, tlp="RED", day=3, status="rejected")
+    return report_generate(agency=world.police, start=MONDAY, end=MONDAY + timedelta(days=7))
+
+
+def get(client_for, user, report, suffix="/", **params):
+    return client_for(user).get(f"/api/v1/reports/{report.pk}{suffix}", params)
+
+
+def test_a_report_holds_the_periods_approved_results_with_the_strictest_label(
+    world, client_for, report
+):
+    # when
+    response = get(client_for, world.police_analyst, report)
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body["tlp"] == "AMBER+STRICT" == response["TLP"]
+    assert [s["kind"] for s in body["sections"]] == ["hotspots", "forecast"]
+    assert body["sections"][0]["hot_cells"] == 1
+    assert body["sections"][1]["backtest_winner"] == "kde"
+    kpis = body["kpis"]
+    assert (kpis["results_reviewed"], kpis["results_approved"], kpis["results_rejected"]) == (
+        3,
+        2,
+        1,
+    )
+    assert kpis["median_hours_result_to_decision"] == 3.0
+    assert kpis["not_measured"]
+    assert sum(sum(v) for v in body["trend"]["series"].values()) == 3
+    assert AuditEntry.objects.filter(event="report.read", actor=world.police_analyst).exists()
+
+
+def test_nothing_approved_makes_no_report(world):
+    assert (
+        report_generate(agency=world.levies, start=MONDAY, end=MONDAY + timedelta(days=7)) is None
+    )
+
+
+def test_last_weeks_reports_are_made_once(world, report):
+    # when
+    now = datetime(2026, 12, 2, 6, tzinfo=UTC)  # a Wednesday: last week is 23 to 30 November
+    first, again = reports_due(now), reports_due(now)
+    # then
+    assert [r.pk for r in first] == [r.pk for r in again] == [report.pk]
+    assert Report.objects.count() == 1
+
+
+def test_a_withdrawn_result_leaves_the_report(world, client_for, report):
+    # given
+    forecast = report.assessments.get(kind="forecast")
+    Assessment.objects.filter(pk=forecast.pk).update(status="rejected")
+    # when
+    body = get(client_for, world.police_analyst, report).json()
+    # then
+    assert [s["kind"] for s in body["sections"]] == ["hotspots"]
+    assert body["tlp"] == "AMBER"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("levies_analyst", 404), ("overseer", 403), ("outsider", 403), ("police_admin", 200)],
+)
+def test_only_readers_who_see_every_input_read_a_report(world, client_for, report, role, status):
+    assert get(client_for, getattr(world, role), report).status_code == status
+    assert client_for(None).get(f"/api/v1/reports/{report.pk}/").status_code == 401
+
+
+def test_a_report_with_an_input_the_reader_may_not_see_is_not_found(world, client_for):
+    # given: a centre assessment over a levies incident that police cannot see
+    hidden = factories.incident(world.levies, world.levies_submitter, tlp="AMBER")
+    approved(world, [hidden])
+    made = report_generate(agency=world.police, start=MONDAY, end=MONDAY + timedelta(days=7))
+    # when
+    response = get(client_for, world.police_submitter, made)
+    listed = client_for(world.police_submitter).get("/api/v1/reports/").json()["results"]
+    # then
+    assert response.status_code == 404
+    assert listed == []
+
+
+def test_the_html_report_is_labelled_above_and_below(world, client_for, report):
+    # when
+    response = get(client_for, world.police_analyst, report, suffix=".html")
+    # then
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert html.count("TLP:AMBER+STRICT") >= 3  # title, top, bottom
+    assert html.count("data:image/png;base64,") == 3  # two maps, the trend
+
+
+def pdf_pages_text(pdf: bytes) -> list[str]:
+    """The text shown on each page (matplotlib writes kerned strings: joined here)."""
+    pages = []
+    for stream in re.findall(rb"stream\n(.*?)\nendstream", pdf, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        if b"BT" in content and b" Tf" in content:
+            strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\)", content)
+            pages.append(b"".join(strings).decode("latin-1"))
+    return pages
+
+
+def test_the_pdf_report_has_its_label_on_every_page(world, client_for, report):
+    # when
+    response = client_for(world.police_analyst).get(
+        f"/api/v1/reports/{report.pk}/", {"format": "pdf"}
+    )
+    # then
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF")
+    pages = pdf_pages_text(pdf)
+    assert len(pages) == len(re.findall(rb"/Type /Page[^s]", pdf)) == 4
+    assert all(text.count("TLP:AMBER+STRICT") >= 2 for text in pages)
+
+
+def test_an_unknown_format_is_json_error(world, client_for, report):
+    response = get(client_for, world.police_analyst, report, suffix=".docx")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
