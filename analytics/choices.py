@@ -17,6 +17,7 @@ class Status(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Decision(models.TextChoices):

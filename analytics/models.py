@@ -61,6 +61,13 @@ class Assessment(models.Model):
     decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
     rationale = models.TextField(blank=True)
     acknowledged_warnings = models.JSONField(default=list)
+    # An approved result taken back: it leaves reports, lists and other users' views.
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_rationale = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -20,6 +20,12 @@ def can_review(user: User, assessment: Assessment) -> bool:
     )
 
 
+def can_withdraw(user: User, assessment: Assessment) -> bool:
+    """Reviewer role in the assessment's agency; its requester too (taking a result back is
+    the cautious direction, and needs no second pair of eyes)."""
+    return assessment.agency_id in agency_ids_with_role(user, ASSESSMENT_REVIEWER_ROLES)
+
+
 def previous_flags(assessment: Assessment) -> Assessment | None:
     """The latest earlier completed run of the same question (same scope key) that the
     requester may see, if any: a run on incidents they cannot see tells them nothing."""

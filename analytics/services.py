@@ -27,7 +27,7 @@ from analytics.methods.grid import cells_needed
 from analytics.models import Assessment, BacktestRun, StandingAssessment
 from analytics.registry import method_version
 from analytics.runners import NOTICE, RUNNERS, Job
-from analytics.selectors import REQUESTER_ROLES, can_review, previous_flags
+from analytics.selectors import REQUESTER_ROLES, can_review, can_withdraw, previous_flags
 from analytics.snapshot import load_inputs, take_snapshot
 from fusion import audit
 from fusion.errors import Conflict, Invalid, NotAllowed, TooMany
@@ -294,6 +294,29 @@ def assessment_give_up(assessment_id: str, reason: str) -> None:
 
 
 @audit.attributed
+def assessment_withdraw(*, actor: User, assessment: Assessment, rationale: str) -> Assessment:
+    """Take back an approved result, with a rationale: it leaves reports and everyone's view
+    but its requester's. Raises NotAllowed (no reviewer role in its agency), Invalid (no
+    rationale), Conflict (not approved)."""
+    if not can_withdraw(actor, assessment):
+        raise NotAllowed("Only analysts and coordinators of the assessment's agency withdraw it.")
+    rationale = (rationale or "").strip()
+    if len(rationale) < MIN_RATIONALE:
+        raise Invalid(errors={"rationale": [f"State a rationale of {MIN_RATIONALE}+ characters."]})
+    with transaction.atomic():
+        current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if current.status != Status.APPROVED:
+            raise Conflict(
+                f"The assessment is {current.status}; only approved results are withdrawn."
+            )
+        current.status = Status.WITHDRAWN
+        current.withdrawn_by = actor
+        current.withdrawn_at = timezone.now()
+        current.withdrawal_rationale = rationale
+        current.save()
+    return current
+
+
 def assessment_review(
     *,
     actor: User,

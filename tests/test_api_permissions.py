@@ -345,6 +345,18 @@ ROUTES = {
         None,
         table(403, dict.fromkeys(CONTENT_OK, 404), police_analyst=200),
     ),
+    "assessment-withdraw": (
+        "post",
+        "/api/v1/assessments/{approved_assessment}/withdraw/",
+        {"rationale": "matrix withdrawal rationale"},
+        table(
+            403,
+            dict.fromkeys(CONTENT_OK, 404),
+            police_admin=403,
+            police_submitter=403,
+            police_analyst=200,
+        ),
+    ),
     "assessment-review": (
         "post",
         "/api/v1/assessments/{fresh_assessment}/review/",
@@ -461,6 +473,12 @@ def fill(path: str, world) -> str:
         values["fresh_report"] = report_generate(
             agency=world.police, start=week, end=week + timedelta(days=7)
         ).pk
+    if "{approved_assessment}" in path:
+        values["approved_assessment"] = Assessment.objects.create(
+            kind="hotspots", status="approved", requester=world.police_analyst,
+            agency=world.police, scope={}, params={}, scope_key="matrix", method_version="1",
+            code_version="matrix", result={"warnings": []}, tlp="AMBER",
+        ).pk  # fmt: skip
     if "{fresh_assessment}" in path:
         values["fresh_assessment"] = Assessment.objects.create(
             kind="hotspots",

@@ -31,6 +31,10 @@ class ReviewSerializer(serializers.Serializer):
     )
 
 
+class WithdrawSerializer(serializers.Serializer):
+    rationale = serializers.CharField(allow_blank=True)
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
     """The record: scope, parameters, versions, snapshot, progress, timings, review; the
     result (evidence and bias checks) on the detail only."""
@@ -38,6 +42,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     requester = serializers.CharField(source="requester.username", read_only=True)
     agency = serializers.CharField(source="agency.code", read_only=True)
     review = serializers.SerializerMethodField()
+    withdrawal = serializers.SerializerMethodField()
     notice = serializers.SerializerMethodField()
     standing = serializers.CharField(source="standing.name", default=None, read_only=True)
 
@@ -68,6 +73,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "timings",
             "compared_with",
             "review",
+            "withdrawal",
             "notice",
             "result",
         ]
@@ -82,6 +88,15 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "reviewed_at": obj.reviewed_at,
             "rationale": obj.rationale,
             "acknowledged_warnings": obj.acknowledged_warnings,
+        }
+
+    def get_withdrawal(self, obj: Assessment) -> dict[str, Any] | None:
+        if obj.withdrawn_at is None:
+            return None
+        return {
+            "by": obj.withdrawn_by.username if obj.withdrawn_by_id else None,
+            "at": obj.withdrawn_at,
+            "rationale": obj.withdrawal_rationale,
         }
 
     def get_notice(self, obj: Assessment) -> str:

@@ -135,19 +135,31 @@ class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         return Response(geojson(assessment))
 
     @extend_schema(
+        summary="Withdraw an approved result, with a rationale (analysts and coordinators of "
+        "its agency): it leaves reports and everyone's view but its requester's",
+        request=s.WithdrawSerializer,
+        responses={200: s.AssessmentSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        return self._decide(request, pk, s.WithdrawSerializer, services.assessment_withdraw)
+
+    @extend_schema(
         summary="Approve or reject a pending result (not by its requester)",
         request=s.ReviewSerializer,
         responses={200: s.AssessmentSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str) -> Response:
+        return self._decide(request, pk, s.ReviewSerializer, services.assessment_review)
+
+    def _decide(self, request: Request, pk: str, form: type, service: Any) -> Response:
+        """A decision on a visible assessment: its input checked by `form`, made by `service`."""
         assessment = get_object_or_404(self.get_queryset(), pk=pk)
-        serializer = s.ReviewSerializer(data=request.data)
+        serializer = form(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reviewed = services.assessment_review(
-            actor=request.user, assessment=assessment, **serializer.validated_data
-        )
-        return Response(self.get_serializer(reviewed).data)
+        decided = service(actor=request.user, assessment=assessment, **serializer.validated_data)
+        return Response(self.get_serializer(decided).data)
 
 
 class ModelCardsView(FusionAPIView):

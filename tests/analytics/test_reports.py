@@ -183,3 +183,40 @@ def test_an_unknown_format_is_json_error(world, client_for, report):
     response = get(client_for, world.police_analyst, report, suffix=".docx")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def withdraw(client_for, user, assessment, rationale="counts double-entered; superseded"):
+    return client_for(user).post(
+        f"/api/v1/assessments/{assessment.pk}/withdraw/", {"rationale": rationale}, format="json"
+    )
+
+
+def test_a_withdrawn_result_leaves_reports_and_views_and_is_audited(world, client_for, report):
+    # given
+    forecast = report.assessments.get(kind="forecast")
+    # when
+    response = withdraw(client_for, world.police_analyst, forecast)
+    # then
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "withdrawn"
+    assert body["withdrawal"]["by"] == "police_analyst"
+    content = get(client_for, world.police_admin, report).json()
+    assert [s["kind"] for s in content["sections"]] == ["hotspots"]
+    assert (
+        client_for(world.police_admin).get(f"/api/v1/assessments/{forecast.pk}/").status_code == 404
+    )
+    changes = AuditEntry.objects.filter(object_pk=str(forecast.pk), action=1).last().changes
+    assert changes["status"] == ["approved", "withdrawn"]
+    assert "withdrawal_rationale" in changes
+
+
+def test_withdrawal_needs_a_reviewer_a_rationale_and_an_approved_result(world, client_for, report):
+    hotspots = report.assessments.get(kind="hotspots")
+    assert withdraw(client_for, world.police_submitter, hotspots).status_code == 403
+    assert withdraw(client_for, world.levies_analyst, hotspots).status_code == 404
+    short = withdraw(client_for, world.police_analyst, hotspots, rationale="no")
+    assert short.status_code == 400
+    assert "rationale" in short.json()["errors"]
+    assert withdraw(client_for, world.police_analyst, hotspots).status_code == 200
+    assert withdraw(client_for, world.police_analyst, hotspots).status_code == 409
