@@ -19,7 +19,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from analytics.choices import Status as AssessmentStatus
+from analytics.choices import Decision
 from analytics.models import Assessment, BacktestRun
 from analytics.registry import METHODS, model_card
 from fusion.choices import ComplaintStatus
@@ -68,7 +68,9 @@ def _monthly(queryset: QuerySet, field: str, starts: list[datetime]) -> list[int
 
 
 def measures() -> dict[str, tuple[QuerySet, str]]:
-    """name → (what is counted, the time it is counted by)."""
+    """name → (what is counted, the time it is counted by). Every count is of events that
+    stay as they were (a review decision, not an assessment's current status, which a later
+    withdrawal changes), so a complete month's count never changes."""
     events = AuditEntry.objects.filter
     return {
         "incidents_recorded": (Incident.objects.all(), "created_at"),
@@ -79,11 +81,11 @@ def measures() -> dict[str, tuple[QuerySet, str]]:
         ),
         "exports": (events(event="incident.export"), "timestamp"),
         "assessments_approved": (
-            Assessment.objects.filter(status=AssessmentStatus.APPROVED),
+            Assessment.objects.filter(decision=Decision.APPROVE),
             "reviewed_at",
         ),
         "assessments_rejected": (
-            Assessment.objects.filter(status=AssessmentStatus.REJECTED),
+            Assessment.objects.filter(decision=Decision.REJECT),
             "reviewed_at",
         ),
         "complaints_received": (Complaint.objects.all(), "received_at"),

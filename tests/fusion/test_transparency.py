@@ -9,6 +9,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from analytics.models import Assessment
 from fusion.models import ShareGrant
 from fusion.sharing import share_grant
 from fusion.transparency import Table, months, suppress
@@ -104,3 +105,21 @@ def test_the_endpoint_is_public_and_publishes_only_suppressed_aggregates(world, 
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", text)  # no incident or user ids
     for name in ("police", "levies", "police_admin"):
         assert f'"{name}"' not in text
+
+
+@pytest.mark.django_db
+def test_a_result_withdrawn_later_still_counts_as_approved_in_its_month(world, client_for):
+    # given: ten results approved last month
+    last_month = (timezone.now().replace(day=1) - timedelta(days=1)).replace(hour=12)
+    for n in range(10):
+        Assessment.objects.create(
+            kind="hotspots", status="approved", decision="approve", reviewed_at=last_month,
+            requester=world.police_analyst, agency=world.police, scope={}, params={},
+            scope_key=f"t{n}", method_version="1", code_version="t",
+        )  # fmt: skip
+    before = client_for(None).get(URL).json()["measures"]["assessments_approved"]["monthly"][-1]
+    # when one is withdrawn this month
+    Assessment.objects.filter(scope_key="t0").update(status="withdrawn")
+    after = client_for(None).get(URL).json()["measures"]["assessments_approved"]["monthly"][-1]
+    # then the published month is the same
+    assert before == after == 10
