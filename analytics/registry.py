@@ -110,6 +110,10 @@ METHODS: dict[str, dict[str, Any]] = {
 }
 
 
+# Every method is served while it is registered; there is no suspended state yet.
+MODEL_STATUS = "active"
+
+
 def method_version(kind: str) -> str:
     return METHODS[kind]["version"]
 
@@ -130,7 +134,7 @@ def model_card(kind: str) -> dict[str, Any]:
         "method": kind,
         "name": spec["name"],
         "version": spec["version"],
-        "status": "active",
+        "status": MODEL_STATUS,
         "owner": "Fusion maintainers",
         "intended_use": spec["intended_use"],
         "out_of_scope_uses": OUT_OF_SCOPE_COMMON,

@@ -93,6 +93,17 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
+def _newest_sealed() -> int | None:
+    """The highest entry id sealed so far."""
+    newest = AuditSeal.objects.order_by("-entry_id").values_list("entry_id", flat=True)
+    return newest.first()
+
+
+def _lookback_start() -> int:
+    """Sealing looks at entries above this id (LOOKBACK below the newest sealed one)."""
+    return max((_newest_sealed() or 0) - LOOKBACK, 0)
+
+
 def _unsealed(after: int, limit: int) -> list[int]:
     sealed = AuditSeal.objects.filter(entry_id__gt=after).values("entry_id")
     rows = AuditEntry.objects.filter(pk__gt=after).exclude(pk__in=sealed).order_by("pk")
@@ -107,9 +118,7 @@ def seal() -> int:
             _lock()
             head = AuditSeal.objects.order_by("-seq").first()
             seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-            newest = AuditSeal.objects.order_by("-entry_id").values_list("entry_id", flat=True)
-            after = max((newest.first() or 0) - LOOKBACK, 0)
-            ids = _unsealed(after, CHUNK)
+            ids = _unsealed(_lookback_start(), CHUNK)
             if not ids:
                 return total
             entries = canonical_entries(ids)
@@ -170,10 +179,10 @@ def verify(progress: Callable[[int], None] | None = None) -> Verification:
             prev, expected, checked = link.hash, expected + 1, checked + 1
         if progress:
             progress(len(page))
-    newest = AuditSeal.objects.order_by("-entry_id").values_list("entry_id", flat=True).first()
-    if newest is not None:
-        behind = _unsealed(0, 1) if newest > LOOKBACK else []
-        if behind and behind[0] <= newest - LOOKBACK:
+    start = _lookback_start()
+    if start:  # entries at or below it are no longer looked at: any unsealed one is stranded
+        behind = _unsealed(0, 1)
+        if behind and behind[0] <= start:
             return Verification(False, checked, behind[0], _pending(), "entry was never sealed")
     return Verification(True, checked, None, _pending())
 
@@ -192,7 +201,6 @@ def _broken(link: AuditSeal, expected: int, prev: str, entry: bytes | None) -> s
 
 def _pending() -> int:
     """Entries committed but not sealed yet."""
-    newest = AuditSeal.objects.order_by("-entry_id").values_list("entry_id", flat=True).first()
-    after = max((newest or 0) - LOOKBACK, 0)
+    after = _lookback_start()
     sealed = AuditSeal.objects.filter(entry_id__gt=after).values("entry_id")
     return AuditEntry.objects.filter(pk__gt=after).exclude(pk__in=sealed).count()

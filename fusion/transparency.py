@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from analytics.choices import Decision
 from analytics.models import Assessment, BacktestRun
-from analytics.registry import METHODS, model_card
+from analytics.registry import METHODS, MODEL_STATUS, method_version
 from fusion.choices import ComplaintStatus
 from fusion.models import AuditEntry, Complaint, ShareGrant
 from incidents.models import Incident
@@ -120,9 +120,8 @@ def statistics(now: datetime | None = None) -> dict:
 
 
 def _model_metrics(kind: str) -> dict:
-    """A method's version and status, and its latest backtest on reference data (runs measured
-    on an assessment's inputs are not published: their data was not public)."""
-    card = model_card(kind)
+    """A method's version and its latest backtest on reference data (runs measured on an
+    assessment's inputs are not published: their data was not public)."""
     run = (
         BacktestRun.objects.filter(method=kind, assessment__isnull=True)
         .order_by("-created_at", "-id")
@@ -132,8 +131,8 @@ def _model_metrics(kind: str) -> dict:
     if run is not None:
         backtest = {"dataset": run.dataset, "date": run.created_at.date(), "values": run.metrics}
     return {
-        "method": card["method"],
-        "version": card["version"],
-        "status": card["status"],
+        "method": kind,
+        "version": method_version(kind),
+        "status": MODEL_STATUS,
         "backtest": backtest,
     }

@@ -15,19 +15,26 @@ The filter is one EXISTS per permission table on its (holder, permission, object
 An assessment is seen by its requester; while pending review by the analysts and coordinators
 of the agency it was requested for; once approved by every content reader of that agency;
 anyone other than the requester only while every incident of its snapshot is visible to them.
+A report is read by its agency's content readers who see every assessment it still shows.
+The audit trail is read whole by oversight and platform admins, and by an agency admin as far
+as it is about the agency's objects and about no assessment hidden from the admin.
 """
 
 from collections.abc import Iterable
 from enum import IntEnum
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 
 from agencies.choices import CONTENT_ROLES, Role
 from agencies.models import Agency, User
+from agencies.permissions import admin_agency_ids, is_oversight, is_platform_admin
 from agencies.selectors import agency_ids_with_role
 from analytics.choices import Status as AssessmentStatus
-from analytics.models import Assessment, AssessmentInput, Report
+from analytics.models import Assessment, AssessmentInput, Report, StandingAssessment
+from fusion.models import AuditEntry
 from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from fusion.plan_shapes import ProbeExists
 from incidents.choices import TLP
@@ -159,3 +166,16 @@ def visible_reports(user: User) -> QuerySet[Report]:
         report_id=OuterRef("pk"), assessment__status=AssessmentStatus.APPROVED
     ).exclude(assessment_id__in=visible_assessments(user).order_by().values("pk"))
     return Report.objects.filter(agency_id__in=readers).filter(~Exists(hidden))
+
+
+def visible_audit_entries(user: User) -> QuerySet[AuditEntry]:
+    """The audit trail a reader may see: all of it for oversight members and platform admins;
+    for an agency admin, the entries about the agency's objects, except those of assessments
+    the admin may not see (their changes hold results and scopes)."""
+    if is_platform_admin(user) or is_oversight(user):
+        return AuditEntry.objects.all()
+    kinds = ContentType.objects.get_for_models(Assessment, StandingAssessment)
+    assessment, standing = kinds[Assessment], kinds[StandingAssessment]
+    visible = visible_assessments(user).annotate(text=Cast("pk", CharField())).values("text")
+    hidden = Q(content_type=standing) | (Q(content_type=assessment) & ~Q(object_pk__in=visible))
+    return AuditEntry.objects.filter(object_agency_id__in=admin_agency_ids(user)).exclude(hidden)

@@ -3,9 +3,7 @@
 from typing import Any
 
 import django_filters
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
@@ -13,16 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies.models import User
-from agencies.permissions import admin_agency_ids, is_oversight, is_platform_admin
-from analytics.models import Assessment, StandingAssessment
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion.api.schema import errors
 from fusion.audit_chain import verify
 from fusion.models import AuditEntry
-from fusion.visibility import visible_assessments
+from fusion.visibility import visible_audit_entries
 
 ACTIONS = {"create": 0, "update": 1, "delete": 2, "access": 3}
 ACTION_NAMES = {number: name for name, number in ACTIONS.items()}
@@ -96,17 +91,6 @@ class AuditFilter(filters.FilterSet):
         return qs.filter(content_type__app_label=app_label, content_type__model=model)
 
 
-def hidden_assessment_entries(user: User) -> Q:
-    """Entries about assessments the user may not see: their changes hold results and scopes
-    (an agency admin reads the trail of the agency's objects, not past visibility)."""
-    kinds = ContentType.objects.get_for_models(Assessment, StandingAssessment).values()
-    visible = visible_assessments(user).annotate(text=Cast("pk", CharField())).values("text")
-    assessment = ContentType.objects.get_for_model(Assessment)
-    return Q(content_type__in=[k for k in kinds if k != assessment]) | (
-        Q(content_type=assessment) & ~Q(object_pk__in=visible)
-    )
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Audit and access log (oversight, platform admin; an agency admin: entries "
@@ -124,18 +108,12 @@ class AuditViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         return [IsAuditReader()] if self.action == "verify" else [ReadsAuditTrail()]
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
-        entries = AuditEntry.objects.select_related(
-            "actor", "content_type", "acting_agency", "object_agency"
-        ).order_by("-timestamp", "-id")
-        user = self.request.user
-        if (
-            getattr(self, "swagger_fake_view", False)
-            or is_platform_admin(user)
-            or is_oversight(user)
-        ):
-            return entries
-        return entries.filter(object_agency_id__in=admin_agency_ids(user)).exclude(
-            hidden_assessment_entries(user)
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEntry.objects.none()
+        return (
+            visible_audit_entries(self.request.user)
+            .select_related("actor", "content_type", "acting_agency", "object_agency")
+            .order_by("-timestamp", "-id")
         )
 
     def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
