@@ -2,7 +2,7 @@
 
 from agencies.choices import CONTENT_ROLES, WRITER_ROLES, Role
 from agencies.models import Agency, User
-from agencies.selectors import roles_of
+from agencies.selectors import agency_ids_with_role, roles_of
 
 
 def is_platform_admin(user: User) -> bool:
@@ -15,13 +15,14 @@ def can_manage_agency(user: User, agency: Agency) -> bool:
 
 
 def can_write_for(user: User, agency: Agency) -> bool:
-    """Submitters and admins of an agency create and edit its incidents."""
-    return roles_of(user).get(agency.pk) in WRITER_ROLES
+    """Submitters and admins of an agency create and edit its incidents (never of an
+    oversight body: see agency_ids_with_role)."""
+    return agency.pk in agency_ids_with_role(user, WRITER_ROLES)
 
 
 def reads_content(user: User) -> bool:
     """Whether the user holds any role that reads incident content (oversight does not)."""
-    return any(role in CONTENT_ROLES for role in roles_of(user).values())
+    return bool(agency_ids_with_role(user, CONTENT_ROLES))
 
 
 def admin_agency_ids(user: User) -> list[int]:

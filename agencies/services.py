@@ -142,9 +142,15 @@ def _service_username(agency: Agency, name: str) -> str:
 def service_account_create(*, actor: User, agency: Agency, name: str) -> tuple[ServiceAccount, str]:
     """Create an agency system's account and its first token (returned once, stored hashed).
 
-    Actor: that agency's admin or a platform admin. Raises NotAllowed, Conflict (name taken).
+    Actor: that agency's admin or a platform admin. Raises NotAllowed, Invalid (an oversight
+    body submits no incidents), Conflict (name taken).
     """
     _require_manager(actor, agency)
+    if agency.kind == AgencyKind.OVERSIGHT:
+        raise Invalid(
+            "Oversight bodies submit no incidents, so they have no service accounts.",
+            errors={"agency": ["An oversight agency has no service accounts."]},
+        )
     username = _service_username(agency, name)
     if User.objects.filter(username=username).exists():
         raise Conflict("A service account with that name exists.", errors={"name": ["Taken."]})

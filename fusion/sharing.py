@@ -11,9 +11,9 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.choices import CONTENT_ROLES, Role
+from agencies.choices import Role
 from agencies.models import Agency, User
-from agencies.permissions import is_platform_admin
+from agencies.permissions import is_platform_admin, reads_content
 from agencies.selectors import roles_of
 from fusion import audit, permission_store
 from fusion.choices import EndReason, ShareOrigin
@@ -35,7 +35,7 @@ def _require_sharer(actor: User, incident: Incident) -> None:
 
 
 def _check_recipient_user(user: User | None) -> None:
-    if user is not None and not any(r in CONTENT_ROLES for r in roles_of(user).values()):
+    if user is not None and not reads_content(user):
         raise Invalid(errors={"user": ["That user reads no incidents in any agency."]})
 
 
