@@ -1,13 +1,17 @@
 """The analytics methods: their versions and model cards (Mitchell et al. 2019).
 
 A card's text is written here; its metrics are never typed by hand: they come from the
-latest BacktestRun stored for the method's current version.
+latest BacktestRun stored for the method's current version on reference data. A forecast
+assessment's own backtest is derived from incidents: a card shows it only to a reader who may
+see that assessment (the caller passes the assessments visible to the reader).
 """
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from analytics.choices import Kind
-from analytics.models import BacktestRun
+from analytics.models import Assessment, BacktestRun
 
 OUT_OF_SCOPE_COMMON = [
     "Individual risk scoring of natural persons: no method takes, outputs or ranks persons.",
@@ -118,18 +122,39 @@ def method_version(kind: str) -> str:
     return METHODS[kind]["version"]
 
 
-def latest_backtest(kind: str) -> BacktestRun | None:
-    return (
-        BacktestRun.objects.filter(method=kind, method_version=method_version(kind))
-        .order_by("-created_at", "-id")
-        .first()
+def _runs(kind: str) -> QuerySet[BacktestRun]:
+    return BacktestRun.objects.filter(method=kind, method_version=method_version(kind)).order_by(
+        "-created_at", "-id"
     )
 
 
-def model_card(kind: str) -> dict[str, Any]:
-    """The card: Mitchell's sections, with metrics from the latest stored backtest."""
+def latest_backtest(kind: str) -> BacktestRun | None:
+    """The latest backtest of the method's current version on reference data (no assessment)."""
+    return _runs(kind).filter(assessment__isnull=True).first()
+
+
+def latest_assessment_backtest(kind: str, visible: QuerySet[Assessment]) -> BacktestRun | None:
+    """The latest backtest an assessment among `visible` measured (forecasts measure one)."""
+    return _runs(kind).filter(assessment__in=visible.order_by().values("pk")).first()
+
+
+def _run_summary(run: BacktestRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "dataset": run.dataset,
+        "created_at": run.created_at.isoformat(),
+        "values": run.metrics,
+    }
+
+
+def model_card(kind: str, *, visible: QuerySet[Assessment] | None = None) -> dict[str, Any]:
+    """The card: Mitchell's sections, with metrics from the latest backtest on reference data
+    and, when `visible` (the reader's visible assessments) is given, from the latest of them."""
     spec = METHODS[kind]
     run = latest_backtest(kind)
+    own = latest_assessment_backtest(kind, visible) if visible is not None else None
     return {
         "method": kind,
         "name": spec["name"],
@@ -142,14 +167,8 @@ def model_card(kind: str) -> dict[str, Any]:
         "data": DATA_SHEET,
         "metrics": {
             "description": spec["metrics_description"],
-            "latest_backtest": None
-            if run is None
-            else {
-                "id": run.pk,
-                "dataset": run.dataset,
-                "created_at": run.created_at.isoformat(),
-                "values": run.metrics,
-            },
+            "latest_backtest": _run_summary(run),
+            "latest_assessment_backtest": _run_summary(own),
         },
         "factors": "Bias checks on every result: flag share against incident share per "
         "district, flag persistence across runs, reporting density per agency.",

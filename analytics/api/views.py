@@ -163,8 +163,10 @@ class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
 
 
 class ModelCardsView(FusionAPIView):
-    """Model cards of every analytics method, metrics from the latest stored backtest."""
+    """Model cards of every analytics method: metrics from the latest backtest on reference
+    data, and from the latest forecast assessment the caller may see."""
 
     @extend_schema(summary="Model cards", responses={200: OpenApiTypes.OBJECT, **errors()})
     def get(self, request: Request) -> Response:
-        return Response({"results": [model_card(kind) for kind in METHODS]})
+        visible = visible_assessments(request.user)
+        return Response({"results": [model_card(kind, visible=visible) for kind in METHODS]})
