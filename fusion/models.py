@@ -61,6 +61,10 @@ class AuditEntry(AbstractLogEntry):
     purpose = models.TextField(blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     event = models.CharField(max_length=40, blank=True)
+    # The PostgreSQL transaction that inserted the entry, set by a trigger whatever the INSERT
+    # says (migration 0008): the chain is sealed in this order. 0 where none was recorded
+    # (entries from before it, the SQLite demo).
+    xact = models.BigIntegerField("transaction id", default=0, editable=False)
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "audit entry"
@@ -70,6 +74,7 @@ class AuditEntry(AbstractLogEntry):
             models.Index(fields=["object_pk"], name="audit_object_idx"),
             models.Index(fields=["cid"], name="audit_cid_idx"),
             models.Index(fields=["event"], name="audit_event_idx"),
+            models.Index(fields=["xact", "id"], name="audit_xact_idx"),
         ]
 
 
@@ -85,6 +90,11 @@ class AuditSeal(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     sealed_at = models.DateTimeField(default=timezone.now)
+    # The entry's transaction id, and the first transaction id not yet given out when the link
+    # was made (PostgreSQL; NULL on links made before migration 0008 and on SQLite). Both are
+    # in the hash of the link.
+    xact = models.BigIntegerField(null=True, blank=True)
+    next_xact = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = "audit seal"
