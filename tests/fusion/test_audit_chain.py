@@ -1,14 +1,18 @@
-"""The audit hash chain: an untouched trail verifies; an edited, deleted, forged, swapped or
-never-sealed entry is named as the first bad one (tampering done as the database superuser,
-as an intruder with database access would)."""
+"""The audit hash chain: an untouched trail verifies; an edited, deleted, forged, swapped,
+backdated or never-sealed entry, or one slipped in behind the chain, is named as the first bad
+one (tampering done as the database superuser, as an intruder with database access would);
+transactions committing out of id order are sealed in commit order and verify."""
 
 import hashlib
 import json
+from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from fusion import audit_chain
 from fusion.audit_chain import seal, verify
@@ -55,16 +59,19 @@ def test_each_link_hashes_the_one_before_and_the_entry_as_stored(trail):
             [second.entry_id],
         )
         (text,) = cursor.fetchone()
+    order = f"\n{second.xact} {second.next_xact} {second.sealed_at.isoformat()}"
     # then
     assert first.prev_hash == audit_chain.GENESIS
     assert second.prev_hash == first.hash
-    assert second.hash == hashlib.sha256((first.hash + text).encode()).hexdigest()
+    assert second.hash == hashlib.sha256((first.hash + text + order).encode()).hexdigest()
     assert f'"id" : {second.entry_id},' in text
+    assert second.xact == AuditEntry.objects.get(pk=second.entry_id).xact > 0
 
 
 def test_every_column_of_an_entry_is_covered():
+    # the transaction id through the link's order data
     columns = {field.column for field in AuditEntry._meta.concrete_fields}
-    assert columns == set(audit_chain.CHAIN_COLUMNS)
+    assert columns == {*audit_chain.CHAIN_COLUMNS, "xact"}
 
 
 def test_a_column_added_to_the_table_leaves_the_links_valid(trail):
@@ -86,21 +93,16 @@ def test_entries_written_later_extend_the_chain(world, trail):
     assert result.checked == AuditEntry.objects.count() == AuditSeal.objects.count()
 
 
-def test_an_entry_committed_behind_a_sealed_one_is_sealed_too(world, trail):
-    # given: an entry whose id is below one already sealed (its transaction committed later)
-    late = AuditEntry.objects.create(
-        pk=trail[-1] + 5, content_type_id=1, object_pk="x", object_repr="x", action=3
-    )
-    seal()
-    straggler = AuditEntry.objects.create(
-        pk=trail[-1] + 2, content_type_id=1, object_pk="y", object_repr="y", action=3
+def test_an_entry_inserted_behind_the_chain_in_the_same_transaction_is_found(trail):
+    # given: an entry with an id below the head, written after sealing passed it
+    forged = AuditEntry.objects.create(
+        pk=trail[0] - 1, content_type_id=1, object_pk="1", object_repr="forged", action=3
     )
     # when
     result = verify()
     # then
-    assert result.ok
-    assert AuditSeal.objects.order_by("-seq").first().entry_id == straggler.pk
-    assert AuditSeal.objects.filter(entry_id=late.pk).exists()
+    assert (result.ok, result.first_bad) == (False, forged.pk)
+    assert result.reason == "entry was never sealed"
 
 
 def test_an_edited_field_is_found(trail):
@@ -149,19 +151,6 @@ def test_a_forged_entry_with_a_forged_link_is_found(trail):
     result = verify()
     # then
     assert (result.ok, result.first_bad) == (False, forged.pk)
-
-
-def test_a_forged_entry_slipped_in_far_behind_the_chain_is_found(trail, monkeypatch):
-    # given: an entry inserted with an id long since sealed past
-    monkeypatch.setattr(audit_chain, "LOOKBACK", 2)
-    forged = AuditEntry.objects.create(
-        pk=trail[0] - 1, content_type_id=1, object_pk="1", object_repr="forged", action=3
-    )
-    # when
-    result = verify()
-    # then
-    assert (result.ok, result.first_bad) == (False, forged.pk)
-    assert result.reason == "entry was never sealed"
 
 
 def test_two_swapped_entries_are_found(trail):
@@ -259,3 +248,174 @@ def test_the_orm_cannot_change_an_entry_either(trail):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEntry.objects.filter(pk=trail[0]).delete()
     assert verify().ok
+
+
+# An insider with the database superuser's rights, after sealing has run: each write below is
+# its own transaction, committed, as such an insider's would be.
+committed = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sealed_with_a_gap(world):
+    """Entries of two writes, committed and sealed, with an entry id between them left unused
+    (as a transaction that rolled back leaves one); returns the entry ids and the unused id."""
+    factories.incident(world.police, world.police_submitter, external_ref="IN-0")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('fusion_auditentry', 'id'))")
+        (gap,) = cursor.fetchone()
+    factories.incident(world.police, world.police_submitter, external_ref="IN-1")
+    seal()
+    entries = list(AuditEntry.objects.order_by("pk").values_list("pk", flat=True))
+    assert entries[0] < gap < entries[-1]
+    return entries, gap
+
+
+def forge(**values) -> AuditEntry:
+    """A plain INSERT of an entry claiming that the police submitter read a record."""
+    return AuditEntry.objects.create(
+        content_type_id=1, object_pk="42", object_repr="incident 42", action=3,
+        event="incident.read", **values,
+    )  # fmt: skip
+
+
+@committed
+def test_an_entry_inserted_into_an_unused_id_below_the_head_is_found(sealed_with_a_gap):
+    # given
+    _, gap = sealed_with_a_gap
+    forged = forge(pk=gap)
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad) == (False, forged.pk)
+    assert "inserted behind the chain" in result.reason
+
+
+@committed
+def test_an_entry_inserted_with_an_old_timestamp_is_found(sealed_with_a_gap):
+    # given
+    forged = forge(timestamp=timezone.now() - timedelta(days=3))
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad) == (False, forged.pk)
+    assert "backdated" in result.reason
+
+
+@committed
+def test_an_entry_dated_within_the_clock_tolerance_verifies(sealed_with_a_gap):
+    # given: written by a host whose clock is a minute behind
+    forge(timestamp=timezone.now() - timedelta(minutes=1))
+    # when / then
+    assert verify().ok
+
+
+def without_triggers(statement: str, params: list) -> None:
+    """As an insider with the superuser's rights: every trigger of the table off."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE fusion_auditentry DISABLE TRIGGER USER")
+        cursor.execute(statement, params)
+        cursor.execute("ALTER TABLE fusion_auditentry ENABLE TRIGGER USER")
+
+
+@committed
+@pytest.mark.parametrize("column", ["object_repr", "timestamp", "xact"])
+def test_a_sealed_entry_edited_with_the_triggers_off_is_found(sealed_with_a_gap, column):
+    # given
+    entries, _ = sealed_with_a_gap
+    victim = entries[1]
+    value = {"object_repr": "'nothing'", "timestamp": "timestamp - interval '1 day'"}
+    without_triggers(
+        f"UPDATE fusion_auditentry SET {column} = {value.get(column, 'xact + 1')} "  # noqa: S608
+        "WHERE id = %s",
+        [victim],
+    )
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad, result.reason) == (False, victim, "entry was changed")
+
+
+@committed
+def test_an_entry_inserted_with_the_triggers_off_and_an_old_transaction_is_found(
+    sealed_with_a_gap,
+):
+    # given: an INSERT naming its own (old) transaction id, into the unused id
+    entries, gap = sealed_with_a_gap
+    old = AuditEntry.objects.get(pk=entries[0]).xact
+    without_triggers(
+        "INSERT INTO fusion_auditentry (id, content_type_id, object_pk, object_repr, action,"
+        " timestamp, purpose, outcome, event, xact, changes_text, serialized_data)"
+        " VALUES (%s, 1, '42', 'incident 42', 3, now(), '', 'success', 'incident.read', %s,"
+        " '', NULL)",
+        [gap, old],
+    )
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad, result.reason) == (False, gap, "entry was never sealed")
+
+
+def writer() -> Any:
+    """Another connection to the database, in a transaction of its own until it commits."""
+    return connection.get_new_connection(connection.get_connection_params())
+
+
+def write_entry(conn: Any, name: str) -> int:
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO fusion_auditentry (content_type_id, object_pk, object_repr, action,"
+            " timestamp, purpose, outcome, event, changes_text) VALUES"
+            " (1, %s, %s, 3, now(), '', 'success', 'test.write', '') RETURNING id",
+            [name, name],
+        )
+        return cursor.fetchone()[0]
+
+
+def sealed(*ids: int) -> list[bool]:
+    return [AuditSeal.objects.filter(entry_id=pk).exists() for pk in ids]
+
+
+@committed
+def test_a_transaction_committing_after_a_later_one_is_sealed_before_it(world):
+    # given: two transactions; the later one's entry commits first
+    older, later = writer(), writer()
+    try:
+        first = write_entry(older, "older")
+        second = write_entry(later, "later")
+        later.commit()
+        seal()
+        assert sealed(first, second) == [False, False]  # waits for the older transaction
+        # when
+        older.commit()
+        result = verify()
+    finally:
+        older.close()
+        later.close()
+    # then
+    assert (result.ok, result.pending) == (True, 0)
+    order = list(AuditSeal.objects.order_by("seq").values_list("entry_id", flat=True))
+    assert order[-2:] == [first, second]
+
+
+@committed
+def test_an_entry_with_a_lower_id_committing_after_a_sealed_one_is_sealed_after_it(world):
+    # given: the older transaction's entry takes a higher id, commits and is sealed first
+    older, later = writer(), writer()
+    try:
+        with older.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")  # it began writing first
+        low = write_entry(later, "later")
+        high = write_entry(older, "older")
+        older.commit()
+        seal()
+        assert sealed(high, low) == [True, False]
+        # when
+        later.commit()
+        result = verify()
+    finally:
+        older.close()
+        later.close()
+    # then
+    assert (result.ok, result.pending) == (True, 0)
+    order = list(AuditSeal.objects.order_by("seq").values_list("entry_id", flat=True))
+    assert order[-2:] == [high, low]

@@ -49,7 +49,7 @@ def relink_everything() -> None:
     texts = canonical_entries([link.entry_id for link in links])
     prev, statements = GENESIS, []
     for link in links:
-        digest = link_hash(prev, texts[link.entry_id])
+        digest = link_hash(prev, texts[link.entry_id], link)
         statements.append(
             ("UPDATE fusion_auditseal SET prev_hash = %s, hash = %s WHERE seq = %s",
              [prev, digest, link.seq])
