@@ -113,6 +113,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FUSION_MAX_BODY_BYTES", 16 * 1024 * 1024)
 # How far in the future (clock skew) a reported time may lie.
 FUSION_FUTURE_TOLERANCE = timedelta(minutes=env_int("FUSION_FUTURE_TOLERANCE_MINUTES", 10))
 FUSION_PURPOSE_MIN_LENGTH = env_int("FUSION_PURPOSE_MIN_LENGTH", 5)
+# New deconfliction hints an agency's writes may find in 24 hours (fusion.match_hints).
+FUSION_MATCH_HINT_BUDGET = env_int("FUSION_MATCH_HINT_BUDGET", 200)
 # Audit checkpoints (fusion.audit_checkpoint): the Ed25519 signing key (base64 of a 32-byte
 # seed; keep it off the database host's disk if you can), the public key verifiers use
 # (default: the signing key's), and the folder beat writes a checkpoint to every day.

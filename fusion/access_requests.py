@@ -11,6 +11,7 @@ from agencies.selectors import roles_of
 from fusion import audit
 from fusion.choices import RequestStatus, ShareOrigin
 from fusion.errors import Conflict, Invalid, NotAllowed, NotFound
+from fusion.match_hints import sides
 from fusion.models import AccessRequest, Match
 from fusion.purpose import require_purpose
 from fusion.sharing import share_grant
@@ -28,12 +29,15 @@ def _requesting_agency(actor: User, candidates: list[int]) -> Agency:
 
 
 def _target_of_match(actor: User, match: Match) -> tuple[Incident, Agency]:
-    mine = set(reader_agency_ids(actor))
-    if match.agency_a_id in mine:
-        return match.incident_b, Agency.objects.get(pk=match.agency_a_id)
-    if match.agency_b_id in mine:
-        return match.incident_a, Agency.objects.get(pk=match.agency_b_id)
-    raise NotFound()
+    """The other side's incident of a match the actor's agency sees, and that agency."""
+    side = next(sides(match, set(reader_agency_ids(actor))), None)
+    if side is None:
+        raise NotFound()
+    other = match.incident_b_id if side.agency_id == match.agency_a_id else match.incident_a_id
+    incident = Incident.objects.filter(pk=other).first() if other else None
+    if incident is None:
+        raise Conflict("The other agency no longer holds the record of this match.")
+    return incident, Agency.objects.get(pk=side.agency_id)
 
 
 @transaction.atomic

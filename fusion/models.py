@@ -258,15 +258,26 @@ class SharingAgreement(models.Model):
 class Match(models.Model):
     """Two agencies' incidents that look like one event, or name one national id.
 
-    Each side learns only that a match exists and with which agency (see fusion.matching).
+    Each side learns only that a match exists and with which agency (fusion.matching). A
+    match outlives its incidents (the reference is emptied), so deleting one side erases
+    nothing the other was told; `found_by` is the agency whose write found it, and a hint
+    beyond that agency's budget is `withheld` from it (fusion.match_hints).
     """
 
     kind = models.CharField(max_length=10, choices=MatchKind.choices)
-    incident_a = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
-    incident_b = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    incident_a = models.ForeignKey(
+        "incidents.Incident", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    incident_b = models.ForeignKey(
+        "incidents.Incident", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     agency_a = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
     agency_b = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
+    found_by = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    withheld = models.BooleanField(default=False)
+    score = models.FloatField()  # a band (fusion.match_hints), never a measurement
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -276,6 +287,7 @@ class Match(models.Model):
                 fields=["kind", "incident_a", "incident_b"], name="match_pair_uniq"
             )
         ]
+        indexes = [models.Index(fields=["found_by", "created_at"], name="match_budget_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} match {self.pk}"

@@ -1,6 +1,7 @@
 """Notifications for an agency's admins, read from what is already recorded: refused reads of
-its incidents and searches that returned its persons (audit entries about the agency's
-objects), access requests for its incidents, and deconfliction matches involving it.
+its incidents, searches that returned its persons, person matches that confirmed to another
+agency that it holds a record, and its own match hint budget running out (audit entries about
+the agency's objects), access requests for its incidents, and deconfliction matches.
 
 Nothing is stored twice: the feed is the newest of each source since a time, merged. It says
 which agency did what, never another agency's content or any person's identifiers.
@@ -9,10 +10,9 @@ which agency did what, never another agency's content or any person's identifier
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
-
 from agencies.models import Agency
-from fusion.models import AccessRequest, AuditEntry, Match
+from fusion.match_hints import BUDGET_SPENT, PERSON_HINT, hints_for, sides
+from fusion.models import AccessRequest, AuditEntry
 
 # Per source, the newest this many (a feed, not an archive: the audit log holds the rest).
 PER_SOURCE = 200
@@ -33,7 +33,9 @@ def notifications_for(agency_ids: list[int], since: datetime) -> list[dict[str, 
 
 def _audited(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> list[dict]:
     entries = AuditEntry.objects.filter(
-        object_agency_id__in=agency_ids, event__in=[REFUSED_READ, SEARCH_HIT], timestamp__gte=since
+        object_agency_id__in=agency_ids,
+        event__in=[REFUSED_READ, SEARCH_HIT, PERSON_HINT, BUDGET_SPENT],
+        timestamp__gte=since,
     ).order_by("-timestamp", "-id")[:PER_SOURCE]
     items = []
     for entry in entries:
@@ -43,12 +45,19 @@ def _audited(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> l
             "agency": codes.get(entry.object_agency_id),
             "by_agency": codes.get(entry.acting_agency_id),
         }
-        if entry.event == REFUSED_READ:
-            items.append({**common, "kind": "refused_read", "incident": entry.object_pk})
-        else:
-            hits = (entry.additional_data or {}).get("hits", 0)
-            items.append({**common, "kind": "person_search", "persons": hits})
+        items.append({**common, **_about(entry)})
     return items
+
+
+def _about(entry: AuditEntry) -> dict[str, Any]:
+    data = entry.additional_data or {}
+    if entry.event == REFUSED_READ:
+        return {"kind": "refused_read", "incident": entry.object_pk}
+    if entry.event == PERSON_HINT:
+        return {"kind": "person_match_confirmed", "incident": entry.object_pk}
+    if entry.event == BUDGET_SPENT:
+        return {"kind": "match_budget_spent", "withheld": data.get("withheld", 0)}
+    return {"kind": "person_search", "persons": data.get("hits", 0)}
 
 
 def _access_requests(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> list:
@@ -73,19 +82,14 @@ def _access_requests(agency_ids: list[int], since: datetime, codes: dict[int, st
 
 
 def _matches(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> list[dict]:
-    rows = Match.objects.filter(
-        Q(agency_a_id__in=agency_ids) | Q(agency_b_id__in=agency_ids), created_at__gte=since
-    ).order_by("-created_at", "-id")[:PER_SOURCE]
+    rows = hints_for(agency_ids).filter(created_at__gte=since).order_by("-created_at", "-id")
     items = []
-    for m in rows:
-        sides = [(m.agency_a_id, m.incident_a_id, m.agency_b_id)]
-        sides.append((m.agency_b_id, m.incident_b_id, m.agency_a_id))
-        for own, incident, other in sides:
-            if own in agency_ids:
-                items.append({
-                    "id": f"match-{m.pk}-{own}", "kind": "match", "at": m.created_at,
-                    "agency": codes.get(own), "by_agency": codes.get(other),
-                    "incident": str(incident), "match": m.pk, "match_kind": m.kind,
-                    "score": m.score,
-                })  # fmt: skip
+    for m in rows[:PER_SOURCE]:
+        for side in sides(m, agency_ids):
+            items.append({
+                "id": f"match-{m.pk}-{side.agency_id}", "kind": "match", "at": m.created_at,
+                "agency": codes.get(side.agency_id), "by_agency": codes.get(side.other_agency_id),
+                "incident": str(side.own_incident_id) if side.own_incident_id else None,
+                "match": m.pk, "match_kind": m.kind, "score": m.score,
+            })  # fmt: skip
     return items

@@ -9,6 +9,11 @@ from incidents.models import Incident
 
 # Labels a standing agreement may share; AMBER+STRICT and RED need an explicit decision.
 AGREEMENT_TLPS = frozenset({TLP.CLEAR, TLP.GREEN, TLP.AMBER})
+# Labels whose incidents give deconfliction hints. A hint tells another agency that the owner
+# holds a record of an event near a place and time: a disclosure beyond the owner. TLP 2.0
+# keeps RED to named recipients and AMBER+STRICT to the owner's organisation, so neither
+# takes part in matching, on either side of a pair.
+MATCHABLE_TLPS = AGREEMENT_TLPS
 
 
 def share_violation(

@@ -114,9 +114,14 @@ class AgreementPreviewSerializer(serializers.Serializer):
 class MatchOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
-    own_incident = serializers.UUIDField()
+    own_incident = serializers.UUIDField(
+        allow_null=True, help_text="Your incident; null once it was deleted."
+    )
     other_agency = serializers.CharField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(
+        help_text="A band, not a measurement: 0.5 may be the same event, 1.0 names the same "
+        "national id. Nothing of the other record's place, time or content is in it."
+    )
     created_at = serializers.DateTimeField()
 
 

@@ -19,7 +19,7 @@ from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import ReadsIncidents
 from fusion.api.schema import errors
 from fusion.errors import NotAllowed
-from fusion.matching import matches_for_agencies
+from fusion.match_hints import hints_for, sides
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
 from fusion.person_search import persons_search
 from fusion.purpose import require_purpose
@@ -193,32 +193,25 @@ class MatchViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         mine = reader_agency_ids(self.request.user)
-        return (
-            Match.objects.filter(matches_for_agencies(mine))
-            .select_related("agency_a", "agency_b")
-            .order_by("-created_at", "-id")
-        )
+        return hints_for(mine).select_related("agency_a", "agency_b").order_by("-created_at", "-id")
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         mine = set(reader_agency_ids(request.user))
         rows = []
         for match in page:
-            for own, own_incident, other in (
-                (match.agency_a_id, match.incident_a_id, match.agency_b),
-                (match.agency_b_id, match.incident_b_id, match.agency_a),
-            ):
-                if own in mine:
-                    rows.append(
-                        {
-                            "id": match.pk,
-                            "kind": match.kind,
-                            "own_incident": own_incident,
-                            "other_agency": other.code,
-                            "score": match.score,
-                            "created_at": match.created_at,
-                        }
-                    )
+            codes = {match.agency_a_id: match.agency_a.code, match.agency_b_id: match.agency_b.code}
+            rows.extend(
+                {
+                    "id": match.pk,
+                    "kind": match.kind,
+                    "own_incident": side.own_incident_id,
+                    "other_agency": codes[side.other_agency_id],
+                    "score": match.score,
+                    "created_at": match.created_at,
+                }
+                for side in sides(match, mine)
+            )
         return self.get_paginated_response(s.MatchOutputSerializer(rows, many=True).data)
 
 
@@ -269,9 +262,7 @@ class AccessRequestViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         data = serializer.validated_data
         match = None
         if "match" in data:
-            match = Match.objects.filter(
-                matches_for_agencies(reader_agency_ids(request.user)), pk=data["match"]
-            ).first()
+            match = hints_for(reader_agency_ids(request.user)).filter(pk=data["match"]).first()
             if match is None:
                 return Response({"detail": "Not found."}, status=404)
         made = access_requests.access_request_create(

@@ -56,7 +56,7 @@ def test_same_event_reported_by_two_agencies_gives_each_a_hint(world, client_for
     "overrides",
     [
         {"latitude": 30.3},  # ~13 km away
-        {"occurred_at": T0 + timedelta(hours=9), "reported_at": T0 + timedelta(hours=10)},
+        {"occurred_at": T0 + timedelta(hours=13), "reported_at": T0 + timedelta(hours=14)},
         {"category": "robbery"},  # another category group
     ],
 )

@@ -1,6 +1,7 @@
 """Event matching on PostgreSQL finds, through its place-and-time index probe, exactly the
-pairs `event_score` accepts among all stored incidents: checked against every pair, for
-incidents placed on and around the index's cell edges, at low and high latitudes."""
+pairs `same_event` accepts among all stored incidents: checked against every pair, for
+incidents placed on and around the index's and the matching rule's cell edges, at low and high
+latitudes, over every TLP."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,12 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fusion.matching import PLACE_CELLS_PER_DEGREE, _event_matches_postgresql, event_score
+from fusion.matching import (
+    MATCH_CELLS_PER_DEGREE,
+    PLACE_CELLS_PER_DEGREE,
+    _event_matches_postgresql,
+    same_event,
+)
 from incidents.models import Category, Incident
 from tests import factories
 
@@ -19,7 +25,8 @@ pytestmark = pytest.mark.django_db
 START = datetime(2025, 6, 1, tzinfo=UTC)
 CELL = 1 / PLACE_CELLS_PER_DEGREE
 
-# an incident: (agency 0 or 1, latitude, longitude, minutes after START, category)
+RULE_CELL = 1 / MATCH_CELLS_PER_DEGREE
+# an incident: (agency 0 or 1, latitude, longitude, minutes after START, category, TLP)
 incidents = st.lists(
     st.tuples(
         st.integers(0, 1),
@@ -29,17 +36,18 @@ incidents = st.lists(
         st.sampled_from([66.95, 67.0, 120.0, -0.05]).flatmap(
             lambda base: st.floats(base - 2 * CELL, base + 2 * CELL)
         ),
-        st.integers(0, 16 * 60),
+        st.integers(0, 30 * 60),
         st.sampled_from(["robbery", "kidnapping", "bombing-ied"]),
+        st.sampled_from(["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]),
     ),
     min_size=2,
     max_size=40,
 )
 
 
-def stored_incident(owner, latitude, longitude, at, category) -> Incident:
+def stored_incident(owner, latitude, longitude, at, category, tlp="AMBER") -> Incident:
     fields = factories.record(
-        latitude=latitude, longitude=longitude, occurred_at=at, reported_at=at
+        latitude=latitude, longitude=longitude, occurred_at=at, reported_at=at, tlp=tlp
     )
     del fields["category"]
     return Incident(agency=owner, category_id=category, **fields)
@@ -49,32 +57,44 @@ def pairs(matches) -> set[tuple]:
     return {(m.incident_a_id, m.incident_b_id, m.score) for m in matches}
 
 
+def on(spec: list[tuple]) -> list[tuple]:
+    return [(*item, "AMBER") for item in spec]
+
+
 @settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(spec=incidents)
-# 1.999 km due north: inside the 2 km radius, at the edge of the probe's box
-@example(spec=[(0, 30.0, 67.0, 0, "robbery"), (1, 30.0 + 1.999 / 111.195, 67.0, 0, "robbery")])
-# 1.999 km due east at 75°N, where a degree of longitude is short
-@example(spec=[(0, 75.0, 67.0, 0, "robbery"), (1, 75.0, 67.0 + 1.999 / 28.779, 0, "robbery")])
-# on a cell edge and just below it
-@example(spec=[(0, 30.05, 67.05, 0, "robbery"), (1, 30.0499999, 67.0499999, 60, "robbery")])
-def test_probe_finds_exactly_the_pairs_event_score_accepts(spec, world):
+# two rule cells apart, just inside the candidate box: never a match, must not crash
+@example(
+    spec=on([(0, 30.0, 67.0, 0, "robbery"), (1, 30.0 + 1.999 * RULE_CELL, 67.0, 0, "robbery")])
+)
+# neighbouring rule cells at their far edges, at 75°N
+@example(
+    spec=on([(0, 75.0, 67.0, 0, "robbery"), (1, 75.0 + 1.999 * RULE_CELL, 67.0, 0, "robbery")])
+)
+# on an index cell edge and just below it
+@example(spec=on([(0, 30.05, 67.05, 0, "robbery"), (1, 30.0499999, 67.0499999, 60, "robbery")]))
+# neighbouring time buckets at their far edges (six hours each)
+@example(spec=on([(0, 30.0, 67.0, 0, "robbery"), (1, 30.0, 67.0, 12 * 60 - 1, "robbery")]))
+def test_probe_finds_exactly_the_pairs_same_event_accepts(spec, world):
     with transaction.atomic():
         owners = [world.police, world.levies]
         stored = Incident.objects.bulk_create(
-            stored_incident(owners[owner], lat, lon, START + timedelta(minutes=minutes), category)
-            for owner, lat, lon, minutes, category in spec
+            stored_incident(
+                owners[owner], lat, lon, START + timedelta(minutes=minutes), category, tlp
+            )
+            for owner, lat, lon, minutes, category, tlp in spec
         )
         new = [i for i in stored if i.agency_id == world.police.pk]
         groups = dict(Category.objects.values_list("slug", "group"))
         expected = {
-            (*sorted((a.pk, b.pk), key=str), score)
+            (*sorted((a.pk, b.pk), key=str), 0.5)
             for a in new
             for b in stored
-            if (score := event_score(a, b, groups)) is not None
+            if same_event(a, b, groups)
         }
         assert pairs(_event_matches_postgresql(new)) == expected
         transaction.set_rollback(True)
@@ -101,9 +121,9 @@ def test_probe_uses_the_place_and_time_index(world):
     incident = stored_incident(world.police, 30.0, 67.0, START, "robbery")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE incidents_incident")
-    columns = [[getattr(incident, name)] for name in matching._FIELDS]
+    incident.save()
     # when
-    lines = matching._candidate_rows(matching._GIVEN, columns, explain=True)
+    lines = matching._candidate_rows(matching._GIVEN, [[incident.pk]], explain=True)
     # then
     plan = "\n".join(line for (line,) in lines)
     assert "incident_place_time_idx" in plan, plan

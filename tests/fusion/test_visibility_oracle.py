@@ -3,11 +3,15 @@
 The oracle below restates the sharing rules of DESIGN.md plainly, in Python, over the world
 as generated: own agency, TLP:CLEAR, live explicit shares (TLP rules decide which may exist)
 and active agreements (evaluated from their definitions), levels capped for AMBER+STRICT,
-witnesses only for the owner. It never calls the code under test to decide anything.
+witnesses only for the owner; and the deconfliction hints each agency is given (same event:
+same category group, neighbouring 1/50-degree cells and six-hour buckets; same national id of
+a non-witness; never a TLP:RED or AMBER+STRICT incident, on either side). It never calls the
+code under test to decide anything.
 Some incidents are saved one by one before the agreements exist (the worker applies those),
 the rest arrive in bulk batches afterwards (agreements apply at ingest, set-based).
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +28,7 @@ from fusion.errors import Invalid
 from fusion.models import SharingAgreement
 from fusion.sharing import share_grant, share_revoke
 from incidents.bulk import incident_upsert_batch
-from incidents.models import Incident
+from incidents.models import Category, Incident
 from incidents.services import incident_upsert
 from tests import factories
 
@@ -92,6 +96,22 @@ class Oracle:
             best = min(best, VIEW)
         return best
 
+    def hints(self, user, groups):
+        """(kind, own incident, other agency) of every hint the user's agencies are given."""
+        mine = self.reader_agencies(user)
+        found = set()
+        for a, sa in self.incidents.items():
+            for sb in self.incidents.values():
+                if sa["owner"] not in mine or sa["owner"] == sb["owner"]:
+                    continue
+                if {sa["tlp"], sb["tlp"]} & {"RED", "AMBER+STRICT"}:
+                    continue
+                if groups[sa["category"]] == groups[sb["category"]] and near(sa, sb):
+                    found.add(("event", str(a), sb["owner"]))
+                if ids_named(sa) & ids_named(sb):
+                    found.add(("person", str(a), sb["owner"]))
+        return found
+
     def persons(self, user, incident_id):
         level = self.level(user, incident_id)
         people = self.incidents[incident_id]["persons"]
@@ -102,7 +122,19 @@ class Oracle:
         return set()
 
 
+def near(a, b):
+    cells = [(math.floor(s["lat"] * 50), math.floor(s["lon"] * 50)) for s in (a, b)]
+    buckets = [math.floor(s["at"].timestamp() / (6 * 3600)) for s in (a, b)]
+    close = abs(cells[0][0] - cells[1][0]) <= 1 and abs(cells[0][1] - cells[1][1]) <= 1
+    return close and abs(buckets[0] - buckets[1]) <= 1
+
+
+def ids_named(spec):
+    return {p["national_id"] for p in spec["persons"] if p["role"] != "witness"}
+
+
 agency_codes = ["a1", "a2", "a3"]
+PLACES = [(30.18, 67.0), (30.2, 67.01), (30.3, 67.0)]
 
 
 @st.composite
@@ -130,8 +162,15 @@ def worlds(draw):
                     "category": st.sampled_from(CATEGORIES),
                     "severity": st.integers(1, 5),
                     "persons": st.lists(
-                        st.sampled_from(["victim", "witness", "suspect"]), min_size=1, max_size=3
+                        st.tuples(
+                            st.sampled_from(["victim", "witness", "suspect"]), st.integers(0, 3)
+                        ),
+                        min_size=1,
+                        max_size=3,
                     ),
+                    # where and when: three places (two neighbouring cells, one far), hours
+                    "place": st.integers(0, 2),
+                    "hours": st.sampled_from([0, 1, 5, 7, 13]),
                     # ingested in a batch once the agreements stand, or saved one by one first
                     "bulk": st.booleans(),
                 }
@@ -202,10 +241,13 @@ def build(spec):
     records = []
     for n, i in enumerate(incidents_spec):
         persons = [
-            {"role": r, "full_name": f"P{n}-{k}-{r}", "national_id": f"9{n}{k}"}
-            for k, r in enumerate(i["persons"])
+            {"role": r, "full_name": f"P{n}-{k}-{r}", "national_id": f"90{pid}"}
+            for k, (r, pid) in enumerate(i["persons"])
         ]
+        lat, lon = PLACES[i["place"]]
+        at = NOW - timedelta(days=1, hours=i["hours"], minutes=n)
         fields = {"tlp": i["tlp"], "category": i["category"], "severity": i["severity"]}
+        fields |= {"latitude": lat, "longitude": lon, "occurred_at": at, "reported_at": at}
         records.append((i, factories.record(district="Quetta", persons=persons, **fields)))
     made = {}
     for n, (i, record) in enumerate(records):
@@ -223,7 +265,9 @@ def build(spec):
                 made[n] = Incident.objects.get(pk=pk)
     incidents = [made[n] for n in range(len(records))]
     for (i, record), incident in zip(records, incidents, strict=True):
-        oracle.incidents[incident.pk] = {**i, "persons": record["persons"]}
+        where = {"lat": record["latitude"], "lon": record["longitude"]}
+        when = {"at": record["occurred_at"]}
+        oracle.incidents[incident.pk] = {**i, **where, **when, "persons": record["persons"]}
     for s in shares_spec:
         if s["incident"] >= len(incidents):
             continue
@@ -282,6 +326,12 @@ def check_user(user, oracle):
     geo = api.get("/api/v1/incidents/", {"format": "geojson", "page_size": 500}).json()
     assert listed == expected
     assert {f["id"] for f in geo["features"]} == expected
+    hints = api.get("/api/v1/matches/", {"page_size": 500}).json()["results"]
+    groups = dict(Category.objects.values_list("slug", "group"))
+    assert {(h["kind"], h["own_incident"], h["other_agency"]) for h in hints} == oracle.hints(
+        user, groups
+    )
+    assert {h["score"] for h in hints} <= {0.5, 1.0}
     for incident_id, spec in oracle.incidents.items():
         response = api.get(
             f"/api/v1/incidents/{incident_id}/", {"include": "persons", "purpose": "property"}
