@@ -49,3 +49,23 @@ def is_redacted(level: Level, *, has_persons: bool, has_witnesses: bool) -> bool
     if level == Level.VIEW_PERSONS:
         return has_witnesses
     return has_persons
+
+
+WITHHELD = "[withheld]"
+# Audit entries whose changes hold incident content (persons' fields are masked when written).
+CONTENT_MODELS = frozenset({("incidents", "incident")})
+
+
+def audit_changes(
+    changes: dict | None,
+    *,
+    model: tuple[str, str],
+    object_agency_id: int | None,
+    content_agency_ids: Iterable[int],
+) -> dict | None:
+    """An audit entry's changes as a reader gets them: the values of incident content only for
+    readers of the owning agency; others (oversight, a platform admin without a content role)
+    learn which fields changed, not to what."""
+    if not changes or model not in CONTENT_MODELS or object_agency_id in set(content_agency_ids):
+        return changes
+    return {field: [WITHHELD for _ in values] for field, values in changes.items()}

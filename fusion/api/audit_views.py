@@ -17,7 +17,8 @@ from fusion.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion.api.schema import errors
 from fusion.audit_chain import verify
 from fusion.models import AuditEntry
-from fusion.visibility import visible_audit_entries
+from fusion.redaction import audit_changes
+from fusion.visibility import reader_agency_ids, visible_audit_entries
 
 ACTIONS = {"create": 0, "update": 1, "delete": 2, "access": 3}
 ACTION_NAMES = {number: name for name, number in ACTIONS.items()}
@@ -55,6 +56,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
     def get_action(self, entry: AuditEntry) -> str:
         return ACTION_NAMES.get(entry.action, str(entry.action))
+
+    def to_representation(self, entry: AuditEntry) -> dict[str, Any]:
+        data = super().to_representation(entry)
+        data["changes"] = audit_changes(
+            data["changes"],
+            model=(entry.content_type.app_label, entry.content_type.model),
+            object_agency_id=entry.object_agency_id,
+            content_agency_ids=self.context.get("content_agency_ids", ()),
+        )
+        return data
 
     def get_object_type(self, entry: AuditEntry) -> str:
         return f"{entry.content_type.app_label}.{entry.content_type.model}"
@@ -106,6 +117,12 @@ class AuditViewSet(mixins.ListModelMixin, FusionGenericViewSet):
     def get_permissions(self) -> list[Any]:
         # Verifying the chain is about the whole trail: oversight and platform admins only.
         return [IsAuditReader()] if self.action == "verify" else [ReadsAuditTrail()]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["content_agency_ids"] = reader_agency_ids(self.request.user)
+        return context
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
         if getattr(self, "swagger_fake_view", False):
