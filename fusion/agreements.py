@@ -92,25 +92,30 @@ def _withdraw_unmatched(agreement: SharingAgreement) -> int:
 
 def agreement_apply(*, agreement_id: int) -> dict[str, int]:
     """Reconcile an agreement's shares with what it covers now (idempotent; a worker task)."""
-    agreement = (
-        SharingAgreement.objects.select_related("created_by").filter(pk=agreement_id).first()
+    with transaction.atomic():
+        # Read under the lock: a change committed while this run waited (switched off,
+        # narrowed) is what this run applies, never the copy from before the wait.
+        agreement = SharingAgreement.objects.select_for_update().filter(pk=agreement_id).first()
+        if agreement is None:
+            return {"granted": 0, "withdrawn": 0}
+        with audit.acting(agreement.created_by, component="worker"):
+            return _apply_locked(agreement)
+
+
+def _apply_locked(agreement: SharingAgreement) -> dict[str, int]:
+    withdrawn = _withdraw_unmatched(agreement)
+    have = set(
+        permission_store.live_grants()
+        .filter(agreement=agreement)
+        .values_list("incident_id", flat=True)
     )
-    if agreement is None:
-        return {"granted": 0, "withdrawn": 0}
-    granted = 0
-    with audit.acting(agreement.created_by, component="worker"), transaction.atomic():
-        SharingAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
-        withdrawn = _withdraw_unmatched(agreement)
-        have = set(
-            permission_store.live_grants()
-            .filter(agreement=agreement)
-            .values_list("incident_id", flat=True)
-        )
-        missing = [pk for pk in covered(agreement).values_list("pk", flat=True) if pk not in have]
-        for start in range(0, len(missing), CHUNK):
-            granted += _grant_all(agreement, missing[start : start + CHUNK])
-        agreement.applied_at, agreement.apply_error = timezone.now(), ""
-        agreement.save(update_fields=["applied_at", "apply_error"])
+    missing = [pk for pk in covered(agreement).values_list("pk", flat=True) if pk not in have]
+    granted = sum(
+        _grant_all(agreement, missing[start : start + CHUNK])
+        for start in range(0, len(missing), CHUNK)
+    )
+    agreement.applied_at, agreement.apply_error = timezone.now(), ""
+    agreement.save(update_fields=["applied_at", "apply_error"])
     return {"granted": granted, "withdrawn": withdrawn}
 
 
