@@ -10,7 +10,7 @@ import pytest
 from django.http import HttpResponse
 from django.urls import get_resolver
 
-from agencies.models import Membership
+from agencies.models import Agency, Membership
 from analytics.models import Assessment
 from analytics.reports import report_generate
 from fusion.complaints import complaint_receive
@@ -140,6 +140,7 @@ INCIDENT_ACTIONS = [
     "share_revoke",
     "access_request",
     "export",
+    "match_hint",
 ]
 
 
@@ -176,6 +177,11 @@ def run_incident_action(api, action, incident, extra_share, extra):
             {"incident": str(incident.pk), "purpose": "matrix"},
             format="json",
         )
+    if action == "match_hint":
+        probe = probe_of(incident)
+        response = api.get("/api/v1/matches/", {"page_size": 500})
+        response.probe = probe
+        return response
     if action == "export":
         response = api.get("/api/v1/export/", {"format": "stix", "purpose": "matrix check"})
         if not response.streaming:
@@ -185,7 +191,18 @@ def run_incident_action(api, action, incident, extra_share, extra):
     raise AssertionError(action)
 
 
+def probe_of(incident):
+    """A levies report of the same event as `incident` (match hints across every TLP)."""
+    fields = {name: getattr(incident, name) for name in ("latitude", "longitude", "occurred_at")}
+    levies = Agency.objects.get(code="levies")
+    by = Membership.objects.get(agency=levies, role="submitter").user
+    return factories.incident(levies, by, category=incident.category_id, **fields)
+
+
 def expected(action, role, relation):
+    if action == "match_hint":
+        found = level(role, relation)
+        return {"anonymous": 401, "no_content": 403}.get(found, 200)
     if action in ("detail", "persons"):
         return status_for(role, relation, ok=200)
     if action in ("list", "geojson", "export"):
@@ -210,6 +227,14 @@ def check_fields(action, role, relation, response, incident):
     body = response.content.decode()
     if action in ("list", "geojson", "export"):
         return (str(incident.pk) in body) == (found in (VIEW, VIEW_PERSONS, OWNER))
+    if action == "match_hint":
+        # a hint exists unless the police incident is TLP:RED; it never names the other side
+        own = str(incident.pk) if role.startswith("police") else str(response.probe.pk)
+        mine = [h for h in response.json()["results"] if h["own_incident"] == own]
+        other = str(response.probe.pk) if role.startswith("police") else str(incident.pk)
+        if role == "coordinator":
+            return not mine and other not in body
+        return bool(mine) == (incident.tlp != "RED") and other not in body
     if action == "detail":
         return "persons" not in response.json() and response.json()["redacted"] == (found != OWNER)
     if action == "persons":
