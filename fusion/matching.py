@@ -111,6 +111,10 @@ CROSS JOIN LATERAL (
     OFFSET 0
 ) AS o
 WHERE b.tlp = ANY(%s) AND o.tlp = ANY(%s)
+  AND abs(floor(o.latitude * {rule}) - floor(b.latitude * {rule})) <= 1
+  AND abs(floor(o.longitude * {rule}) - floor(b.longitude * {rule})) <= 1
+  AND abs(floor(extract(epoch FROM o.occurred_at) / {bucket})
+          - floor(extract(epoch FROM b.occurred_at) / {bucket})) <= 1
 """
 _GIVEN = "SELECT * FROM unnest(%s::uuid[]) AS i(id)"
 _FIELDS = ("id", "agency_id", "category_id", "latitude", "longitude", "occurred_at", "tlp")
@@ -120,7 +124,11 @@ _LOADED = ("id", "agency", "category", "latitude", "longitude", "occurred_at", "
 def _candidates_sql(new: str) -> str:
     """The candidate query for the new incidents whose ids SQL `new` selects (as `id`)."""
     return _CANDIDATES_SQL.format(
-        new=new, cells=PLACE_CELLS_PER_DEGREE, reach=f"{_REACH_DEGREES!r}::float8"
+        new=new,
+        cells=PLACE_CELLS_PER_DEGREE,
+        reach=f"{_REACH_DEGREES!r}::float8",
+        rule=MATCH_CELLS_PER_DEGREE,
+        bucket=int(TIME_BUCKET.total_seconds()),
     )
 
 
@@ -142,7 +150,8 @@ def _candidate_rows(new: str, params: Sequence[object], *, explain: bool = False
 
 def _event_candidates(new: str, params: Sequence[object]) -> list[Match]:
     """PostgreSQL, one query: each new incident probes the place and time index for the
-    cells its candidate box touches; pairs are then decided by `same_event`."""
+    cells its candidate box touches, keeping neighbouring cells and buckets; `same_event`
+    decides the pairs (the same rule; the property test holds the two to each other)."""
     groups = dict(Category.objects.values_list("slug", "group"))
     found = []
     for row in _candidate_rows(new, params):
