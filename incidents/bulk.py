@@ -1,6 +1,9 @@
 """Atomic bulk upsert of incidents: the same rules as single writes, in set-based queries.
 
-One batch is validated whole (every bad record reported by index) before anything is
+A record whose external_ref exists merges into the stored incident: the fields it carries
+replace the stored ones, the others keep their values (defaults apply on create only; see
+incidents.services). One batch is validated whole (every bad record reported by index) and
+checked for copies of other agencies' incidents (incidents.provenance) before anything is
 written; then, in one transaction: existing rows of the batch are locked in external_ref
 order, all rows are upserted with INSERT … ON CONFLICT (agency, external_ref) DO UPDATE in
 that same order (so two overlapping batches cannot deadlock), persons are replaced and
@@ -26,14 +29,23 @@ from fusion.errors import Conflict, Invalid
 from fusion.pg_copy import is_postgresql
 from incidents import bulk_staged
 from incidents.models import Incident, Person
-from incidents.rules import record_errors
-from incidents.services import DEFAULTS, after_write, new_person, require_writer
+from incidents.provenance import Claim, refuse_copies
+from incidents.rules import record_errors, record_fingerprint
+from incidents.services import (
+    DEFAULTS,
+    after_write,
+    current_record,
+    is_lowered,
+    log_tlp_lowered,
+    new_person,
+    require_writer,
+)
 
 CHUNK = 1000
 COLUMNS = [
     "id", "agency_id", "external_ref", "occurred_at", "reported_at", "category", "severity",
     "killed", "injured", "latitude", "longitude", "district", "description", "tlp", "contexts",
-    "status", "version", "created_by_id", "created_at", "updated_at",
+    "status", "fingerprint", "version", "created_by_id", "created_at", "updated_at",
 ]  # fmt: skip
 UPDATED_ON_CONFLICT = [
     c
@@ -49,14 +61,20 @@ class BatchResult:
     ids: list[UUID]
 
 
-def batch_errors(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Domain-rule errors of every record by index, and duplicate references in the batch."""
+def batch_errors(
+    records: Sequence[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Domain-rule errors of every record by index, and duplicate references in the batch.
+
+    `stored` (external_ref → stored values of existing incidents) is what a record merges
+    into; without it each record is checked as if it created its incident."""
     now = timezone.now()
+    stored = stored or {}
     errors: dict[str, Any] = {}
     first_seen: dict[str, int] = {}
     for index, record in enumerate(records):
-        found = record_errors(_with_defaults(record, now), now=now)
         ref = record.get("external_ref")
+        found = record_errors(effective(record, stored.get(ref), now), now=now)
         if not ref:
             found["external_ref"] = ["Required in bulk: records are upserted by it."]
         elif ref in first_seen:
@@ -68,13 +86,17 @@ def batch_errors(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return errors
 
 
-def _with_defaults(record: Mapping[str, Any], now: Any) -> dict[str, Any]:
-    return {**DEFAULTS, "reported_at": now, **record}
+def effective(
+    record: Mapping[str, Any], stored: Mapping[str, Any] | None, now: Any
+) -> dict[str, Any]:
+    """The record as it is to be stored: merged into the stored values of its incident (a
+    re-post keeps what it does not carry) or, for a new incident, into the defaults."""
+    return {**DEFAULTS, "reported_at": now, **(stored or {}), **record}
 
 
 def _row(record: Mapping[str, Any], agency: Agency, actor: User, now: Any) -> dict[str, Any]:
     return {
-        **_with_defaults(record, now),
+        **record,
         "id": uuid.uuid4(),
         "agency_id": agency.pk,
         "version": 1,
@@ -156,8 +178,11 @@ def incident_upsert_batch(
 ) -> BatchResult:
     """Upsert a batch of validated records for `agency`, all or nothing.
 
-    Actor: a submitter or admin of `agency`. Raises NotAllowed; Invalid with errors
-    `{"incidents": {index: {field: [messages]}}}` when any record is bad (nothing written);
+    Actor: a submitter or admin of `agency`. A record re-posting an existing external_ref
+    merges into it; a lowered TLP is audited (`incident.tlp_lowered`). Raises NotAllowed;
+    Invalid with errors `{"incidents": {index: {field: [messages]}}}` when any record is bad
+    (nothing written); Copied (409, the same shape) when records copy incidents of other
+    agencies the actor sees;
     Conflict (retryable) when a concurrent batch deadlocks with this one.
     """
     require_writer(actor, agency)
@@ -176,35 +201,73 @@ def _lock_existing(agency: Agency, records: list[Mapping[str, Any]]) -> dict[str
     return {i.external_ref: i for i in rows.order_by("external_ref")}
 
 
-def _keep_reported_at(records: list[Mapping[str, Any]], before: Mapping[str, Any]) -> list:
-    """A re-posted record without reported_at keeps the stored one (as single upserts do)."""
-    return [
-        {**r, "reported_at": before[r["external_ref"]]}
-        if "reported_at" not in r and r.get("external_ref") in before
-        else r
-        for r in records
-    ]
-
-
-def _validated(records: list[Mapping[str, Any]], reported: Mapping[str, Any]) -> list:
-    """The records with stored reported_at kept and defaults filled, in external_ref order;
-    raises Invalid naming every bad record by index (nothing is written)."""
-    records = _keep_reported_at(records, reported)
-    errors = batch_errors(records)
+def _validated(
+    records: list[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The records as they are to be stored (see `effective`), with their fingerprints, in
+    input order; raises Invalid naming every bad record by index (nothing is written)."""
+    errors = batch_errors(records, stored)
     if errors:
         raise Invalid(
             f"{len(errors)} of {len(records)} records are invalid; none was stored.",
             errors={"incidents": errors},
         )
     now = timezone.now()
-    return sorted((_with_defaults(r, now) for r in records), key=lambda r: r["external_ref"])
+    full = [effective(r, stored.get(r["external_ref"]), now) for r in records]
+    for record in full:
+        record["fingerprint"] = record_fingerprint(record)
+    return full
+
+
+def _checked(
+    actor: User,
+    agency: Agency,
+    records: list[Mapping[str, Any]],
+    stored: Mapping[str, Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """`_validated`, then the copy check of what each record newly stores (its reference on
+    create, its fingerprint when it differs from the stored one): raises Copied naming the
+    records by index. Sorted in external_ref order, the order rows are written in."""
+    full = _validated(records, stored)
+    claims = []
+    for record in full:
+        kept = stored.get(record["external_ref"])
+        claims.append(
+            Claim(
+                external_ref=None if kept else record["external_ref"],
+                fingerprint=None
+                if kept and kept.get("fingerprint") == record["fingerprint"]
+                else record["fingerprint"],
+            )
+        )
+    refuse_copies(actor, agency.pk, claims)
+    return sorted(full, key=lambda r: r["external_ref"])
+
+
+def _lowered(
+    ordered: list[Mapping[str, Any]],
+    stored: Mapping[str, Mapping[str, Any]],
+    ids: Mapping[str, UUID],
+    agency: Agency,
+) -> list[tuple[Incident, str]]:
+    """(incident as written, TLP it had) for each record that lowered its incident's TLP."""
+    return [
+        (
+            Incident(id=ids[r["external_ref"]], agency_id=agency.pk, external_ref=r["external_ref"],
+                     tlp=r["tlp"]),
+            stored[r["external_ref"]]["tlp"],
+        )
+        for r in ordered
+        if r["external_ref"] in stored and is_lowered(stored[r["external_ref"]]["tlp"], r["tlp"])
+    ]  # fmt: skip
 
 
 def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
     if is_postgresql():
         return _write_staged(actor, agency, records)
     before = _lock_existing(agency, records)
-    ordered = _validated(records, {ref: i.reported_at for ref, i in before.items()})
+    stored = {ref: {**current_record(i), "fingerprint": i.fingerprint} for ref, i in before.items()}
+    ordered = _checked(actor, agency, records, stored)
     incidents = _upsert_rows(ordered, agency, actor, before)
     created = [i for i in incidents.values() if i.version == 1]
     updated = [i for i in incidents.values() if i.version > 1]
@@ -213,6 +276,7 @@ def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> Bat
         event="bulk_upsert",
         object_agency_id=agency.pk,
     )
+    log_tlp_lowered(_lowered(ordered, stored, {r: i.pk for r, i in incidents.items()}, agency))
     _replace_persons(incidents, ordered)
     after_write(list(incidents.values()))
     ids = [incidents[r["external_ref"]].pk for r in records]
@@ -220,11 +284,16 @@ def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> Bat
 
 
 def _write_staged(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
-    """PostgreSQL: the same steps as set-based statements over a staged copy of the batch."""
+    """PostgreSQL: the same steps as set-based statements over a staged copy of the batch.
+    What a record does not carry is taken from the stored row in SQL (bulk_staged.upsert);
+    Python reads of the stored rows only what the rules, the fingerprint and the TLP need."""
     refs = [r["external_ref"] for r in records if r.get("external_ref")]
-    existing = bulk_staged.lock_existing(agency, refs)
-    ordered = _validated(records, existing)
-    ids, updated = bulk_staged.upsert(actor, agency, ordered, existing)
+    bare = [r["external_ref"] for r in records if "description" not in r and r.get("external_ref")]
+    stored = bulk_staged.lock_existing(agency, refs, with_description=bare)
+    ordered = _checked(actor, agency, records, stored)
+    sent = {r["external_ref"]: frozenset(r) for r in records}
+    ids, updated = bulk_staged.upsert(actor, agency, ordered, stored, sent)
+    log_tlp_lowered(_lowered(ordered, stored, ids, agency))
     owners = {
         r["external_ref"]: bulk_staged.light(r, ids[r["external_ref"]], agency)
         for r in ordered

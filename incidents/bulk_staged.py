@@ -1,5 +1,7 @@
 """The bulk upsert on PostgreSQL, staged: the batch is copied into a temporary table once, and
-every write that follows is one statement over it — the upsert, one audit entry per incident,
+every write that follows is one statement over it — the upsert (which merges: a column a
+record did not carry keeps its stored value, told apart by a per-row mask of the columns
+sent), one audit entry per incident,
 agreement shares with their audit entries and permission rows, and match hints. Python builds
 none of those rows; it writes the COPY (and persons, whose fields it encrypts).
 
@@ -9,7 +11,6 @@ temporary tables live in that transaction and are dropped at its end.
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -34,7 +35,17 @@ OLD, STAGE, DONE = "bulk_old", "bulk_stage", "bulk_done"
 STAGED = [
     "external_ref", "occurred_at", "reported_at", "category", "severity", "killed", "injured",
     "latitude", "longitude", "district", "description", "tlp", "contexts", "status",
+    "fingerprint",
 ]  # fmt: skip
+# The columns a record may leave out, each with its bit in the staged `sent` mask: an update
+# keeps the stored value of a column whose bit is 0. A mask, not NULL for "absent": "" and []
+# are values a client sends. (reported_at left out is filled from the stored row in Python;
+# the fingerprint is computed from the record as it will be.)
+SENT_BITS = {
+    name: 1 << n
+    for n, name in enumerate(["killed", "injured", "district", "description", "tlp", "contexts",
+                              "status"])
+}  # fmt: skip
 WRITTEN = [*STAGED, "updated_at"]
 INCIDENT_REPR = "n.agency_id::text || ':' || coalesce(n.external_ref, n.id::text)"
 
@@ -43,10 +54,15 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def lock_existing(agency: Agency, refs: Sequence[str]) -> dict[str, datetime]:
+def lock_existing(
+    agency: Agency, refs: Sequence[str], *, with_description: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
     """Lock the agency's incidents with these references, in reference order (so overlapping
     batches cannot deadlock), and keep them as they are in a temporary table for the audit
-    diff. Returns external_ref → reported_at of each."""
+    diff and for the fields a record does not carry. Returns external_ref → the stored values
+    the rules, the copy check and the TLP audit read in Python (reported_at, contexts, tlp,
+    fingerprint; description for the references in `with_description`, whose records do not
+    carry one and whose fingerprint is made with the stored text)."""
     table = _q(Incident._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {OLD}, {STAGE}, {DONE}")
@@ -55,33 +71,60 @@ def lock_existing(agency: Agency, refs: Sequence[str]) -> dict[str, datetime]:
             "WHERE agency_id = %s AND external_ref = ANY(%s) ORDER BY external_ref FOR UPDATE",
             [agency.pk, sorted(set(refs))],
         )
-        cursor.execute(f"SELECT external_ref, reported_at FROM {OLD}")  # noqa: S608
-        return dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT external_ref, reported_at, contexts, tlp, fingerprint, "  # noqa: S608
+            f"CASE WHEN external_ref = ANY(%s) THEN description END FROM {OLD}",
+            [list(with_description)],
+        )
+        stored = {}
+        for ref, reported_at, contexts, tlp, fingerprint, description in cursor.fetchall():
+            values = {"reported_at": reported_at, "contexts": json.loads(contexts)}
+            values.update(tlp=tlp, fingerprint=fingerprint)
+            if description is not None:
+                values["description"] = description
+            stored[ref] = values
+        return stored
 
 
-def _stage(records: Sequence[Mapping[str, Any]]) -> None:
+def _stage(records: Sequence[Mapping[str, Any]], sent: Mapping[str, frozenset[str]]) -> None:
+    """COPY the records, each with the bit mask of the columns it carries (`SENT_BITS`)."""
     table = _q(Incident._meta.db_table)
     names = ", ".join(_q(c) for c in STAGED)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {names} FROM {table} WITH NO DATA"
+            f"SELECT {names}, 0 AS sent FROM {table} WITH NO DATA"
         )
-        with cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {STAGE} ({names}, sent) FROM STDIN") as copy:
             write = copy.write_row
             for r in records:
+                given = sent[r["external_ref"]]
+                mask = sum(bit for name, bit in SENT_BITS.items() if name in given)
                 write((
                     r["external_ref"], r["occurred_at"], r["reported_at"], r["category"],
                     r["severity"], r["killed"], r["injured"], r["latitude"], r["longitude"],
                     r["district"], r["description"], r["tlp"], json.dumps(r["contexts"]),
-                    r["status"],
+                    r["status"], r["fingerprint"], mask,
                 ))  # fmt: skip
 
 
+def _merged(column: str) -> str:
+    """The value an upserted row takes for `column`: the staged one when the record carried
+    it or creates its incident, otherwise the stored one (the locked row in OLD)."""
+    if column not in SENT_BITS:
+        return f"s.{_q(column)}"
+    return (
+        f"CASE WHEN o.id IS NULL OR s.sent & {SENT_BITS[column]} <> 0 "
+        f"THEN s.{_q(column)} ELSE o.{_q(column)} END"
+    )
+
+
 def _upsert(agency: Agency, actor: User) -> list[tuple[str, UUID, int]]:
-    """Insert or update every staged row in external_ref order; (ref, id, version) of each."""
+    """Insert or update every staged row in external_ref order; (ref, id, version) of each.
+    A row that exists takes, for each column its record did not carry, its stored value."""
     table = _q(Incident._meta.db_table)
     names = ", ".join(_q(c) for c in STAGED)
+    values = ", ".join(_merged(c) for c in STAGED)
     updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in WRITTEN)
     now = timezone.now()
     with connection.cursor() as cursor:
@@ -92,8 +135,9 @@ def _upsert(agency: Agency, actor: User) -> list[tuple[str, UUID, int]]:
         cursor.execute(
             f"WITH up AS (INSERT INTO {table} "  # noqa: S608
             f"(id, agency_id, version, created_by_id, created_at, updated_at, {names}) "
-            f"SELECT gen_random_uuid(), %s, 1, %s, %s, %s, {names} FROM {STAGE} "
-            "ORDER BY external_ref "
+            f"SELECT gen_random_uuid(), %s, 1, %s, %s, %s, {values} FROM {STAGE} s "
+            f"LEFT JOIN {OLD} o ON o.external_ref = s.external_ref "
+            "ORDER BY s.external_ref "
             f"ON CONFLICT (agency_id, external_ref) DO UPDATE SET {updates}, "
             f"version = {table}.version + 1 RETURNING id, external_ref, version) "
             f"INSERT INTO {DONE} SELECT id, external_ref, version FROM up",
@@ -130,11 +174,13 @@ def upsert(
     actor: User,
     agency: Agency,
     records: Sequence[Mapping[str, Any]],
-    existing: Mapping[str, datetime],
+    existing: Mapping[str, Any],
+    sent: Mapping[str, frozenset[str]],
 ) -> tuple[dict[str, UUID], list[UUID]]:
-    """Upsert validated records (locked by `lock_existing`, which returned `existing`) and
-    audit each; returns external_ref → id and the ids that were updated. Raises Conflict
-    (retryable) when a concurrent batch created one of the references after the lock."""
+    """Upsert validated records (locked by `lock_existing`, which returned `existing`; `sent`:
+    external_ref → the fields the client sent) and audit each; returns external_ref → id and
+    the ids that were updated. Raises Conflict (retryable) when a concurrent batch created
+    one of the references after the lock."""
     with connection.cursor() as cursor:
         # Plans here are index probes and hash joins over a few thousand rows; compiling them
         # (JIT, on for any plan the optimiser costs high) takes longer than running them.
@@ -143,7 +189,7 @@ def upsert(
         # order; within the default 4 MB the sort spills to disk (~40 ms per batch).
         cursor.execute("SET LOCAL work_mem = '32MB'")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-    _stage(records)
+    _stage(records, sent)
     stored = _upsert(agency, actor)
     if any(version > 1 and ref not in existing for ref, _, version in stored):
         raise Conflict("A concurrent batch created some of these incidents; retry.")

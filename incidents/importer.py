@@ -2,7 +2,9 @@
 
 A mapping turns a source row into Fusion fields: `fields` are templates over the row's
 columns (`"SF-{incident_number}-{category}"`), `values` translate field values
-(`{"category": {"ROBBERY": "robbery"}}`) and `defaults` fill the rest. Rows are read in chunks;
+(`{"category": {"ROBBERY": "robbery"}}`) and `defaults` fill the rest when a row creates an
+incident (a row updating one leaves the stored values of the fields it lacks as they are, as
+every re-post does; incidents.services). Rows are read in chunks;
 each chunk's good records are upserted in one transaction (a later row with the same
 external_ref updates the earlier one), bad rows go to a reject file with their line number
 and errors, and the committed position is saved so that an interrupted import resumes.
@@ -58,6 +60,12 @@ class Mapping:
             if name in record and record[name] in table:
                 record[name] = table[record[name]]
         return record
+
+    def defaulted(self, row: dict[str, Any]) -> set[str]:
+        """The fields `apply` takes from `defaults` alone for this row: a row that updates an
+        incident does not carry them (defaults apply on create)."""
+        mapped = set(self.fields) if self.fields else set(row)
+        return set(self.defaults) - mapped
 
 
 def fingerprint(path: Path) -> str:

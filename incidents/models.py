@@ -59,6 +59,9 @@ class Incident(models.Model):
     tlp = models.CharField(max_length=12, choices=TLP.choices, default=TLP.AMBER)
     contexts = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    # What identifies the event (incidents.rules.event_fingerprint), set by every write: it
+    # finds a copy of another agency's incident whatever its reference (incidents.provenance).
+    fingerprint = models.CharField(max_length=64, editable=False, default="")
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
@@ -96,6 +99,7 @@ class Incident(models.Model):
             models.Index(fields=["tlp", "-occurred_at"], name="incident_tlp_time_idx"),
             models.Index(fields=["category", "-occurred_at"], name="incident_category_time_idx"),
             models.Index(fields=["district"], name="incident_district_idx"),
+            models.Index(fields=["fingerprint"], name="incident_fingerprint_idx"),
         ]
 
     def __str__(self) -> str:

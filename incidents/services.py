@@ -1,11 +1,17 @@
 """Every write to incidents and their persons: create/upsert, update, delete.
 
 Each service runs in one transaction, checks the actor's right through a predicate, applies
-the domain rules in `incidents.rules`, lets auditlog record each saved row, and re-checks
-after the write that the incident is still within the actor's scope.
+the domain rules in `incidents.rules`, refuses copies of other agencies' incidents
+(`incidents.provenance`), lets auditlog record each saved row, and re-checks after the write
+that the incident is still within the actor's scope.
+
+What a write does with a field it does not carry: a create gives it the default; a re-post of
+an existing external_ref (single, bulk, file or exchange import) and a PATCH keep the stored
+value; a PUT gives it the default, but keeps the stored TLP. So a TLP is lowered only by a
+request that names the lower TLP, and every lowering is audited as `incident.tlp_lowered`.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,10 +25,13 @@ from fusion.errors import Conflict, Invalid, NotAllowed, PreconditionFailed
 from fusion.matching import matches_find
 from fusion.sharing import shares_reconcile
 from fusion.visibility import visible_incidents
+from incidents.choices import TLP, TLP_ORDER
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person
-from incidents.rules import record_errors
+from incidents.provenance import Claim, refuse_copies
+from incidents.rules import record_errors, record_fingerprint
 
+TLP_LOWERED = "incident.tlp_lowered"  # the audit event of a write that lowered a TLP
 # Incident columns a client sets; `persons` is handled apart.
 WRITABLE_FIELDS = (
     "external_ref",
@@ -40,6 +49,10 @@ WRITABLE_FIELDS = (
     "contexts",
     "status",
 )
+# What a write stores: the client's fields and the fingerprint computed from them.
+STORED_FIELDS = (*WRITABLE_FIELDS, "fingerprint")
+# What a record that creates an incident takes for a field it does not carry. Never applied
+# to an update, except PUT (which replaces), and never to `tlp` there (see incident_update).
 DEFAULTS: dict[str, Any] = {
     "external_ref": None,
     "killed": 0,
@@ -64,7 +77,7 @@ def _check_rules(record: Mapping[str, Any]) -> None:
 
 
 def _assign(incident: Incident, record: Mapping[str, Any]) -> None:
-    for name in WRITABLE_FIELDS:
+    for name in STORED_FIELDS:
         if name in record:
             setattr(incident, "category_id" if name == "category" else name, record[name])
 
@@ -105,26 +118,63 @@ def _replace_persons(incident: Incident, persons: Sequence[Mapping[str, Any]]) -
         new_person(incident, data).save()
 
 
-def _with_defaults(record: Mapping[str, Any], existing: Incident | None) -> dict[str, Any]:
-    full = {**DEFAULTS, **record}
-    full.setdefault("reported_at", existing.reported_at if existing else timezone.now())
-    return full
+def is_lowered(before: str, after: str) -> bool:
+    """True when `after` is a less restrictive TLP than `before`."""
+    return TLP_ORDER.index(TLP(after)) < TLP_ORDER.index(TLP(before))
+
+
+def log_tlp_lowered(lowered: Iterable[tuple[Incident, str]]) -> int:
+    """One update entry `incident.tlp_lowered` for each (incident as stored, TLP it had):
+    its changes are `{"tlp": [from, to]}`, its actor and acting agency the writer's. Besides
+    the write's own entry, so that every lowering stands out in the trail. One insert."""
+
+    def stub(incident: Incident, tlp: str) -> Incident:
+        return Incident(
+            id=incident.pk, agency_id=incident.agency_id, external_ref=incident.external_ref,
+            tlp=tlp,
+        )  # fmt: skip
+
+    pairs = [(stub(i, before), stub(i, i.tlp)) for i, before in lowered]
+    return audit.log_bulk(pairs, event=TLP_LOWERED) if pairs else 0
+
+
+def _with_defaults(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record that creates an incident: what it does not carry takes the default."""
+    return {**DEFAULTS, "reported_at": timezone.now(), **record}
 
 
 def _create(actor: User, agency: Agency, record: Mapping[str, Any]) -> Incident:
+    full = _with_defaults(record)
+    _check_rules(full)
+    full["fingerprint"] = record_fingerprint(full)
+    claim = Claim(external_ref=full["external_ref"], fingerprint=full["fingerprint"])
+    refuse_copies(actor, agency.pk, [claim], single=True)
     incident = Incident(agency=agency, created_by=actor)
-    _assign(incident, record)
+    _assign(incident, full)
     incident.save(force_insert=True)
-    _replace_persons(incident, record.get("persons") or [])
+    _replace_persons(incident, full.get("persons") or [])
     return incident
 
 
-def _overwrite(incident: Incident, record: Mapping[str, Any]) -> Incident:
-    _assign(incident, record)
+def _apply(actor: User, incident: Incident, full: dict[str, Any]) -> Incident:
+    """Write `full` (every writable field, as the incident is to be) over the locked
+    `incident`: the rules, the copy check of what changes, the audit of a lowered TLP."""
+    _check_rules(full)
+    full["fingerprint"] = record_fingerprint(full)
+    ref, fingerprint = full["external_ref"], full["fingerprint"]
+    claim = Claim(
+        external_ref=ref if ref != incident.external_ref else None,
+        fingerprint=fingerprint if fingerprint != incident.fingerprint else None,
+    )
+    refuse_copies(actor, incident.agency_id, [claim], single=True)
+    before = incident.tlp
+    _assign(incident, full)
     incident.version += 1
     incident.save()
-    if "persons" in record:
-        _replace_persons(incident, record["persons"])
+    if "persons" in full:
+        _replace_persons(incident, full["persons"])
+    if is_lowered(before, incident.tlp):
+        log_tlp_lowered([(incident, before)])
     return incident
 
 
@@ -132,11 +182,16 @@ def _overwrite(incident: Incident, record: Mapping[str, Any]) -> Incident:
 def incident_upsert(
     *, actor: User, agency: Agency, record: Mapping[str, Any]
 ) -> tuple[Incident, bool]:
-    """Create an incident for `agency`, or overwrite the one with the same external_ref.
+    """Create an incident for `agency`, or merge `record` into the one with the same
+    external_ref.
 
-    Actor: a submitter or admin of `agency`. Returns (incident, created). Raises NotAllowed,
-    Invalid (domain rules, field-named). A re-post never duplicates, even when two arrive at
-    once: the unique (agency, external_ref) constraint turns the loser into an update.
+    Actor: a submitter or admin of `agency`. Returns (incident, created). A re-post merges:
+    the fields it carries replace the stored ones, the others (persons too) keep their
+    stored values; defaults apply only on create. So a TLP is lowered only by a record that
+    names the lower TLP, and the lowering is audited (`incident.tlp_lowered`). A re-post
+    never duplicates, even when two arrive at once: the unique (agency, external_ref)
+    constraint turns the loser into an update. Raises NotAllowed, Invalid (domain rules,
+    field-named), Copied (the record copies another agency's incident the actor sees).
     """
     require_writer(actor, agency)
     with audit.acting_for(actor, agency.pk):
@@ -149,20 +204,15 @@ def incident_upsert(
 def _upsert(actor: User, agency: Agency, record: Mapping[str, Any]) -> tuple[Incident, bool]:
     ref = record.get("external_ref")
     existing = _locked_by_ref(agency, ref) if ref else None
-    record = _with_defaults(record, existing)
-    _check_rules(record)
-    if existing is not None:
-        incident, created = _overwrite(existing, record), False
-    else:
+    if existing is None:
         try:
             with transaction.atomic():
-                incident, created = _create(actor, agency, record), True
+                return _create(actor, agency, record), True
         except IntegrityError:
             existing = _locked_by_ref(agency, ref) if ref else None
             if existing is None:
                 raise
-            incident, created = _overwrite(existing, record), False
-    return incident, created
+    return _apply(actor, existing, {**current_record(existing), **record}), False
 
 
 def _locked_by_ref(agency: Agency, ref: str) -> Incident | None:
@@ -176,7 +226,8 @@ def _lock_current(incident: Incident, expected_version: int | None) -> Incident:
     return current
 
 
-def _current_record(incident: Incident) -> dict[str, Any]:
+def current_record(incident: Incident) -> dict[str, Any]:
+    """The writable fields of `incident` as a record (what a merge starts from)."""
     record = {name: getattr(incident, name) for name in WRITABLE_FIELDS if name != "category"}
     record["category"] = incident.category_id
     return record
@@ -193,31 +244,38 @@ def incident_update(
 ) -> Incident:
     """Apply `changes` (PATCH) or replace the writable fields (PUT) of a visible incident.
 
-    Actor: a submitter or admin of the owning agency. Raises NotAllowed, PreconditionFailed
-    (stale `expected_version`), Invalid, Conflict (external_ref taken in the agency).
+    PATCH keeps what `changes` does not name. PUT gives it the default, except `tlp` (and
+    reported_at, and persons), which keep their stored values: a TLP is lowered only when
+    named, and the lowering is audited (`incident.tlp_lowered`). Actor: a submitter or admin
+    of the owning agency. Raises NotAllowed, PreconditionFailed (stale `expected_version`),
+    Invalid, Conflict (external_ref taken in the agency), Copied.
     """
     require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):
-        updated = _update(incident, changes, expected_version, replace)
+        updated = _update(actor, incident, changes, expected_version, replace)
         after_write([updated])
     _ensure_in_scope(actor, updated)
     return updated
 
 
 def _update(
-    incident: Incident, changes: Mapping[str, Any], expected_version: int | None, replace: bool
+    actor: User,
+    incident: Incident,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    replace: bool,
 ) -> Incident:
     current = _lock_current(incident, expected_version)
-    base = DEFAULTS if replace else _current_record(current)
-    record = {**base, **changes}
     if replace:
-        record.setdefault("reported_at", current.reported_at)
-    _check_rules(record)
+        base = {**DEFAULTS, "reported_at": current.reported_at, "tlp": current.tlp}
+    else:
+        base = current_record(current)
+    record = {**base, **changes}
     ref = record.get("external_ref")
     taken = Incident.objects.filter(agency_id=current.agency_id, external_ref=ref)
     if ref and taken.exclude(pk=current.pk).exists():
         raise Conflict(errors={"external_ref": ["Another incident of your agency has it."]})
-    return _overwrite(current, record)
+    return _apply(actor, current, record)
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXP
 from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
-from fusion.errors import Invalid
+from fusion.errors import Conflict, Invalid
 from fusion.memory import gc_paused
 from fusion.purpose import require_purpose
 from fusion.visibility import visible_incidents
@@ -32,6 +32,7 @@ from incidents.bulk import incident_upsert_batch
 from incidents.choices import strictest
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
+from incidents.provenance import Copied
 from incidents.selectors import incidents_for_reading
 
 
@@ -134,6 +135,18 @@ def others_incidents(user: User, agency: Agency, stix_ids: list[str]) -> list[st
 
 @extend_schema(
     summary="Import a STIX 2.1 bundle or CSV into your agency (atomic, upserted by reference)",
+    description=(
+        "An imported record whose reference your agency already uses updates that incident by "
+        "merging: what the record carries replaces the stored value, what it leaves out (a "
+        "STIX incident without a TLP marking or description, an empty CSV cell, persons) keeps "
+        "it; defaults apply only on create. A TLP is lowered only by a record whose marking "
+        "(STIX) or `tlp` cell (CSV) names the lower label, and the lowering is audited as "
+        "`incident.tlp_lowered`. A STIX incident that Fusion exported from another agency's "
+        "incident you can see is refused (400, `agency`); so is, with 409 naming the object or "
+        "line and the field (`external_ref` or `content`), any record copying such an incident "
+        "under a new id: its external_ref on create, or the same time to the second, place to "
+        "1e-4 degree, category and description. Incidents you cannot see are never compared."
+    ),
     parameters=[
         OpenApiParameter("agency", str, description="Your agency's code, if you have several.")
     ],
@@ -172,7 +185,13 @@ class ImportView(FusionAPIView):
                     f"{len(problems)} {noun} with problems; nothing was stored.",
                     errors={where: problems},
                 )
-            result = incident_upsert_batch(actor=request.user, agency=agency, records=checked)
+            try:
+                result = incident_upsert_batch(actor=request.user, agency=agency, records=checked)
+            except Copied as exc:
+                raise Conflict(
+                    exc.detail,
+                    errors={where: {keys[i]: found for i, found in exc.by_index.items()}},
+                ) from exc
         return Response(
             {
                 "created": result.created,

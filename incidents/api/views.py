@@ -56,6 +56,20 @@ IF_MATCH = OpenApiParameter(
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe POST key."
 )
+MERGE = (
+    "A record whose external_ref your agency already uses updates that incident by merging: "
+    "the fields it carries replace the stored ones, every field it leaves out (persons too) "
+    "keeps its stored value; defaults apply only when a record creates an incident. So a TLP "
+    "is lowered only by a record that names the lower `tlp`, and each lowering is in the "
+    "audit trail as `incident.tlp_lowered` (from, to, who, for which agency). "
+)
+COPIES = (
+    "A record that copies an incident of another agency you can see (its external_ref on "
+    "create, or the same time to the second, place to 1e-4 degree, category and description) "
+    "is refused with 409, naming the record and the field (`external_ref` or `content`): "
+    "another agency's incident cannot be re-published as yours. Incidents you cannot see are "
+    "never compared."
+)
 
 
 @extend_schema_view(
@@ -71,6 +85,7 @@ IDEMPOTENCY = OpenApiParameter(
     ),
     create=extend_schema(
         summary="Create, or update by external_ref (201 new, 200 updated)",
+        description=MERGE + COPIES,
         parameters=[IDEMPOTENCY],
         request=IncidentInputSerializer,
         responses={
@@ -81,12 +96,21 @@ IDEMPOTENCY = OpenApiParameter(
     ),
     update=extend_schema(
         summary="Replace an incident's fields (If-Match)",
+        description=(
+            "Replaces the writable fields: one left out takes its default, except `tlp`, "
+            "which keeps the stored label (persons and reported_at also keep theirs). A lower "
+            "`tlp` must be named, and is audited as `incident.tlp_lowered`. " + COPIES
+        ),
         parameters=[IF_MATCH],
         request=IncidentUpdateSerializer,
         responses={200: IncidentOutputSerializer, **errors(400, 403, 404, 409, 412)},
     ),
     partial_update=extend_schema(
         summary="Change some fields of an incident (If-Match)",
+        description=(
+            "Fields left out keep their stored values. A lower `tlp` is audited as "
+            "`incident.tlp_lowered`. " + COPIES
+        ),
         parameters=[IF_MATCH],
         request=IncidentUpdateSerializer,
         responses={200: IncidentOutputSerializer, **errors(400, 403, 404, 409, 412)},
@@ -200,6 +224,7 @@ class IncidentViewSet(FusionGenericViewSet):
 
     @extend_schema(
         summary="Upsert up to FUSION_BULK_MAX incidents atomically (all or none)",
+        description=MERGE + COPIES.replace("the record", "the record by index"),
         parameters=[IDEMPOTENCY],
         request=BulkInputSerializer,
         responses={200: BulkResultSerializer, **errors(400, 403, 409, 413)},

@@ -69,7 +69,7 @@ def test_a_reference_another_client_creates_after_the_lock_is_a_clean_409(world,
 
     stage = bulk_staged._stage
 
-    def another_client_first(records):
+    def another_client_first(records, sent):
         def create() -> None:
             try:
                 factories.incident(world.police, world.police_admin, external_ref="R-1")
@@ -79,7 +79,7 @@ def test_a_reference_another_client_creates_after_the_lock_is_a_clean_409(world,
         thread = threading.Thread(target=create)
         thread.start()
         thread.join(timeout=30)
-        return stage(records)
+        return stage(records, sent)
 
     monkeypatch.setattr(bulk_staged, "_stage", another_client_first)
     client = APIClient()

@@ -67,9 +67,10 @@ def test_incident_entries_equal_those_written_from_instances(world):
         assert entry.additional_data == {"object_agency_id": world.police.pk, "component": "system"}
         assert entry.actor == world.police_admin
         assert entry.acting_agency_id == world.police.pk
-    # a re-post equal but for place and contexts lists just those (and the version)
+    # a re-post equal but for place and contexts lists just those (and the version, and the
+    # fingerprint, which covers the place)
     changed = set(written[str(before["S-1"].pk)].changes)
-    assert changed == {"latitude", "longitude", "contexts", "version"}
+    assert changed == {"latitude", "longitude", "contexts", "version", "fingerprint"}
 
 
 def test_agreement_grants_and_their_entries_equal_the_instance_path(world):

@@ -14,7 +14,7 @@ from fusion.errors import Invalid
 from fusion.memory import gc_paused
 from fusion.progress import ProgressBar
 from incidents.api.serializers import validate_records
-from incidents.bulk import batch_errors, incident_upsert_batch
+from incidents.bulk import BatchResult, batch_errors, incident_upsert_batch
 from incidents.importer import (
     Mapping,
     MappingError,
@@ -23,15 +23,22 @@ from incidents.importer import (
     importer_account,
     read_rows,
 )
-from incidents.models import ImportRun
+from incidents.models import ImportRun, Incident
+from incidents.provenance import Copied
 from incidents.selectors import active_category_slugs
+from incidents.services import DEFAULTS
+
+# Fields a record may leave out (the required ones a mapping default gives every row alike).
+OPTIONAL = set(DEFAULTS) - {"external_ref"}
 
 
 class Command(BaseCommand):
     help = (
         "Import incidents from FILE (CSV or JSON Lines) into agency CODE: upserted by "
-        "external_ref in chunked transactions, bad rows written to a reject file by line "
-        "number, resumable after an interruption."
+        "external_ref in chunked transactions (an update keeps the stored value of every field "
+        "a row leaves out; the mapping's defaults apply on create only), bad rows and rows "
+        "copying another agency's incident written to a reject file by line number, resumable "
+        "after an interruption."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -154,16 +161,13 @@ class Command(BaseCommand):
         # The chunk and the run's position commit together: a resumed import starts exactly
         # after the last chunk that was kept.
         with gc_paused(), transaction.atomic():  # gc: see fusion.memory
-            records = self._validated(rows, mapping, categories, rejects, totals)
-            if records and not opts["dry_run"]:
-                try:
-                    result = incident_upsert_batch(actor=actor, agency=agency, records=records)
-                except Invalid as exc:
-                    raise CommandError(f"chunk refused: {exc.detail}") from exc
+            good = self._validated(rows, mapping, categories, agency, rejects, totals)
+            if good and not opts["dry_run"]:
+                result = self._upsert(good, agency, actor, rejects, totals)
                 totals["created"] += result.created
                 totals["updated"] += result.updated
-            elif records:
-                totals["created"] += len(records)
+            elif good:
+                totals["created"] += len(good)
             if run:
                 run.position += len(rows)
                 run.created, run.updated, run.rejected = (
@@ -173,10 +177,37 @@ class Command(BaseCommand):
                 )
                 run.save(update_fields=["position", "created", "updated", "rejected"])
 
+    def _upsert(
+        self, good: list[tuple[int, dict]], agency: Agency, actor: Any, rejects: Any, totals: dict
+    ) -> BatchResult:
+        """Upsert the chunk's good records; those copying another agency's incident the
+        importer sees are rejected by line, and the rest upserted without them."""
+        records = [record for _, record in good]
+        try:
+            with transaction.atomic():
+                return incident_upsert_batch(actor=actor, agency=agency, records=records)
+        except Copied as exc:
+            for index, found in exc.by_index.items():
+                self._reject(rejects, good[index][0], found, None, totals)
+            kept = [item for index, item in enumerate(good) if index not in exc.by_index]
+            if not kept:
+                return BatchResult(created=0, updated=0, ids=[])
+            return self._upsert(kept, agency, actor, rejects, totals)
+        except Invalid as exc:
+            raise CommandError(f"chunk refused: {exc.detail}") from exc
+
     def _validated(
-        self, rows: list, mapping: Mapping, categories: set[str], rejects: Any, totals: dict
-    ) -> list[dict]:
-        """The chunk's good records, the last of each external_ref; bad rows go to rejects."""
+        self,
+        rows: list,
+        mapping: Mapping,
+        categories: set[str],
+        agency: Agency,
+        rejects: Any,
+        totals: dict,
+    ) -> list[tuple[int, dict]]:
+        """(line, record) of the chunk's good records, the last of each external_ref; bad rows
+        go to rejects. A record updating an incident carries no field it has from the
+        mapping's defaults only: defaults apply on create, an update keeps stored values."""
         readable = [(line, row) for line, row, problem in rows if row is not None]
         for line, row, problem in rows:
             if row is None:
@@ -194,12 +225,22 @@ class Command(BaseCommand):
             if record.get("external_ref") in good:
                 totals["superseded"] += 1
             good[record.get("external_ref")] = (line, record)
-        lines = [line for line, _ in good.values()]
-        kept: list = [record for _, record in good.values()]
-        for index, found in batch_errors(kept).items():
-            self._reject(rejects, lines[int(index)], found, None, totals)
+        existing = set(
+            Incident.objects.filter(agency=agency, external_ref__in=list(good)).values_list(
+                "external_ref", flat=True
+            )
+        )
+        row_at = dict(readable)
+        kept: list = []
+        for line, record in good.values():
+            if record.get("external_ref") in existing:
+                defaulted = mapping.defaulted(row_at[line]) & OPTIONAL
+                record = {k: v for k, v in record.items() if k not in defaulted}
+            kept.append((line, record))
+        for index, found in batch_errors([record for _, record in kept]).items():
+            self._reject(rejects, kept[int(index)][0], found, None, totals)
             kept[int(index)] = None
-        return [record for record in kept if record is not None]
+        return [item for item in kept if item is not None]
 
     @staticmethod
     def _reject(rejects: Any, line: int, errors: Any, row: dict | None, totals: dict) -> None:

@@ -15,6 +15,7 @@ from fusion import audit
 from fusion.progress import ProgressBar
 from incidents import demo
 from incidents.models import Incident, Person
+from incidents.rules import event_fingerprint
 from incidents.services import new_person
 
 CHUNK = 1000
@@ -95,7 +96,17 @@ class Command(BaseCommand):
             k: v for k, v in row.__dict__.items() if k not in ("agency", "persons", "category")
         }
         return Incident(
-            agency=agencies[row.agency], category_id=row.category, created_by=actor, **fields
+            agency=agencies[row.agency],
+            category_id=row.category,
+            created_by=actor,
+            fingerprint=event_fingerprint(
+                occurred_at=row.occurred_at,
+                latitude=row.latitude,
+                longitude=row.longitude,
+                category=row.category,
+                description=row.description,
+            ),
+            **fields,
         )
 
     def _print_logins(self, password: str) -> None:
