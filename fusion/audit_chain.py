@@ -15,9 +15,10 @@ commits, so ids alone cannot tell a late commit from a row slipped in behind the
 Each entry records the transaction that inserted it (`xact`, set by a trigger whatever the
 INSERT says; the transaction id is taken before the statement draws any entry id). The
 sealer seals only entries of transactions that have ended — below the oldest transaction of
-this database still in progress (its own excepted) — in (xact, id) order, after the head.
-Each link records the entry's xact and `next_xact`, the first transaction id not yet given
-out when it was made; both are in its hash. So, of a genuine entry:
+this database still in progress — in (xact, id) order, after the head. Each link records the
+entry's xact and `next_xact`, a transaction id that every transaction begun after the link's
+entries were chosen is at or above (the sealer's own, taken then); both are in its hash.
+So, of a genuine entry:
 
 - its xact is above the head's when it is sealed: an unsealed entry below the horizon of the
   last sealing was inserted behind the chain (with the triggers off);
