@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from auditlog.registry import auditlog
@@ -22,7 +22,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.encoding import smart_str
 
-from fusion import request_context
+from fusion import after_response, request_context
 from fusion.pg_copy import copy_values
 
 T = TypeVar("T")
@@ -188,33 +188,19 @@ def log_event(
     return entry
 
 
-_kept: ContextVar[list[dict] | None] = ContextVar("fusion_audit_kept", default=None)
-
-
-@contextmanager
-def keeping_refusals() -> Iterator[None]:
-    """Around a request (fusion.middleware): events logged with `log_refusal` are written
-    after the response, outside the request's transaction, which an error response rolls
-    back."""
-    token = _kept.set([])
-    try:
-        yield
-    finally:
-        pending = _kept.get() or []
-        _kept.reset(token)
-        for event in pending:
-            log_event(**event)
+def keep_refusal(work: Callable[[], object]) -> None:
+    """Run `work`, which records a refusal (a 404 or 403 the caller gets), once the response
+    has been sent (fusion.after_response): outside the request's transaction, which an error
+    response rolls back, and after the answer, so that its time does not tell what was
+    refused. Outside a request it runs at once."""
+    if not after_response.defer(work):
+        work()
 
 
 def log_refusal(**event: Any) -> None:
-    """`log_event` for a refusal (a 404 or 403 the caller gets): it must be kept even though
-    the request's transaction is rolled back. Name the `actor`: it is written after the
-    view's audit context has ended."""
-    pending = _kept.get()
-    if pending is None:
-        log_event(**event)
-    else:
-        pending.append(event)
+    """`log_event` for a refusal, kept with `keep_refusal`. Name the `actor`: the view's
+    audit context may have ended when it is written."""
+    keep_refusal(partial(log_event, **event))
 
 
 def _audited_fields(model: type[models.Model]) -> tuple[list, set[str]]:

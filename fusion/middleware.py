@@ -1,5 +1,6 @@
 """Request middleware: a server-generated correlation id, a trustworthy client address, and
-refusals kept in the audit trail when the request's transaction rolls back."""
+refusals kept in the audit trail when the request's transaction rolls back, written once the
+response has been sent (fusion.after_response)."""
 
 import ipaddress
 import uuid
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from fusion import audit, request_context
+from fusion import after_response, request_context
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -49,9 +50,14 @@ class RequestContextMiddleware:
         request.correlation_id = cid
         tokens = request_context.bind(cid=cid, addr=client_address(request))
         try:
-            with audit.keeping_refusals():
-                response = self.get_response(request)
+            with after_response.collecting() as jobs:
+                try:
+                    response = self.get_response(request)
+                except BaseException:
+                    after_response.hand_over(jobs)  # no response to wait for
+                    raise
         finally:
             request_context.unbind(tokens)
+        after_response.run_after(response, jobs)
         response[CORRELATION_HEADER] = cid
         return response

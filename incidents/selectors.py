@@ -1,6 +1,8 @@
 """Reads of incidents for output: always through the visibility module (and the record of a
 read it refused)."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
@@ -39,7 +41,13 @@ def categories() -> QuerySet[Category]:
 def log_refused_access(user: User, method: str, pk: object) -> None:
     """Record that `user` asked for an incident that exists but that they may not see (the
     answer stays a 404 like a missing one); the entry is about the owning agency, and is kept
-    although the request's transaction rolls back."""
+    although the request's transaction rolls back. Everything that differs between a hidden
+    id and a missing one (the lookups, the write) runs after the response has been sent, so
+    that the two answers take the same time as well as having the same bytes."""
+    audit.keep_refusal(partial(_log_if_hidden, user, method, pk))
+
+
+def _log_if_hidden(user: User, method: str, pk: object) -> None:
     try:
         owner = Incident.objects.filter(pk=pk).values_list("agency_id", flat=True).first()
     except (ValueError, ValidationError):
@@ -47,7 +55,7 @@ def log_refused_access(user: User, method: str, pk: object) -> None:
     # A visible incident can answer 404 too: the list's filters also narrow a detail read.
     if owner is None or visible_incidents(user).filter(pk=pk).exists():
         return
-    audit.log_refusal(
+    audit.log_event(
         event=REFUSED_READ,
         actor=user,
         model=Incident,
