@@ -10,8 +10,11 @@ refused, naming the record and the field.
 
 Only incidents visible to the writer are compared (fusion.visibility): a record matching an
 incident the writer may not see is stored exactly as if nothing matched, so that a write is
-never a probe of hidden records. A refusal names what the writer already sees: the other
-agency and which of the record's fields matched.
+never a probe of hidden records. TLP:CLEAR incidents are not compared either: anyone may
+republish them, no marking can be weakened, and every agency sees them, so their references
+(often plain numbers) and identical reports of one public event would refuse honest writes.
+A refusal names what the writer already sees: the other agency and which of the record's
+fields matched.
 """
 
 from collections.abc import Mapping, Sequence
@@ -23,6 +26,7 @@ from django.db.models import Q
 from agencies.models import Agency, User
 from fusion.errors import Conflict
 from fusion.visibility import visible_incidents
+from incidents.choices import TLP
 
 CONTENT = "content"  # the error key of a fingerprint match: time, place, category, description
 
@@ -70,6 +74,7 @@ def copies(actor: User, agency_id: int, claims: Sequence[Claim]) -> dict[int, di
         visible_incidents(actor)
         .filter(matching)
         .exclude(agency_id=agency_id)
+        .exclude(tlp=TLP.CLEAR)
         .values_list("agency__code", "external_ref", "fingerprint")
     )
     by_ref, by_print = {}, {}

@@ -3,8 +3,9 @@
 
 - a re-post that leaves out any subset of the optional fields changes none of them, never
   lowers a TLP, keeps the persons, and so leaves what everyone sees as the oracle says;
-- a copy of another agency's incident that the writer sees is refused on every route, so it
-  makes nothing visible to anyone; a copy of one the writer does not see is stored like any
+- a copy of another agency's incident that the writer sees through a share (not TLP:CLEAR,
+  which anyone may republish) is refused on every route, so it makes nothing visible to
+  anyone; a copy of one the writer does not see is stored like any
   new record (no probe of hidden incidents), and the oracle, told of it, still holds.
 """
 
@@ -156,7 +157,9 @@ def test_copies_of_others_incidents_make_nothing_visible(spec, copies, db):
                 agency = source.agency if source.agency.code == code else None
                 agency = agency or Membership.objects.get(user=user, agency__code=code).agency
                 seen = any(
-                    oracle.level(user, pk) > NONE and oracle.incidents[pk]["owner"] != code
+                    oracle.level(user, pk) > NONE
+                    and oracle.incidents[pk]["owner"] != code
+                    and oracle.incidents[pk]["tlp"] != "CLEAR"  # anyone may republish CLEAR
                     for pk, held in content.items()
                     if held == source.pk
                 )
@@ -169,7 +172,8 @@ def test_copies_of_others_incidents_make_nothing_visible(spec, copies, db):
                     content[made.pk] = source.pk
                     oracle.incidents[made.pk] = {
                         "owner": code, "tlp": made.tlp, "category": made.category_id,
-                        "severity": made.severity, "persons": [],
+                        "severity": made.severity, "persons": [], "lat": made.latitude,
+                        "lon": made.longitude, "at": made.occurred_at,
                     }  # fmt: skip
             for user in users:
                 check_user(user, oracle)

@@ -215,3 +215,19 @@ def test_every_write_path_stores_the_fingerprint(world, monkeypatch):
             "description": incident.description,
         }  # fmt: skip
         assert incident.fingerprint == record_fingerprint(record)
+
+
+def test_a_clear_incident_may_be_reported_again_by_another_agency(world, client_for):
+    # given: police publishes TLP:CLEAR, with a plain reference
+    public = factories.incident(
+        world.police, world.police_submitter, external_ref="1", tlp="CLEAR", description=""
+    )
+    same = factories.payload(
+        external_ref="1", occurred_at=public.occurred_at.isoformat(), tlp="CLEAR",
+        category=public.category_id, latitude=public.latitude, longitude=public.longitude,
+        description="",
+    )  # fmt: skip
+    # when: levies reports the same public event under its own reference "1"
+    response = client_for(world.levies_submitter).post("/api/v1/incidents/", same, format="json")
+    # then
+    assert response.status_code == 201, response.content
