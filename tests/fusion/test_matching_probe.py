@@ -77,6 +77,8 @@ def on(spec: list[tuple]) -> list[tuple]:
 )
 # on an index cell edge and just below it
 @example(spec=on([(0, 30.05, 67.05, 0, "robbery"), (1, 30.0499999, 67.0499999, 60, "robbery")]))
+# the smallest positive latitude: no float underflow in SQL
+@example(spec=on([(0, 5e-324, 67.0, 0, "robbery"), (1, 0.0, 67.0, 0, "robbery")]))
 # neighbouring time buckets at their far edges (six hours each)
 @example(spec=on([(0, 30.0, 67.0, 0, "robbery"), (1, 30.0, 67.0, 12 * 60 - 1, "robbery")]))
 def test_probe_finds_exactly_the_pairs_same_event_accepts(spec, world):
