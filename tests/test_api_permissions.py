@@ -141,7 +141,10 @@ INCIDENT_ACTIONS = [
     "access_request",
     "export",
     "match_hint",
+    "repost_partial",
+    "import_copy",
 ]
+LEVIES_WRITERS = {"levies_admin", "levies_submitter"}
 
 
 def run_incident_action(api, action, incident, extra_share, extra):
@@ -177,6 +180,15 @@ def run_incident_action(api, action, incident, extra_share, extra):
             {"incident": str(incident.pk), "purpose": "matrix"},
             format="json",
         )
+    if action == "repost_partial":
+        # the incident's reference without tlp, description or contexts: an owner's re-post
+        # merges (nothing lowered, nothing wiped); anyone else's creates an incident of theirs
+        record = {k: v for k, v in factories.payload().items() if k not in OPTIONAL}
+        return api.post(
+            "/api/v1/incidents/", {**record, "external_ref": incident.external_ref}, format="json"
+        )
+    if action == "import_copy":
+        return api.post("/api/v1/import/", csv_copy(incident), content_type="text/csv")
     if action == "match_hint":
         probe = probe_of(incident)
         response = api.get("/api/v1/matches/", {"page_size": 500})
@@ -191,6 +203,23 @@ def run_incident_action(api, action, incident, extra_share, extra):
     raise AssertionError(action)
 
 
+OPTIONAL = ("tlp", "description", "contexts", "killed", "injured", "district", "status")
+
+
+def csv_copy(incident) -> str:
+    """The incident as a CSV line under a new reference, relabelled TLP:CLEAR."""
+    columns = ["external_ref", "occurred_at", "category", "severity", "latitude", "longitude"]
+    values = [
+        f"COPY-{incident.pk}", incident.occurred_at.isoformat(), incident.category_id,
+        str(incident.severity), repr(incident.latitude), repr(incident.longitude),
+    ]  # fmt: skip
+    return (
+        ",".join([*columns, "description", "tlp"])
+        + "\n"
+        + ",".join([*values, incident.description, "CLEAR"])
+    )
+
+
 def probe_of(incident):
     """A levies report of the same event as `incident` (match hints across every TLP)."""
     fields = {name: getattr(incident, name) for name in ("latitude", "longitude", "occurred_at")}
@@ -200,6 +229,18 @@ def probe_of(incident):
 
 
 def expected(action, role, relation):
+    if action in ("repost_partial", "import_copy"):
+        found = level(role, relation)
+        if found in ("anonymous", "no_content"):
+            return {"anonymous": 401, "no_content": 403}[found]
+        if role in POLICE_WRITERS:
+            return 200  # a re-post updates; a copy of one's own incident is one's own
+        if role not in LEVIES_WRITERS:
+            return 403
+        # a copy of an incident shared with levies (not CLEAR) is refused, by reference on a
+        # re-post and by content on an import; an unseen or CLEAR one is stored as levies' own
+        seen_shared = found in (VIEW, VIEW_PERSONS) and relation != "clear"
+        return 409 if seen_shared else (201 if action == "repost_partial" else 200)
     if action == "match_hint":
         found = level(role, relation)
         return {"anonymous": 401, "no_content": 403}.get(found, 200)
@@ -227,6 +268,11 @@ def check_fields(action, role, relation, response, incident):
     body = response.content.decode()
     if action in ("list", "geojson", "export"):
         return (str(incident.pk) in body) == (found in (VIEW, VIEW_PERSONS, OWNER))
+    if action in ("repost_partial", "import_copy"):
+        # the police incident keeps its label and content whoever posted
+        before = incident.tlp, incident.description
+        incident.refresh_from_db()
+        return (incident.tlp, incident.description) == before
     if action == "match_hint":
         # a hint exists unless the police incident is TLP:RED; it never names the other side
         own = str(incident.pk) if role.startswith("police") else str(response.probe.pk)
