@@ -115,7 +115,8 @@ def floor_rate(all_rows: list[dict], agency_id: int, actor_id: int) -> float:
     content_type = ContentType.objects.get_for_model(Incident).pk
     now = datetime.now(UTC).isoformat()
     incident_columns = ["id", "agency_id", "created_by_id", "version", "created_at",
-                        "updated_at", "contexts", "status", *all_rows[0]]  # fmt: skip
+                        "updated_at", "contexts", "status", "fingerprint",
+                        *all_rows[0]]  # fmt: skip
     audit_columns = ["object_pk", "object_repr", "action", "changes_text", "changes",
                      "timestamp", "purpose", "outcome", "event", "content_type_id",
                      "object_agency_id", "acting_agency_id", "actor_id", "cid",
@@ -127,8 +128,9 @@ def floor_rate(all_rows: list[dict], agency_id: int, actor_id: int) -> float:
         for row in all_rows[start : start + BATCH]:
             pk = str(uuid.uuid4())
             incident_csv.writerow(
-                [pk, agency_id, actor_id, 1, now, now, "[]", "open", *row.values()]
-            )
+                [pk, agency_id, actor_id, 1, now, now, "[]", "open", fingerprint(row),
+                 *row.values()]
+            )  # fmt: skip
             changes = {name: ["None", str(value)] for name, value in row.items()}
             entry_csv.writerow([
                 pk, f"{agency_id}:{row['external_ref']}", 0, "", json.dumps(changes), now, "",
@@ -150,6 +152,16 @@ def floor_rate(all_rows: list[dict], agency_id: int, actor_id: int) -> float:
     return len(all_rows) / (time.perf_counter() - started)
 
 
+def fingerprint(row: dict) -> str:
+    """The incident's content fingerprint, as every write path stores it."""
+    from incidents.rules import event_fingerprint
+
+    return event_fingerprint(
+        occurred_at=datetime.fromisoformat(row["occurred_at"]), latitude=row["latitude"],
+        longitude=row["longitude"], category=row["category"], description=row["description"],
+    )  # fmt: skip
+
+
 def preload(count: int, agency_id: int) -> None:
     """`count` incidents of another agency over the same area and the ten years 2016 to 2025,
     which hold the measured rows' dates (another agency's years of records, as a back-fill
@@ -162,17 +174,23 @@ def preload(count: int, agency_id: int) -> None:
     start = datetime(2016, 1, 1, tzinfo=UTC)
     columns = ["id", "agency_id", "version", "created_at", "updated_at", "contexts", "status",
                "external_ref", "occurred_at", "reported_at", "category", "severity", "killed",
-               "injured", "latitude", "longitude", "district", "description", "tlp"]  # fmt: skip
+               "injured", "latitude", "longitude", "district", "description", "tlp",
+               "fingerprint"]  # fmt: skip
     with connection.cursor() as cursor:
         for first in range(0, count, 100_000):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             for n in range(first, min(count, first + 100_000)):
                 at = (start + timedelta(seconds=rng.randrange(10 * 365 * 86400))).isoformat()
+                row = {
+                    "occurred_at": at, "category": rng.choice(CATEGORIES),
+                    "latitude": round(rng.uniform(25, 31), 5),
+                    "longitude": round(rng.uniform(61, 70), 5), "description": "older incident",
+                }  # fmt: skip
                 writer.writerow([
                     uuid.uuid4(), agency_id, 1, at, at, "[]", "open", f"OLD-{n}", at, at,
-                    rng.choice(CATEGORIES), 3, 0, 0, round(rng.uniform(25, 31), 5),
-                    round(rng.uniform(61, 70), 5), "Quetta", "older incident", "AMBER",
+                    row["category"], 3, 0, 0, row["latitude"], row["longitude"], "Quetta",
+                    row["description"], "AMBER", fingerprint(row),
                 ])  # fmt: skip
             with cursor.copy(
                 f"COPY incidents_incident ({', '.join(columns)}) FROM STDIN WITH CSV"

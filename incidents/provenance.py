@@ -17,14 +17,18 @@ A refusal names what the writer already sees: the other agency and which of the 
 fields matched.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from agencies.models import Agency, User
 from fusion.errors import Conflict
+from fusion.plan_shapes import id_array
 from fusion.visibility import visible_incidents
 from incidents.choices import TLP
 
@@ -60,6 +64,22 @@ class Copied(Conflict):
         )
 
 
+# PostgreSQL: the batch's fingerprints and references as one JSON parameter each, so that a
+# batch of 5,000 is two parameters to adapt and a short statement to send, not 10,000.
+_MATCHING_SQL = (
+    "(incidents_incident.fingerprint = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
+    " OR (incidents_incident.agency_id = ANY(%s::bigint[]) AND incidents_incident.external_ref"
+    " = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))))"
+)
+
+
+def _matching(prints: set[str], refs: set[str], others: list[int]) -> Q | RawSQL:
+    if connection.vendor != "postgresql":
+        return Q(fingerprint__in=prints) | Q(agency_id__in=others, external_ref__in=refs)
+    params = (json.dumps(sorted(prints)), id_array(others), json.dumps(sorted(refs)))
+    return RawSQL(_MATCHING_SQL, params, BooleanField())  # noqa: S611
+
+
 def copies(actor: User, agency_id: int, claims: Sequence[Claim]) -> dict[int, dict[str, Any]]:
     """Field errors, by index of `claims`, of the claims matching an incident that `actor` may
     see and that an agency other than `agency_id` owns. One query, on the fingerprint index and
@@ -69,12 +89,12 @@ def copies(actor: User, agency_id: int, claims: Sequence[Claim]) -> dict[int, di
     if not refs and not prints:
         return {}
     others = list(Agency.objects.exclude(pk=agency_id).values_list("pk", flat=True))
-    matching = Q(fingerprint__in=prints) | Q(agency_id__in=others, external_ref__in=refs)
     found = (
         visible_incidents(actor)
-        .filter(matching)
+        .filter(_matching(prints, refs, others))
         .exclude(agency_id=agency_id)
         .exclude(tlp=TLP.CLEAR)
+        .order_by()
         .values_list("agency__code", "external_ref", "fingerprint")
     )
     by_ref, by_print = {}, {}
