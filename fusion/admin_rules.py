@@ -15,6 +15,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.filters import SimpleListFilter
+from django.contrib.admin.utils import get_fields_from_path
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern
@@ -44,14 +46,39 @@ def attributed_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
+def _filter_lookups(model: Any, list_filter: Any) -> set[str]:
+    """The query-string lookups the declared list filters make, and no other: a field's own
+    value (`f`, `f__exact`), `f__isnull`, and a relation's key (`f__id__exact`)."""
+    allowed: set[str] = set()
+    for item in list_filter:
+        if isinstance(item, type) and issubclass(item, SimpleListFilter):
+            allowed.add(item.parameter_name)
+            continue
+        path = item[0] if isinstance(item, list | tuple) else item
+        allowed |= {path, f"{path}__exact", f"{path}__isnull"}
+        field = get_fields_from_path(model, path)[-1]
+        if field.is_relation:
+            allowed.add(f"{path}__{field.target_field.name}__exact")
+    return allowed
+
+
 class AttributedAdminMixin:
-    """Every URL of the model admin (Django's, guardian's, ours) runs `attributed_view`."""
+    """Every URL of the model admin (Django's, guardian's, ours) runs `attributed_view`; a
+    list page filters only by its declared filters.
+
+    Django otherwise accepts any lookup on a model's own fields from the query string
+    (`?description__istartswith=s`): a list page answering "1 incident" or "0 incidents"
+    reads any field one character at a time, whatever the page shows."""
 
     def get_urls(self) -> list[URLPattern]:
         patterns = super().get_urls()  # type: ignore[misc]
         for pattern in patterns:
             pattern.callback = attributed_view(pattern.callback)
         return patterns
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        filters = self.get_list_filter(request) if request is not None else self.list_filter  # type: ignore[attr-defined]
+        return lookup in _filter_lookups(self.model, filters)  # type: ignore[attr-defined]
 
 
 class FusionModelAdmin(AttributedAdminMixin, admin.ModelAdmin):
