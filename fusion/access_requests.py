@@ -13,7 +13,7 @@ from fusion.choices import RequestStatus, ShareOrigin
 from fusion.errors import Conflict, Invalid, NotAllowed, NotFound
 from fusion.match_hints import sides
 from fusion.models import AccessRequest, Match
-from fusion.purpose import require_purpose
+from fusion.purpose import stated_purpose
 from fusion.sharing import share_grant
 from fusion.visibility import reader_agency_ids, visible_incidents
 from incidents.choices import TLP
@@ -42,12 +42,18 @@ def _target_of_match(actor: User, match: Match) -> tuple[Incident, Agency]:
 
 @transaction.atomic
 def access_request_create(
-    *, actor: User, purpose: str, match: Match | None = None, incident_id: object = None
+    *,
+    actor: User,
+    purpose: str,
+    purpose_code: str | None = None,
+    case_ref: str | None = None,
+    match: Match | None = None,
+    incident_id: object = None,
 ) -> AccessRequest:
     """File a request for an incident named by a match of the actor's agency, or for a visible
     incident (to see more of it). Raises NotFound (not the actor's match, not visible),
-    Invalid (purpose), Conflict (one is pending already)."""
-    purpose = require_purpose(purpose)
+    Invalid (purpose, its code or reference), Conflict (one is pending already)."""
+    stated = stated_purpose(purpose=purpose, purpose_code=purpose_code, case_ref=case_ref)
     if match is not None:
         incident, agency = _target_of_match(actor, match)
     else:
@@ -57,18 +63,23 @@ def access_request_create(
         agency = _requesting_agency(actor, [])
     if incident.agency_id == agency.pk:
         raise Invalid(errors={"incident": ["Your agency owns this incident."]})
+    # By match, one pending request per match: two hints that lead to one hidden incident
+    # must not tell the requester so (a conflict on the incident would link them).
+    same = {"match": match} if match is not None else {"incident": incident}
     pending = AccessRequest.objects.filter(
-        incident=incident, requester_agency=agency, status=RequestStatus.PENDING
+        **same, requester_agency=agency, status=RequestStatus.PENDING
     )
     if pending.exists():
-        raise Conflict("A request of your agency for this incident is pending.")
+        raise Conflict("A request of your agency for this is pending.")
     with audit.acting_for(actor, agency.pk):
         return AccessRequest.objects.create(
             requester=actor,
             requester_agency=agency,
             incident=incident,
             match=match,
-            purpose=purpose,
+            purpose=stated.text,
+            purpose_code=stated.code,
+            case_ref=stated.case_ref,
         )
 
 
@@ -92,6 +103,8 @@ def access_request_approve(
         incident=request.incident,
         level=level,
         purpose=request.purpose,
+        purpose_code=request.purpose_code,
+        case_ref=request.case_ref,
         agency=None if red else request.requester_agency,
         user=request.requester if red else None,
         expires_at=expires_at,

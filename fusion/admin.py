@@ -1,5 +1,6 @@
 """Admin: the audit trail (read-only, without values), share grants with repair actions,
-agreements that a platform admin may switch off, matches and access requests (read-only).
+agreements that a platform admin may switch off, matches and access requests (read-only), and
+the list of purpose codes (added and changed, never deleted or renamed).
 
 Every write here goes through a service (see `fusion.admin_rules`)."""
 
@@ -11,7 +12,15 @@ from django.http import HttpRequest
 from fusion import audit, permission_store
 from fusion.admin_rules import FusionModelAdmin, ReadOnlyModelAdmin
 from fusion.agreement_repair import agreement_deactivate
-from fusion.models import AccessRequest, AuditEntry, Match, ShareGrant, SharingAgreement
+from fusion.models import (
+    AccessRequest,
+    AuditEntry,
+    Match,
+    PurposeCode,
+    ShareGrant,
+    SharingAgreement,
+)
+from fusion.purpose import purpose_code_save
 from fusion.sharing import share_revoke
 from incidents.models import Incident
 
@@ -169,3 +178,23 @@ class AccessRequestAdmin(ReadOnlyModelAdmin):
 
     list_display = ("id", "requester_agency", "incident", "status", "created_at", "decided_at")
     list_filter = ("status",)
+
+
+@admin.register(PurposeCode)
+class PurposeCodeAdmin(FusionModelAdmin):
+    """The managed list of purpose codes. A code is fixed once made (audit entries, shares and
+    the transparency statistics name it); one no longer used is made inactive."""
+
+    list_display = ("code", "name", "active")
+    list_filter = ("active",)
+    fields = ("code", "name", "description", "active")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: PurposeCode | None = None
+    ) -> tuple[str, ...]:
+        return ("code",) if obj is not None else ()
+
+    def save_model(
+        self, request: HttpRequest, obj: PurposeCode, form: object, change: bool
+    ) -> None:
+        purpose_code_save(actor=request.user, purpose_code=obj)

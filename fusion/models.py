@@ -1,5 +1,5 @@
-"""Audit entries and their chain links, idempotency records, complaints, and sharing: grants,
-agreements, matches, requests."""
+"""Audit entries and their chain links, idempotency records, complaints, purpose codes, and
+sharing: grants, agreements, matches, requests."""
 
 from auditlog.models import AbstractLogEntry
 from django.conf import settings
@@ -140,6 +140,24 @@ class Complaint(models.Model):
         return self.reference
 
 
+class PurposeCode(models.Model):
+    """One entry of the managed list of reasons for reading personal data, exporting or
+    sharing (fusion.purpose): a stated purpose names one, beside the words that justify the
+    access. Codes are never deleted or renamed (audit entries and shares name them); a code
+    no longer used is made inactive."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class IdempotencyRecord(models.Model):
     """The first successful answer to a POST carrying an Idempotency-Key, for replay."""
 
@@ -180,6 +198,10 @@ class ShareGrant(models.Model):
     )
     level = models.CharField(max_length=20, choices=ShareLevel.choices)
     purpose = models.TextField()
+    # A code of fusion.PurposeCode and an optional case or warrant reference (fusion.purpose);
+    # database defaults too, for the grants standing agreements insert in SQL.
+    purpose_code = models.CharField(max_length=40, default="other", db_default="other")
+    case_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
     origin = models.CharField(
         max_length=20, choices=ShareOrigin.choices, default=ShareOrigin.EXPLICIT
     )
@@ -307,6 +329,8 @@ class AccessRequest(models.Model):
         Match, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     purpose = models.TextField()
+    purpose_code = models.CharField(max_length=40, default="other", db_default="other")
+    case_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
     status = models.CharField(
         max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
     )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from agencies.models import User
 from fusion import audit
 from fusion.notifications import SEARCH_HIT
+from fusion.purpose import Purpose
 from fusion.redaction import readable_persons
 from fusion.visibility import access_levels, reader_agency_ids, visible_incidents
 from incidents.crypto import blind_index
@@ -19,7 +20,7 @@ class Hit:
     person: Person
 
 
-def persons_search(*, actor: User, national_id: str, purpose: str) -> list[Hit]:
+def persons_search(*, actor: User, national_id: str, purpose: Purpose) -> list[Hit]:
     """Persons with this national id in incidents the actor sees, at a level that shows them
     (never other agencies' witnesses). Logged with the purpose and the count, not the id."""
     index = blind_index(national_id)
@@ -44,14 +45,18 @@ def persons_search(*, actor: User, national_id: str, purpose: str) -> list[Hit]:
         event="persons.search",
         model=Person,
         object_repr="national id search",
-        purpose=purpose,
-        details={"hits": len(hits), "agencies": sorted({h.incident.agency.code for h in hits})},
+        purpose=purpose.text,
+        details={
+            "hits": len(hits),
+            "agencies": sorted({h.incident.agency.code for h in hits}),
+            **purpose.details(),
+        },
         actor=actor,
     )
     return hits
 
 
-def _notify_owners(actor: User, hits: list[Hit], purpose: str) -> None:
+def _notify_owners(actor: User, hits: list[Hit], purpose: Purpose) -> None:
     """One entry per other agency whose persons the search returned, about that agency (its
     admins are notified; fusion.notifications): how many, never who."""
     own = set(reader_agency_ids(actor))
@@ -64,7 +69,7 @@ def _notify_owners(actor: User, hits: list[Hit], purpose: str) -> None:
             event=SEARCH_HIT,
             model=Person,
             object_repr="national id search",
-            purpose=purpose,
-            details={"hits": count, "object_agency_id": agency_id},
+            purpose=purpose.text,
+            details={"hits": count, "object_agency_id": agency_id, **purpose.details()},
             actor=actor,
         )

@@ -19,7 +19,7 @@ from fusion import audit, permission_store
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
-from fusion.purpose import require_purpose
+from fusion.purpose import stated_purpose
 from fusion.tlp import check_share, share_violation
 from incidents.models import Incident
 
@@ -51,6 +51,8 @@ def share_grant(
     incident: Incident,
     level: str,
     purpose: str,
+    purpose_code: str | None = None,
+    case_ref: str | None = None,
     agency: Agency | None = None,
     user: User | None = None,
     expires_at: datetime | None = None,
@@ -59,10 +61,10 @@ def share_grant(
     """Share one incident with an agency (or a named user for TLP:RED).
 
     Actor: an admin of the owning agency. Raises NotAllowed, Invalid (TLP rule with the
-    reason, purpose, expiry, recipient).
+    reason, purpose and its code or reference, expiry, recipient).
     """
     _require_sharer(actor, incident)
-    purpose = require_purpose(purpose)
+    stated = stated_purpose(purpose=purpose, purpose_code=purpose_code, case_ref=case_ref)
     _check_expiry(expires_at)
     _check_recipient_user(user)
     check_share(incident=incident, agency=agency, user=user, level=level, origin=origin)
@@ -72,7 +74,9 @@ def share_grant(
             agency=agency,
             user=user,
             level=level,
-            purpose=purpose,
+            purpose=stated.text,
+            purpose_code=stated.code,
+            case_ref=stated.case_ref,
             origin=origin,
             granted_by=actor,
             expires_at=expires_at,

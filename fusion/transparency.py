@@ -8,6 +8,14 @@ window moves on: a complete month's count, and whether it is shown, never change
 month in progress is never published. Zeros are published: they disclose no one. Besides
 counts, only the backtest metrics of each method on reference data are published (never
 those measured on an assessment's inputs); no row is about a person or an incident.
+
+Accesses to personal data (person reads, searches, exports) are also counted by purpose code
+(fusion.purpose; entries from before codes count as `other`). That breakdown sums, month by
+month, to two published tables (person_data_reads + exports), so a month's codes are shown
+whole or not at all: only when none of its cells is small and both of those months are
+shown. Hiding a single cell would not do: the month's sum and the other codes give it back,
+as the codes would give back a hidden person_data_reads or exports month. A code's total
+follows the rule of every table.
 """
 
 from collections.abc import Sequence
@@ -15,18 +23,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, QuerySet, TextField, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from analytics.choices import Decision
 from analytics.models import Assessment, BacktestRun
 from analytics.registry import METHODS, MODEL_STATUS, method_version
 from fusion.choices import ComplaintStatus
-from fusion.models import AuditEntry, Complaint, ShareGrant
+from fusion.models import AuditEntry, Complaint, PurposeCode, ShareGrant
+from fusion.purpose import DEFAULT_CODE
 from incidents.models import Incident
 
 MONTHS = 12
+PERSON_DATA_READS = ("incident.persons_read", "persons.search")
+EXPORTS = ("incident.export",)
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,25 @@ def suppress(counts: Sequence[int], k: int) -> Table:
     return Table(cells, total)
 
 
+def suppress_breakdown(
+    rows: dict[str, Sequence[int]], parts: Sequence[Table], k: int
+) -> dict[str, Table]:
+    """A breakdown as published, whose months sum to the published tables `parts`: a month's
+    cells only when none is small and every part shows that month; a row's total only when
+    none of its months is hidden."""
+    width = len(parts[0].cells) if parts else max(map(len, rows.values()), default=0)
+    shown = [
+        all(part.cells[m] is not None for part in parts)
+        and not any(0 < row[m] < k for row in rows.values())
+        for m in range(width)
+    ]
+    tables = {}
+    for name, row in rows.items():
+        cells = [n if shown[m] else None for m, n in enumerate(row)]
+        tables[name] = Table(cells, sum(row) if all(shown) else None)
+    return tables
+
+
 def months(now: datetime, count: int = MONTHS) -> list[datetime]:
     """The first instants (UTC) of the last `count` complete calendar months, oldest first
     (the month in progress is left out: its count still changes)."""
@@ -55,9 +86,9 @@ def months(now: datetime, count: int = MONTHS) -> list[datetime]:
 
 
 def _monthly(queryset: QuerySet, field: str, starts: list[datetime]) -> list[int]:
-    end = (starts[-1] + timedelta(days=32)).replace(day=1)
+    first, end = _window(starts)
     rows = (
-        queryset.filter(**{f"{field}__gte": starts[0], f"{field}__lt": end})
+        queryset.filter(**{f"{field}__gte": first, f"{field}__lt": end})
         .annotate(month=TruncMonth(field, tzinfo=UTC))
         .values("month")
         .annotate(n=Count("pk"))
@@ -65,6 +96,34 @@ def _monthly(queryset: QuerySet, field: str, starts: list[datetime]) -> list[int
     )
     found = dict(rows)
     return [found.get(start, 0) for start in starts]
+
+
+def _window(starts: list[datetime]) -> tuple[datetime, datetime]:
+    return starts[0], (starts[-1] + timedelta(days=32)).replace(day=1)
+
+
+def _by_purpose(starts: list[datetime]) -> dict[str, list[int]]:
+    """Accesses to personal data per purpose code and month: every code of the list (and any
+    an entry names), `other` for entries stating words only."""
+    first, end = _window(starts)
+    code = Coalesce(
+        KeyTextTransform("purpose_code", "additional_data"),
+        Value(DEFAULT_CODE),
+        output_field=TextField(),
+    )
+    rows = (
+        AuditEntry.objects.filter(
+            event__in=PERSON_DATA_READS + EXPORTS, timestamp__gte=first, timestamp__lt=end
+        )
+        .annotate(month=TruncMonth("timestamp", tzinfo=UTC), code=code)
+        .values("month", "code")
+        .annotate(n=Count("pk"))
+        .values_list("code", "month", "n")
+    )
+    found = {(c, month): n for c, month, n in rows}
+    codes = {DEFAULT_CODE, *PurposeCode.objects.values_list("code", flat=True)}
+    codes |= {c for c, _ in found}
+    return {c: [found.get((c, start), 0) for start in starts] for c in sorted(codes)}
 
 
 def measures() -> dict[str, tuple[QuerySet, str]]:
@@ -75,11 +134,8 @@ def measures() -> dict[str, tuple[QuerySet, str]]:
     return {
         "incidents_recorded": (Incident.objects.all(), "created_at"),
         "shares_granted": (ShareGrant.objects.all(), "created_at"),
-        "person_data_reads": (
-            events(event__in=["incident.persons_read", "persons.search"]),
-            "timestamp",
-        ),
-        "exports": (events(event="incident.export"), "timestamp"),
+        "person_data_reads": (events(event__in=PERSON_DATA_READS), "timestamp"),
+        "exports": (events(event__in=EXPORTS), "timestamp"),
         "assessments_approved": (
             Assessment.objects.filter(decision=Decision.APPROVE),
             "reviewed_at",
@@ -104,19 +160,30 @@ def statistics(now: datetime | None = None) -> dict:
     """Everything the transparency endpoint publishes."""
     k = settings.FUSION_TRANSPARENCY_MIN_CELL
     starts = months(now or timezone.now())
-    tables = {}
-    for name, (queryset, field) in measures().items():
-        table = suppress(_monthly(queryset, field, starts), k)
-        tables[name] = {"monthly": table.cells, "total": table.total}
+    published = {
+        name: suppress(_monthly(queryset, field, starts), k)
+        for name, (queryset, field) in measures().items()
+    }
+    parts = [published["person_data_reads"], published["exports"]]
+    by_purpose = suppress_breakdown(_by_purpose(starts), parts, k)
     return {
         "months": [start.strftime("%Y-%m") for start in starts],
         "suppression": {
             "min_cell": k,
             "rule": "counts from 1 to min_cell - 1 are null; a total only when no month is",
+            "breakdown_rule": (
+                "accesses_by_purpose sums to person_data_reads + exports: a month's codes are "
+                "all null when one is from 1 to min_cell - 1 or either of those is null"
+            ),
         },
-        "measures": tables,
+        "measures": {name: _as_json(table) for name, table in published.items()},
+        "accesses_by_purpose": {code: _as_json(table) for code, table in by_purpose.items()},
         "models": [_model_metrics(kind) for kind in METHODS],
     }
+
+
+def _as_json(table: Table) -> dict:
+    return {"monthly": table.cells, "total": table.total}
 
 
 def _model_metrics(kind: str) -> dict:

@@ -448,6 +448,7 @@ ROUTES = {
         None,
         table(403, dict.fromkeys(CONTENT_OK, 404), **dict.fromkeys(POLICE_MEMBERS, 200)),
     ),
+    "purposes": ("get", "/api/v1/purposes/", None, table(200)),
     "transparency": ("get", "/api/v1/transparency/", None, table(200, anonymous=200)),
     "notifications": (
         "get",

@@ -10,6 +10,16 @@ from fusion.choices import ShareLevel
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 
 
+def purpose_code_field() -> serializers.CharField:
+    """A code of GET purposes/ (`other` when left out); fusion.purpose checks it."""
+    return serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+def case_ref_field() -> serializers.CharField:
+    """An optional case or warrant reference; fusion.purpose checks it."""
+    return serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
 class AgencyCodeField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(slug_field="code", queryset=Agency.objects.all(), **kwargs)
@@ -25,6 +35,8 @@ class ShareInputSerializer(StrictInputSerializer):
     )
     level = serializers.ChoiceField(choices=ShareLevel.choices)
     purpose = serializers.CharField(max_length=500)
+    purpose_code = purpose_code_field()
+    case_ref = case_ref_field()
     expires_at = AwareDateTimeField(required=False, allow_null=True)
 
 
@@ -43,6 +55,8 @@ class ShareOutputSerializer(serializers.ModelSerializer):
             "user",
             "level",
             "purpose",
+            "purpose_code",
+            "case_ref",
             "origin",
             "agreement",
             "granted_by",
@@ -129,6 +143,8 @@ class AccessRequestInputSerializer(StrictInputSerializer):
     match = serializers.IntegerField(required=False)
     incident = serializers.UUIDField(required=False)
     purpose = serializers.CharField(max_length=500)
+    purpose_code = purpose_code_field()
+    case_ref = case_ref_field()
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if ("match" in data) == ("incident" in data):
@@ -161,6 +177,8 @@ class AccessRequestOutputSerializer(serializers.ModelSerializer):
             "incident",
             "match",
             "purpose",
+            "purpose_code",
+            "case_ref",
             "status",
             "reason",
             "decided_at",

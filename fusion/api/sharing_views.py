@@ -17,12 +17,13 @@ from fusion import access_requests, agreements, sharing
 from fusion.api import sharing_serializers as s
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import ReadsIncidents
+from fusion.api.purpose_views import PURPOSE_PARAMS
 from fusion.api.schema import errors
 from fusion.errors import NotAllowed
 from fusion.match_hints import hints_for, sides
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
 from fusion.person_search import persons_search
-from fusion.purpose import require_purpose
+from fusion.purpose import purpose_from_query
 from fusion.visibility import reader_agency_ids, visible_incidents
 from incidents.models import Incident
 from incidents.selectors import active_category_slugs
@@ -268,6 +269,8 @@ class AccessRequestViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         made = access_requests.access_request_create(
             actor=request.user,
             purpose=data["purpose"],
+            purpose_code=data.get("purpose_code"),
+            case_ref=data.get("case_ref"),
             match=match,
             incident_id=data.get("incident"),
         )
@@ -310,11 +313,12 @@ class PersonSearchView(FusionAPIView):
         parameters=[
             OpenApiParameter("national_id", str, required=True),
             OpenApiParameter("purpose", str, required=True),
+            *PURPOSE_PARAMS,
         ],
         responses={200: s.PersonHitSerializer(many=True), **errors(400, 403)},
     )
     def get(self, request: Request) -> Response:
-        purpose = require_purpose(request.query_params.get("purpose"))
+        purpose = purpose_from_query(request.query_params)
         national_id = (request.query_params.get("national_id") or "").strip()
         if not national_id:
             return Response(

@@ -1,5 +1,5 @@
 """Routes of the fusion app's API: audit, shares, agreements, matches, requests, search,
-complaints and transparency."""
+purpose codes, complaints and transparency."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from fusion.api.audit_views import AuditViewSet
 from fusion.api.notification_views import NotificationsView
 from fusion.api.public_views import ComplaintViewSet, TransparencyView
+from fusion.api.purpose_views import PurposeCodeListView
 from fusion.api.sharing_views import (
     AccessRequestViewSet,
     IncidentShareViewSet,
@@ -25,6 +26,7 @@ router.register("complaints", ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
     path("persons/search/", PersonSearchView.as_view(), name="persons-search"),
+    path("purposes/", PurposeCodeListView.as_view(), name="purposes"),
     path("transparency/", TransparencyView.as_view(), name="transparency"),
     path("notifications/", NotificationsView.as_view(), name="notifications"),
     *router.urls,

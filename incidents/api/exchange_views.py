@@ -18,11 +18,12 @@ from fusion import audit
 from fusion.api.base import FusionAPIView
 from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXParser
 from fusion.api.permissions import ReadsIncidents
+from fusion.api.purpose_views import PURPOSE_PARAMS
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid
 from fusion.memory import gc_paused
-from fusion.purpose import require_purpose
+from fusion.purpose import purpose_from_query
 from fusion.visibility import visible_incidents
 from incidents import stix
 from incidents.api.batch import checked_records, submitting_agency
@@ -56,6 +57,7 @@ STREAMS = {"csv": csv_text, "geojson": geojson_text, "stix": stix_text}
     parameters=[
         OpenApiParameter("format", str, enum=list(STREAMS), description="Default csv."),
         OpenApiParameter("purpose", str, required=True, description="Why you export; logged."),
+        *PURPOSE_PARAMS,
     ],
     responses={
         (200, "text/csv"): OpenApiTypes.STR,
@@ -87,7 +89,7 @@ class ExportView(JSONErrors, FusionAPIView):
         fmt = request.query_params.get("format", "csv")
         if fmt not in STREAMS:
             raise Invalid("Unknown export format.", errors={"format": [f"One of {list(STREAMS)}."]})
-        purpose = require_purpose(request.query_params.get("purpose"))
+        purpose = purpose_from_query(request.query_params)
         visible = incidents_for_reading(request.user)
         queryset = DjangoFilterBackend().filter_queryset(request, visible, self)
         counts = dict(queryset.order_by().values_list("tlp").annotate(n=Count("id")))
@@ -100,12 +102,13 @@ class ExportView(JSONErrors, FusionAPIView):
             event="incident.export",
             model=Incident,
             object_repr=f"export ({fmt})",
-            purpose=purpose,
+            purpose=purpose.text,
             details={
                 "format": fmt,
                 "filters": filters,
                 "count": sum(counts.values()),
                 "tlp": label,
+                **purpose.details(),
             },
         )
         source = pages(request.user, queryset)

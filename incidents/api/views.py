@@ -20,10 +20,11 @@ from fusion.api.conditional import etag, expected_version
 from fusion.api.pagination import KeysetPagination
 from fusion.api.parsers import PayloadTooLarge
 from fusion.api.permissions import ReadsIncidents
+from fusion.api.purpose_views import PURPOSE_PARAMS
 from fusion.api.renderers import GeoJSONRenderer
 from fusion.api.schema import errors
 from fusion.memory import gc_paused
-from fusion.purpose import require_purpose
+from fusion.purpose import purpose_from_query
 from fusion.visibility import access_levels
 from incidents.api.batch import ingest_batch, submitting_agency
 from incidents.api.geojson import feature, feature_collection
@@ -80,7 +81,7 @@ COPIES = (
     ),
     retrieve=extend_schema(
         summary="One incident (ETag); persons with include=persons&purpose=…",
-        parameters=[INCLUDE_PARAM, PURPOSE_PARAM, FORMAT_PARAM],
+        parameters=[INCLUDE_PARAM, PURPOSE_PARAM, *PURPOSE_PARAMS, FORMAT_PARAM],
         responses={200: IncidentOutputSerializer, **errors(400, 403, 404)},
     ),
     create=extend_schema(
@@ -168,12 +169,15 @@ class IncidentViewSet(FusionGenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         include = self._include_persons()
-        purpose = require_purpose(request.query_params.get("purpose")) if include else ""
+        purpose = purpose_from_query(request.query_params) if include else None
         incident = self.get_object()
         data = self._output([incident], include_persons=include)[0]
         details = {"persons_returned": len(data["persons"])} if include else {}
         event = "incident.persons_read" if include else "incident.read"
-        audit.log_event(event=event, obj=incident, purpose=purpose, details=details)
+        if purpose is not None:
+            details.update(purpose.details())
+        text = purpose.text if purpose is not None else ""
+        audit.log_event(event=event, obj=incident, purpose=text, details=details)
         body = feature(data) if self._geojson() else data
         return Response(body, headers={"ETag": etag(incident.version)})
 

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 from analytics.models import Assessment
 from fusion.models import ShareGrant
 from fusion.sharing import share_grant
-from fusion.transparency import Table, months, suppress
+from fusion.transparency import Table, months, statistics, suppress, suppress_breakdown
 from incidents.models import Incident
 from tests import factories
 
 URL = "/api/v1/transparency/"
+URL_INCIDENTS = "/api/v1/incidents/"
+EXPORT = "/api/v1/export/"
 
 
 @given(
@@ -59,6 +61,68 @@ def test_successive_publications_together_reveal_no_suppressed_month(history, k)
         if publication.total is not None:
             window = history[start : start + 12]
             assert all(n == 0 or n >= k for n in window)
+
+
+@st.composite
+def breakdowns(draw, min_months=1, max_months=12):
+    """Counts per code and month, and a split of each month's sum into the two published
+    tables the breakdown adds up to (person_data_reads, exports)."""
+    width = draw(st.integers(min_months, max_months))
+    count = st.integers(0, 40) | st.integers(0, 3)
+    codes = draw(st.integers(1, 4))
+    rows = {f"c{i}": draw(st.lists(count, min_size=width, max_size=width)) for i in range(codes)}
+    sums = [sum(row[m] for row in rows.values()) for m in range(width)]
+    reads = [draw(st.integers(0, n)) for n in sums]
+    return rows, reads, [n - r for n, r in zip(sums, reads, strict=True)]
+
+
+@given(data=breakdowns(), k=st.integers(2, 15))
+def test_no_count_of_the_breakdown_by_purpose_can_be_published_or_worked_out(data, k):
+    # given
+    rows, reads, exports = data
+    parts = [suppress(reads, k), suppress(exports, k)]
+    # when
+    tables = suppress_breakdown(rows, parts, k)
+    # then nothing small is shown, what is shown is true, every small count is hidden
+    for name, table in tables.items():
+        for cell, n in zip(table.cells, rows[name], strict=True):
+            assert cell in (None, n)
+            assert cell is None or cell == 0 or cell >= k
+        assert table.total == (sum(rows[name]) if None not in table.cells else None)
+    # and a month is shown whole or not at all, never beside a hidden month of the tables it
+    # sums to (the sum and the other codes would give a hidden count back)
+    for m, _ in enumerate(reads):
+        column = {table.cells[m] is None for table in tables.values()}
+        assert len(column) == 1
+        if any(part.cells[m] is None for part in parts):
+            assert column == {True}
+        # a hidden month whose sum is published splits it among two codes or more: the sum
+        # pins none of them
+        if column == {True} and all(part.cells[m] is not None for part in parts):
+            assert sum(1 for row in rows.values() if row[m]) >= 2
+
+
+@given(data=breakdowns(min_months=13, max_months=30), k=st.integers(2, 15))
+def test_successive_publications_of_the_breakdown_reveal_no_hidden_month(data, k):
+    # given
+    rows, reads, exports = data
+    # when the window moves on a month at a time
+    publications = []
+    for i in range(len(reads) - 11):
+        parts = [suppress(reads[i : i + 12], k), suppress(exports[i : i + 12], k)]
+        window = {name: row[i : i + 12] for name, row in rows.items()}
+        publications.append(suppress_breakdown(window, parts, k))
+    # then every publication shows a month the same way
+    for name, row in rows.items():
+        for month, value in enumerate(row):
+            cells = {
+                p[name].cells[month - start]
+                for start, p in enumerate(publications)
+                if 0 <= month - start < 12
+            }
+            assert len(cells) <= 1
+            if 0 < value < k:
+                assert cells <= {None}
 
 
 def test_a_small_month_hides_the_total():
@@ -123,3 +187,38 @@ def test_a_result_withdrawn_later_still_counts_as_approved_in_its_month(world, c
     after = client_for(None).get(URL).json()["measures"]["assessments_approved"]["monthly"][-1]
     # then the published month is the same
     assert before == after == 10
+
+
+@pytest.mark.django_db
+def test_accesses_are_counted_by_purpose_code_and_a_small_code_hides_its_month(
+    world, client_for, settings
+):
+    # given: k = 3; this month, three person reads for an investigation, one export stating
+    # words only and one read for a prosecution
+    settings.FUSION_TRANSPARENCY_MIN_CELL = 3
+    api = client_for(world.police_analyst)
+    incident = factories.incident(world.police, world.police_submitter)
+    read = {"include": "persons", "purpose": "burglary series", "purpose_code": "investigation"}
+    for _ in range(3):
+        assert api.get(f"{URL_INCIDENTS}{incident.pk}/", read).status_code == 200
+    assert api.get(EXPORT, {"purpose": "monthly return"}).status_code == 200
+    next_month = (timezone.now().replace(day=1) + timedelta(days=32)).replace(day=2)
+    # when this month is complete
+    hidden = statistics(now=next_month)["accesses_by_purpose"]
+    for _ in range(2):
+        assert api.get(EXPORT, {"purpose": "monthly return"}).status_code == 200
+    shown = statistics(now=next_month)["accesses_by_purpose"]
+    prosecution = {**read, "purpose_code": "prosecution"}
+    assert api.get(f"{URL_INCIDENTS}{incident.pk}/", prosecution).status_code == 200
+    small_code = statistics(now=next_month)["accesses_by_purpose"]
+    # then: with one export the month's exports are hidden, and so is its breakdown
+    assert {"audit", "investigation", "other"} <= hidden.keys()  # every code has its row
+    assert all(t["monthly"][-1] is None for t in hidden.values())
+    # three exports: every code shows (words only count as other)
+    assert shown["investigation"]["monthly"][-1] == 3
+    assert shown["other"]["monthly"][-1] == 3
+    assert shown["prosecution"]["monthly"][-1] == 0
+    # one prosecution: the month is hidden whole, although person reads (4) and exports (3)
+    # are shown
+    assert all(t["monthly"][-1] is None for t in small_code.values())
+    assert all(t["total"] is None for t in small_code.values())
