@@ -3,11 +3,13 @@ is recorded about them.
 
 - A hint's `score` is a band, not a measurement: EVENT_BAND for "may be the same event",
   PERSON_BAND for "names the same national id". Nothing in it depends on distance or time.
-- Budget: an agency whose writes find more than FUSION_MATCH_HINT_BUDGET new hints in
-  MATCH_HINT_WINDOW gets no more of them until the window moves on; the hints are still
-  recorded and the other agency (the owner of the earlier record) still sees its side, so
-  probing is bounded for the prober and visible to the owner. Running out is an audit entry
-  about the finding agency, told to its admins.
+- Budget: an agency is given at most FUSION_MATCH_HINT_BUDGET new hints in MATCH_HINT_WINDOW,
+  counted on the side that receives them, whoever's write found them (an agency cannot place
+  probes first and let the other's writes pay for its hints). Beyond it a hint is withheld
+  from that side only: the other side still sees it and is told that the agency was refused
+  a hint about its incident (`match.hint_withheld`), so probing is bounded for the prober and
+  visible to the owner. The prober learns nothing per probe: the one entry about its own
+  budget (`match.budget_spent`) is written when its last hint is given, which it sees anyway.
 - A person hint confirms only that the other agency holds a record naming the national id;
   each is an audit entry about the other agency's incident, told to that agency's admins.
 - Hints outlive either incident (the reference is emptied): deleting a probe erases nothing
@@ -15,7 +17,6 @@ is recorded about them.
 - A hint whose incident has since become TLP:RED or AMBER+STRICT is shown to no one.
 """
 
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import NamedTuple
@@ -23,7 +24,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -38,6 +39,7 @@ EVENT_BAND = 0.5
 PERSON_BAND = 1.0
 MATCH_HINT_WINDOW = timedelta(hours=24)
 BUDGET_SPENT = "match.budget_spent"
+HINT_WITHHELD = "match.hint_withheld"
 PERSON_HINT = "match.person_hint"
 _UNMATCHABLE = sorted(set(TLP) - MATCHABLE_TLPS)
 
@@ -51,20 +53,18 @@ class Side(NamedTuple):
 
 
 def hints_record(found: list[Match]) -> int:
-    """Store the new pairs among `found` (unsaved, `found_by` set), within each finding
+    """Store the new pairs among `found` (unsaved, `found_by` set), each side within its
     agency's budget; returns how many pairs were found (stored ones are kept as they are)."""
     unique = {(m.kind, m.incident_a_id, m.incident_b_id): m for m in found}
     if not unique:
         return 0
-    new = [m for key, m in unique.items() if key not in _stored(unique)]
-    by_finder: dict[int, list[Match]] = defaultdict(list)
-    for match in new:
-        by_finder[match.found_by_id].append(match)
-    with transaction.atomic():
-        for finder_id in sorted(by_finder):
-            _within_budget(finder_id, by_finder[finder_id])
-        Match.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-        _log_person_hints([m for m in new if m.kind == MatchKind.PERSON])
+    stored = _stored(unique)
+    new = [m for key, m in unique.items() if key not in stored]
+    if new:
+        with transaction.atomic():
+            _within_budgets(new)
+            Match.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+            _log_person_hints([m for m in new if m.kind == MatchKind.PERSON])
     return len(unique)
 
 
@@ -75,28 +75,56 @@ def _stored(unique: dict[tuple, Match]) -> set[tuple]:
     return set(rows.values_list("kind", "incident_a_id", "incident_b_id"))
 
 
-def _within_budget(finder_id: int, hints: list[Match]) -> None:
-    """Mark the hints beyond the finder's budget as withheld from it (one counter per agency:
-    its row is locked while counting, so concurrent batches cannot both spend the rest)."""
-    Agency.objects.select_for_update().filter(pk=finder_id).exists()
-    given = Match.objects.filter(
-        found_by_id=finder_id, withheld=False, created_at__gte=timezone.now() - MATCH_HINT_WINDOW
-    ).count()
-    left = max(settings.FUSION_MATCH_HINT_BUDGET - given, 0)
-    for position, hint in enumerate(hints):
-        hint.withheld = position >= left
-    if len(hints) > left:
-        audit.log_event(
-            event=BUDGET_SPENT,
-            model=Agency,
-            object_pk=str(finder_id),
-            object_repr="match hint budget spent",
-            details={
-                "object_agency_id": finder_id,
-                "budget": settings.FUSION_MATCH_HINT_BUDGET,
-                "withheld": len(hints) - left,
-            },
-        )
+def _received(agency_id: int) -> int:
+    """Hints the agency was given (not withheld from it) in the current window."""
+    since = timezone.now() - MATCH_HINT_WINDOW
+    seen = Q(agency_a_id=agency_id, withheld_a=False) | Q(agency_b_id=agency_id, withheld_b=False)
+    return Match.objects.filter(seen, created_at__gte=since).count()
+
+
+def _within_budgets(hints: list[Match]) -> None:
+    """Withhold each side of each hint beyond its agency's budget. The receiving agencies'
+    rows are locked while counting (in id order), so concurrent writes cannot both spend the
+    rest of one budget."""
+    budget = settings.FUSION_MATCH_HINT_BUDGET
+    agencies = sorted({a for m in hints for a in (m.agency_a_id, m.agency_b_id)})
+    list(Agency.objects.select_for_update().filter(pk__in=agencies).order_by("pk"))
+    before = {agency: _received(agency) for agency in agencies}
+    given = dict(before)
+    for hint in hints:
+        hint.withheld_a = given[hint.agency_a_id] >= budget
+        hint.withheld_b = given[hint.agency_b_id] >= budget
+        given[hint.agency_a_id] += not hint.withheld_a
+        given[hint.agency_b_id] += not hint.withheld_b
+    for agency in agencies:
+        if before[agency] < budget <= given[agency]:
+            audit.log_event(
+                event=BUDGET_SPENT,
+                model=Agency,
+                object_pk=str(agency),
+                object_repr="match hint budget spent",
+                details={"object_agency_id": agency, "budget": budget},
+            )
+    for hint in hints:
+        _log_withheld(hint)
+
+
+def _log_withheld(hint: Match) -> None:
+    """Tell the side that still sees a hint that the other side was refused it (oversight
+    alone reads it when both sides were)."""
+    both = hint.withheld_a and hint.withheld_b
+    for withheld, agency, other, incident in (
+        (hint.withheld_a, hint.agency_a_id, hint.agency_b_id, hint.incident_b_id),
+        (hint.withheld_b, hint.agency_b_id, hint.agency_a_id, hint.incident_a_id),
+    ):
+        if withheld:
+            audit.log_event(
+                event=HINT_WITHHELD,
+                model=Incident,
+                object_pk=str(incident),
+                object_repr="a match hint about this incident was withheld from another agency",
+                details={"object_agency_id": None if both else other, "from_agency_id": agency},
+            )
 
 
 def _log_person_hints(hints: list[Match]) -> None:
@@ -116,17 +144,13 @@ def _log_person_hints(hints: list[Match]) -> None:
                 )
 
 
-def _seen_by(agency_field: str, agency_ids: list[int]) -> Q:
-    withheld = Q(withheld=True, found_by_id=F(agency_field))
-    return Q(**{f"{agency_field}__in": agency_ids}) & ~withheld
-
-
 def hints_for(agency_ids: list[int]) -> QuerySet[Match]:
     """Matches of which one of these agencies sees at least one side."""
+    seen = Q(agency_a_id__in=agency_ids, withheld_a=False) | Q(
+        agency_b_id__in=agency_ids, withheld_b=False
+    )
     return (
-        Match.objects.filter(
-            _seen_by("agency_a_id", agency_ids) | _seen_by("agency_b_id", agency_ids)
-        )
+        Match.objects.filter(seen)
         .exclude(incident_a__tlp__in=_UNMATCHABLE)
         .exclude(incident_b__tlp__in=_UNMATCHABLE)
     )
@@ -134,9 +158,9 @@ def hints_for(agency_ids: list[int]) -> QuerySet[Match]:
 
 def sides(match: Match, agency_ids: list[int] | set[int]) -> Iterator[Side]:
     """The sides of a match (from `hints_for`) that these agencies see."""
-    for own, incident, other in (
-        (match.agency_a_id, match.incident_a_id, match.agency_b_id),
-        (match.agency_b_id, match.incident_b_id, match.agency_a_id),
+    for own, incident, other, withheld in (
+        (match.agency_a_id, match.incident_a_id, match.agency_b_id, match.withheld_a),
+        (match.agency_b_id, match.incident_b_id, match.agency_a_id, match.withheld_b),
     ):
-        if own in agency_ids and not (match.withheld and match.found_by_id == own):
+        if own in agency_ids and not withheld:
             yield Side(own, incident, other)

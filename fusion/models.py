@@ -282,8 +282,9 @@ class Match(models.Model):
 
     Each side learns only that a match exists and with which agency (fusion.matching). A
     match outlives its incidents (the reference is emptied), so deleting one side erases
-    nothing the other was told; `found_by` is the agency whose write found it, and a hint
-    beyond that agency's budget is `withheld` from it (fusion.match_hints).
+    nothing the other was told; `found_by` is the agency whose write found it. A hint beyond
+    an agency's budget of hints received is withheld from that side (`withheld_a`,
+    `withheld_b`; fusion.match_hints).
     """
 
     kind = models.CharField(max_length=10, choices=MatchKind.choices)
@@ -298,7 +299,8 @@ class Match(models.Model):
     found_by = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, null=True, related_name="+"
     )
-    withheld = models.BooleanField(default=False)
+    withheld_a = models.BooleanField(default=False)
+    withheld_b = models.BooleanField(default=False)
     score = models.FloatField()  # a band (fusion.match_hints), never a measurement
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -309,7 +311,10 @@ class Match(models.Model):
                 fields=["kind", "incident_a", "incident_b"], name="match_pair_uniq"
             )
         ]
-        indexes = [models.Index(fields=["found_by", "created_at"], name="match_budget_idx")]
+        indexes = [
+            models.Index(fields=["agency_a", "created_at"], name="match_side_a_idx"),
+            models.Index(fields=["agency_b", "created_at"], name="match_side_b_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} match {self.pk}"

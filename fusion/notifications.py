@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from agencies.models import Agency
-from fusion.match_hints import BUDGET_SPENT, PERSON_HINT, hints_for, sides
+from fusion.match_hints import BUDGET_SPENT, HINT_WITHHELD, PERSON_HINT, hints_for, sides
 from fusion.models import AccessRequest, AuditEntry
 
 # Per source, the newest this many (a feed, not an archive: the audit log holds the rest).
@@ -34,7 +34,7 @@ def notifications_for(agency_ids: list[int], since: datetime) -> list[dict[str, 
 def _audited(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> list[dict]:
     entries = AuditEntry.objects.filter(
         object_agency_id__in=agency_ids,
-        event__in=[REFUSED_READ, SEARCH_HIT, PERSON_HINT, BUDGET_SPENT],
+        event__in=[REFUSED_READ, SEARCH_HIT, PERSON_HINT, BUDGET_SPENT, HINT_WITHHELD],
         timestamp__gte=since,
     ).order_by("-timestamp", "-id")[:PER_SOURCE]
     items = []
@@ -45,7 +45,10 @@ def _audited(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> l
             "agency": codes.get(entry.object_agency_id),
             "by_agency": codes.get(entry.acting_agency_id),
         }
-        items.append({**common, **_about(entry)})
+        about = _about(entry)
+        if "from_agency_id" in about:  # the agency concerned is not the one that wrote
+            common["by_agency"] = codes.get(about.pop("from_agency_id"))
+        items.append({**common, **about})
     return items
 
 
@@ -56,7 +59,11 @@ def _about(entry: AuditEntry) -> dict[str, Any]:
     if entry.event == PERSON_HINT:
         return {"kind": "person_match_confirmed", "incident": entry.object_pk}
     if entry.event == BUDGET_SPENT:
-        return {"kind": "match_budget_spent", "withheld": data.get("withheld", 0)}
+        return {"kind": "match_budget_spent", "budget": data.get("budget")}
+    if entry.event == HINT_WITHHELD:
+        # another agency posted what matches this incident, beyond its budget of hints
+        return {"kind": "match_hint_withheld", "incident": entry.object_pk,
+                "from_agency_id": data.get("from_agency_id")}  # fmt: skip
     return {"kind": "person_search", "persons": data.get("hits", 0)}
 
 

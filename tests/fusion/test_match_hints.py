@@ -160,9 +160,7 @@ def test_deleting_the_probe_keeps_the_owners_hint_and_notification(world, client
     assert prober_side["own_incident"] is None
 
 
-def test_the_hint_budget_bounds_the_prober_and_leaves_the_owner_informed(
-    world, client_for, settings
-):
+def test_the_hint_budget_bounds_each_receiving_agency(world, client_for, settings):
     # given: four levies incidents in four places, and a budget of two hints a day
     settings.FUSION_MATCH_HINT_BUDGET = 2
     places = [(30.1837 + 0.2 * n, 67.0123) for n in range(4)]
@@ -172,16 +170,78 @@ def test_the_hint_budget_bounds_the_prober_and_leaves_the_owner_informed(
     prober = client_for(world.police_submitter)
     for place in places:
         post(prober, at(place))
-    # then: the prober got two hints, the owner all four, and running out is on the record
+    # then: each side was given two; running out is on the record once per agency, no counts
     assert len(hints(client_for(world.police_analyst))) == 2
-    assert len(hints(client_for(world.levies_analyst))) == 4
+    assert len(hints(client_for(world.levies_analyst))) == 2
+    assert Match.objects.count() == 4
     spent = AuditEntry.objects.filter(event=BUDGET_SPENT)
-    assert [(e.object_agency_id, e.acting_agency_id) for e in spent] == [
-        (world.police.pk, world.police.pk),
-        (world.police.pk, world.police.pk),
-    ]
+    assert sorted(e.object_agency_id for e in spent) == sorted([world.police.pk, world.levies.pk])
+    assert all("withheld" not in e.additional_data for e in spent)
     told = [n for n in feed(client_for(world.police_admin)) if n["kind"] == "match_budget_spent"]
-    assert [n["withheld"] for n in told] == [1, 1]
+    assert [n["budget"] for n in told] == [2]
+
+
+def test_probes_placed_first_cost_the_prober_its_own_budget(world, client_for, settings):
+    # given: police places three probes where nothing is yet, with a budget of two
+    settings.FUSION_MATCH_HINT_BUDGET = 2
+    places = [(30.1837 + 0.2 * n, 67.0123) for n in range(3)]
+    for place in places:
+        post(client_for(world.police_submitter), at(place))
+    assert not Match.objects.exists()
+    # when: levies reports three incidents there; its writes find the hints
+    for place in places:
+        post(client_for(world.levies_submitter), at(place))
+    # then: police was given two, not three, whoever's write found them
+    assert len(hints(client_for(world.police_analyst))) == 2
+    assert len(hints(client_for(world.levies_analyst))) == 2
+
+
+def test_a_withheld_probe_tells_the_prober_nothing(world, client_for, settings):
+    # given: police's one hint of the day is spent on a probe near a third agency's incident
+    settings.FUSION_MATCH_HINT_BUDGET = 1
+    third = factories.agency("third", "police")
+    factories.incident(third, factories.member(third, "submitter"), **at())
+    second = (30.3837, 67.0123)
+    factories.incident(world.levies, world.levies_submitter, **at(second))
+    post(client_for(world.police_submitter), at())
+    admin = client_for(world.police_admin)
+
+    def seen_by_police():
+        audit = admin.get("/api/v1/audit/", {"page_size": 500}).json()["results"]
+        entries = [e for e in audit if e["event"] != "audit.read"]
+        return len(feed(admin)), len(entries), len(hints(client_for(world.police_analyst)))
+
+    before = seen_by_police()
+    # when: a far probe (no match), then a probe that matches beyond the budget
+    post(client_for(world.police_submitter), at((26.0, 63.0)))
+    after_far = seen_by_police()
+    post(client_for(world.police_submitter), at(second))
+    after_near = seen_by_police()
+    # then: police's view grew by its own writes alike; the owner was told of the refusal
+    assert after_near[0] - after_far[0] == after_far[0] - before[0]
+    assert after_near[1] - after_far[1] == after_far[1] - before[1]
+    assert after_near[2] == after_far[2] == before[2] == 1
+    withheld = [
+        n for n in feed(client_for(world.levies_admin)) if n["kind"] == "match_hint_withheld"
+    ]
+    assert [n["by_agency"] for n in withheld] == ["police"]
+
+
+def test_two_hints_to_one_incident_are_not_linked_by_access_requests(world, client_for):
+    # given: two police probes in two places, both matching one levies incident
+    factories.incident(world.levies, world.levies_submitter, **at())
+    post(client_for(world.police_submitter), at((HIDDEN[0] + 0.005, HIDDEN[1])))
+    post(client_for(world.police_submitter), at((HIDDEN[0] - 0.005, HIDDEN[1])))
+    first, second = Match.objects.order_by("pk")
+    api = client_for(world.police_analyst)
+    # when
+    answers = [
+        api.post("/api/v1/access-requests/", {"match": m.pk, "purpose": "same event?"},
+                 format="json").status_code
+        for m in (first, second)
+    ]  # fmt: skip
+    # then: each is a request of its own, as for hints of two incidents
+    assert answers == [201, 201]
 
 
 def test_a_withheld_hint_cannot_be_used_for_an_access_request(world, client_for, settings):
