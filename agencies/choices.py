@@ -26,3 +26,16 @@ class Role(models.TextChoices):
 CONTENT_ROLES = frozenset({Role.SUBMITTER, Role.ANALYST, Role.AGENCY_ADMIN, Role.COORDINATOR})
 # Roles that create and edit their agency's incidents.
 WRITER_ROLES = frozenset({Role.SUBMITTER, Role.AGENCY_ADMIN})
+
+
+class Scope(models.TextChoices):
+    """What a service account's token may do; it holds only the scopes granted at creation."""
+
+    INCIDENTS_WRITE = "incidents:write", "Submit incidents (create, upsert, bulk, import)"
+    INCIDENTS_READ = "incidents:read", "Read incidents (list, detail, GeoJSON, export, matches)"
+    INCIDENTS_DELETE = "incidents:delete", "Delete incidents"
+    PERSONS_READ = "persons:read", "Read persons (include=persons, person search)"
+
+
+# Least privilege: a new service account ingests and reads nothing back.
+DEFAULT_SCOPES = (Scope.INCIDENTS_WRITE,)

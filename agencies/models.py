@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 
-from agencies.choices import AgencyKind, Role
+from agencies.choices import DEFAULT_SCOPES, AgencyKind, Role, Scope
 
 
 class User(AbstractUser):
@@ -55,14 +57,22 @@ class Membership(models.Model):
         return f"{self.user_id}@{self.agency_id}:{self.role}"
 
 
+def _default_scopes() -> list[str]:
+    return [str(scope) for scope in DEFAULT_SCOPES]
+
+
 class ServiceAccount(models.Model):
-    """An agency system's identity: a user bound to exactly one agency, role submitter."""
+    """An agency system's identity: a user bound to exactly one agency, role submitter, whose
+    tokens may do only what its `scopes` name (fusion.api.permissions.ScopeAllows)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_account"
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="service_accounts")
     name = models.CharField(max_length=100)
+    scopes = ArrayField(
+        models.CharField(max_length=32, choices=Scope.choices), default=_default_scopes
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -76,3 +86,64 @@ class ServiceAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id}:{self.name}"
+
+
+class CredentialAgency(models.Model):
+    """A token or a browser session that acted for an agency (fusion.audit notes it).
+
+    Removing a membership ends exactly the credentials that acted for that agency; the user's
+    other tokens keep working. Rows of a token go with it (CASCADE); session rows are deleted
+    with their sessions by the services.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    token = models.ForeignKey(
+        "knox.AuthToken",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        swappable=False,  # knox's own token model; KNOX_TOKEN_MODEL is not set
+    )
+    session_key = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(token__isnull=False, session_key="")
+                | Q(token__isnull=True) & ~Q(session_key=""),
+                name="credential_agency_one_credential",
+            ),
+            models.UniqueConstraint(
+                fields=["token", "agency"],
+                condition=Q(token__isnull=False),
+                name="credential_agency_token_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["session_key", "agency"],
+                condition=~Q(session_key=""),
+                name="credential_agency_session_uniq",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "agency"], name="credential_agency_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.agency_id}"
+
+
+class TokenUse(models.Model):
+    """When a service account's token was last used, for its owners' token list."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        swappable=False,
+    )
+    last_used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.token_id}:{self.last_used_at}"

@@ -32,3 +32,12 @@ def admin_agency_ids(user: User) -> list[int]:
 
 def is_oversight(user: User) -> bool:
     return Role.OVERSIGHT in roles_of(user).values()
+
+
+def can_add_member(actor: User, user: User) -> bool:
+    """Platform admins add anyone. An agency admin adds only a user who belongs to no agency
+    and is neither a platform admin nor staff: a user of another agency (or a platform admin)
+    joins only through the platform admin, so no agency admin reaches into another's users."""
+    if is_platform_admin(actor):
+        return True
+    return not (user.is_superuser or user.is_staff or user.memberships.exists())

@@ -130,11 +130,16 @@ def _sole_agency_id(actor: Any) -> int | None:
 
 
 def _fill(entry: Any) -> None:
+    from agencies.acting import note_acting
+    from agencies.selectors import service_scopes
+
     ctx = _context.get() or AuditContext(component="system")
     if entry.actor_id is None and getattr(ctx.actor, "pk", None):
         entry.actor = ctx.actor
     if entry.acting_agency_id is None:
         entry.acting_agency_id = ctx.acting_agency_id or _sole_agency_id(entry.actor)
+    if entry.acting_agency_id:  # the call's token or session acted for it
+        note_acting([entry.acting_agency_id])
     if entry.object_agency_id is None and entry.additional_data:
         entry.object_agency_id = entry.additional_data.get("object_agency_id")
     if entry.remote_addr is None:
@@ -143,6 +148,9 @@ def _fill(entry: Any) -> None:
         entry.cid = request_context.correlation_id()
     data = dict(entry.additional_data or {})
     data.setdefault("component", ctx.component)
+    scopes = service_scopes(entry.actor) if entry.actor_id else None
+    if scopes is not None:  # a service account's call: what its token was allowed
+        data.setdefault("scopes", sorted(scopes))
     entry.additional_data = data
 
 
@@ -250,15 +258,15 @@ def _diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]
     }
 
 
-def _shared_values(event: str) -> tuple[dict[str, Any], str]:
+def _shared_values(event: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """What every entry of one bulk write shares ({attname: value}, no primary key), filled
-    from the acting context once, and the component it names."""
+    from the acting context once, and its additional data (component, scopes)."""
     entry_model = _entry_model()
     template = entry_model(event=event, timestamp=timezone.now())
     _fill(template)
     fixed = {f.attname: getattr(template, f.attname) for f in entry_model._meta.concrete_fields}
     fixed.pop(entry_model._meta.pk.attname)
-    return fixed, template.additional_data["component"]
+    return fixed, template.additional_data
 
 
 def log_bulk(
@@ -272,7 +280,7 @@ def log_bulk(
     follow the model's auditlog registration, as for single saves. Entries are written as
     rows (no model instance each); what is the same for all of them is filled in once."""
     entry_model = _entry_model()
-    fixed, component = _shared_values(event)
+    fixed, shared_data = _shared_values(event)
     action = entry_model.Action
     specs: dict[type, tuple[int, list, set[str]]] = {}
     rows = []
@@ -286,7 +294,8 @@ def log_bulk(
             data = {"object_agency_id": object_agency_id}
         else:
             data = dict(_additional_data(instance) or {})
-        data.setdefault("component", component)
+        for key, value in shared_data.items():
+            data.setdefault(key, value)
         rows.append({
             **fixed,
             "content_type_id": content_type_id,
@@ -340,7 +349,7 @@ def log_bulk_sql(rows: SqlRows, *, event: str) -> int:
     from fusion.audit_sql import FLOAT_TEXT_SETTING, changes_sql
 
     entry_model = _entry_model()
-    fixed, component = _shared_values(event)
+    fixed, shared_data = _shared_values(event)
     q = connection.ops.quote_name
     pk = rows.model._meta.pk
     computed = {
@@ -354,8 +363,8 @@ def log_bulk_sql(rows: SqlRows, *, event: str) -> int:
         "changes": changes_sql(
             rows.model, rows.new, rows.old or rows.new, is_create=rows.is_create
         ),
-        "additional_data": f"jsonb_build_object('object_agency_id', {rows.object_agency}, "
-        "'component', %s::text)",
+        "additional_data": f"jsonb_build_object('object_agency_id', {rows.object_agency}) "
+        "|| %s::jsonb",
         "object_agency_id": rows.object_agency,
     }
     fields = {f.attname: f for f in entry_model._meta.concrete_fields}
@@ -365,7 +374,7 @@ def log_bulk_sql(rows: SqlRows, *, event: str) -> int:
     params = [fields[name].get_db_prep_save(fixed[name], connection) for name in shared]
     action = entry_model.Action
     params += [ContentType.objects.get_for_model(rows.model).pk, action.CREATE, action.UPDATE]
-    params += [component, *rows.params]
+    params += [json.dumps(shared_data), *rows.params]
     order = f" ORDER BY {rows.order_by}" if rows.order_by else ""
     with connection.cursor() as cursor:
         cursor.execute(FLOAT_TEXT_SETTING)

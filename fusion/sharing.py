@@ -34,9 +34,14 @@ def _require_sharer(actor: User, incident: Incident) -> None:
         raise NotAllowed("Only the owning agency's admins share or revoke this incident.")
 
 
+# The one answer for an unknown username and for a user who reads nothing (the share input
+# serializer gives it too): a sharer learns nothing about who exists.
+NO_RECIPIENT = "No user who reads incidents has this username."
+
+
 def _check_recipient_user(user: User | None) -> None:
     if user is not None and not reads_content(user):
-        raise Invalid(errors={"user": ["That user reads no incidents in any agency."]})
+        raise Invalid(errors={"user": [NO_RECIPIENT]})
 
 
 def _check_expiry(expires_at: datetime | None) -> None:

@@ -34,7 +34,14 @@ ROLES = [
     "levies_submitter",
     "levies_analyst",
     "coordinator",
+    "svc_write",
+    "svc_read",
+    "svc_read_persons",
 ]
+# Police service accounts (submitters) by their scopes: a call their scopes allow has the
+# outcome a police submitter's would have; any other call is 403.
+W, R, D, P = "incidents:write", "incidents:read", "incidents:delete", "persons:read"
+SVC_SCOPES = {"svc_write": {W}, "svc_read": {R}, "svc_read_persons": {R, P}}
 NO_CONTENT = {"outsider", "platform_admin", "overseer"}
 POLICE_MEMBERS = ("police_admin", "police_submitter", "police_analyst")
 POLICE_WRITERS = {"police_admin", "police_submitter"}
@@ -124,8 +131,30 @@ def make_incident(world, extra, relation: str):
     return incident, extra_share
 
 
-def client(world, client_for, role):
+@pytest.fixture
+def svc(world):
+    """A token of each police service account, by role."""
+    from agencies.services import service_account_create
+
+    tokens = {}
+    for role, scopes in SVC_SCOPES.items():
+        _, tokens[role] = service_account_create(
+            actor=world.police_admin, agency=world.police, name=role, scopes=sorted(scopes)
+        )
+    return tokens
+
+
+def client(world, client_for, role, svc):
+    if role in SVC_SCOPES:
+        api = client_for(None)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {svc[role]}")
+        return api
     return client_for(None if role == "anonymous" else getattr(world, role))
+
+
+def as_person(role: str) -> str:
+    """The person whose outcome a service account shares when its scopes allow the call."""
+    return "police_submitter" if role in SVC_SCOPES else role
 
 
 INCIDENT_ACTIONS = [
@@ -145,6 +174,13 @@ INCIDENT_ACTIONS = [
     "import_copy",
 ]
 LEVIES_WRITERS = {"levies_admin", "levies_submitter"}
+# The scopes each incident action needs from a service account (None: no scope allows it).
+INCIDENT_NEEDS = {
+    "detail": {R}, "persons": {R, P}, "list": {R}, "geojson": {R}, "export": {R},
+    "match_hint": {R}, "patch": {W, R}, "delete": {D}, "repost_partial": {W},
+    "import_copy": {W}, "shares_list": None, "share_create": None, "share_revoke": None,
+    "access_request": None,
+}  # fmt: skip
 
 
 def run_incident_action(api, action, incident, extra_share, extra):
@@ -229,6 +265,11 @@ def probe_of(incident):
 
 
 def expected(action, role, relation):
+    if role in SVC_SCOPES:
+        needs = INCIDENT_NEEDS[action]
+        if needs is None or not needs <= SVC_SCOPES[role]:
+            return 403
+        role = as_person(role)
     if action in ("repost_partial", "import_copy"):
         found = level(role, relation)
         if found in ("anonymous", "no_content"):
@@ -294,18 +335,18 @@ def check_fields(action, role, relation, response, incident):
 
 @pytest.mark.parametrize("relation", RELATIONS)
 @pytest.mark.parametrize("action", INCIDENT_ACTIONS)
-def test_incident_matrix(world, client_for, extra, action, relation):
+def test_incident_matrix(world, client_for, extra, svc, action, relation):
     wrong = []
     for role in ROLES:
         incident, extra_share = make_incident(world, extra, relation)
         response = run_incident_action(
-            client(world, client_for, role), action, incident, extra_share, extra
+            client(world, client_for, role, svc), action, incident, extra_share, extra
         )
         want = expected(action, role, relation)
         if response.status_code != want:
             wrong.append((role, want, response.status_code, response.content[:120]))
         elif response.status_code == 200 and not check_fields(
-            action, role, relation, response, incident
+            action, as_person(role), relation, response, incident
         ):
             wrong.append((role, "fields", response.content[:200]))
     assert not wrong, wrong
@@ -317,7 +358,8 @@ CONTENT_OK = {r: 200 for r in ROLES if r not in NO_CONTENT and r != "anonymous"}
 
 def table(default: int, *layers: dict[str, int], **overrides: int) -> dict[str, int]:
     """Every role → `default`, then each layer and the keyword overrides applied in order."""
-    result = {"anonymous": 401, **{r: default for r in ROLES if r != "anonymous"}}
+    people = [r for r in ROLES if r != "anonymous" and r not in SVC_SCOPES]
+    result = {"anonymous": 401, **dict.fromkeys(people, default)}
     for layer in (*layers, overrides):
         result.update(layer)
     return result
@@ -354,6 +396,18 @@ ROUTES = {
     "service-account-detail": (
         "delete",
         "/api/v1/agencies/police/service-accounts/{fresh_account}/",
+        None,
+        table(403, platform_admin=204, police_admin=204),
+    ),
+    "service-account-tokens": (
+        "get",
+        "/api/v1/agencies/police/service-accounts/{fresh_account}/tokens/",
+        None,
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    "service-account-token": (
+        "delete",
+        "/api/v1/agencies/police/service-accounts/{fresh_account_token}/",
         None,
         table(403, platform_admin=204, police_admin=204),
     ),
@@ -475,6 +529,20 @@ ROUTES = {
     "readyz": ("get", "/readyz", None, table(200, anonymous=200)),
 }
 INCIDENT_ROUTES = {"incident-list", "incident-detail", "share-list", "share-detail", "export"}
+# The scopes a service account needs on these routes (a police submitter's outcome then);
+# every other route is closed to service accounts (403). Public routes need none.
+ROUTE_NEEDS = {
+    "incident-categories": set(), "persons-search": {P}, "match-list": {R},
+    "incident-bulk": {W}, "import": {W}, "transparency": set(), "auth-token": set(),
+    "schema": set(), "docs": set(), "healthz": set(), "readyz": set(),
+}  # fmt: skip
+
+
+def route_expected(name: str, role: str, want: dict[str, int]) -> int:
+    if role not in SVC_SCOPES:
+        return want[role]
+    needs = ROUTE_NEEDS.get(name)
+    return want["police_submitter"] if needs is not None and needs <= SVC_SCOPES[role] else 403
 
 
 def import_bundle() -> dict:
@@ -517,6 +585,13 @@ def fill(path: str, world) -> str:
             actor=world.police_admin, agency=world.police, name=f"gw{factories.next_number()}"
         )
         values["fresh_account"] = account.pk
+    if "{fresh_account_token}" in path:
+        from agencies.services import service_account_create
+
+        account, token = service_account_create(
+            actor=world.police_admin, agency=world.police, name=f"gw{factories.next_number()}"
+        )
+        values["fresh_account_token"] = f"{account.pk}/tokens/{token[:15]}"
     if "{agreement}" in path:
         values["agreement"] = SharingAgreement.objects.create(
             owner=world.police, recipient=world.levies
@@ -584,14 +659,15 @@ def test_every_route_is_in_the_matrix():
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
-def test_route_matrix(world, client_for, name):
+def test_route_matrix(world, client_for, svc, name):
     method, path, body, want = ROUTES[name]
     wrong = []
     for role in ROLES:
-        api = client(world, client_for, role)
+        api = client(world, client_for, role, svc)
         data = body() if callable(body) else body
         call, url = getattr(api, method), fill(path, world)
         response = call(url, data, format="json") if data is not None else call(url)
-        if response.status_code != want[role]:
-            wrong.append((role, want[role], response.status_code, response.content[:120]))
+        status = route_expected(name, role, want)
+        if response.status_code != status:
+            wrong.append((role, status, response.status_code, response.content[:120]))
     assert not wrong, wrong

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from agencies.choices import AgencyKind, Role
+from agencies.choices import DEFAULT_SCOPES, AgencyKind, Role, Scope
 from agencies.models import Agency, Membership, ServiceAccount, User
 from fusion.api.serializers import StrictInputSerializer
 
@@ -60,6 +60,13 @@ class MemberOutputSerializer(serializers.ModelSerializer):
 
 class ServiceAccountInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.choices),
+        required=False,
+        allow_empty=False,
+        max_length=len(Scope.choices),
+        help_text=f"Least privilege: {', '.join(DEFAULT_SCOPES)} when left out.",
+    )
 
 
 class ServiceAccountOutputSerializer(serializers.ModelSerializer):
@@ -68,10 +75,26 @@ class ServiceAccountOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceAccount
-        fields = ("id", "name", "username", "active", "created_at")
+        fields = ("id", "name", "username", "active", "scopes", "created_at")
 
 
 class ServiceAccountCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    token = serializers.CharField(help_text="Shown once; only its hash is stored.")
+
+
+class ServiceTokenOutputSerializer(serializers.Serializer):
+    """A service account's token without its secret: the prefix names it."""
+
+    prefix = serializers.CharField(source="token_key")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    last_used = serializers.DateTimeField(allow_null=True)
+
+
+class ServiceTokenCreatedSerializer(serializers.Serializer):
+    prefix = serializers.CharField()
+    expiry = serializers.DateTimeField()
     token = serializers.CharField(help_text="Shown once; only its hash is stored.")

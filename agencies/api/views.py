@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,8 @@ from agencies.api.serializers import (
     ServiceAccountCreatedSerializer,
     ServiceAccountInputSerializer,
     ServiceAccountOutputSerializer,
+    ServiceTokenCreatedSerializer,
+    ServiceTokenOutputSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
     UserInputSerializer,
@@ -25,6 +28,7 @@ from agencies.api.serializers import (
 )
 from agencies.models import Agency, Membership, ServiceAccount, User
 from agencies.permissions import can_manage_agency
+from agencies.selectors import service_account_tokens, user_by_username
 from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import IsPlatformAdmin
@@ -148,12 +152,13 @@ class _AgencyScoped(FusionGenericViewSet):
         responses={200: MemberOutputSerializer(many=True), **errors(403, 404)},
     ),
     create=extend_schema(
-        summary="Add a member with a role",
+        summary="Add a member with a role (agency admins: only users of no agency)",
         request=MemberInputSerializer,
         responses={201: MemberOutputSerializer, **errors(400, 403, 404, 409)},
     ),
     destroy=extend_schema(
-        summary="Remove a member (revokes their tokens)", responses={204: None, **errors(403, 404)}
+        summary="Remove a member (ends their tokens and sessions that acted for this agency)",
+        responses={204: None, **errors(403, 404)},
     ),
 )
 class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
@@ -172,11 +177,11 @@ class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
     def create(self, request: Request, agency_code: str) -> Response:
         serializer = MemberInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = get_object_or_404(User, username=serializer.validated_data["username"])
+        agency = self.agency()
         membership = services.member_add(
             actor=request.user,
-            agency=self.agency(),
-            user=user,
+            agency=agency,
+            user=user_by_username(serializer.validated_data["username"]),
             role=serializer.validated_data["role"],
         )
         return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
@@ -200,6 +205,20 @@ class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
         summary="Deactivate a service account (revokes its tokens)",
         responses={204: None, **errors(403, 404)},
     ),
+    tokens=extend_schema(
+        summary="List a service account's live tokens (no secrets), or issue another (shown "
+        "once; at most two live)",
+        request=None,
+        responses={
+            200: ServiceTokenOutputSerializer(many=True),
+            201: ServiceTokenCreatedSerializer,
+            **errors(400, 403, 404, 409),
+        },
+    ),
+    token=extend_schema(
+        summary="Revoke one token of a service account, named by its prefix",
+        responses={204: None, **errors(403, 404)},
+    ),
 )
 class ServiceAccountViewSet(mixins.ListModelMixin, _AgencyScoped):
     serializer_class = ServiceAccountOutputSerializer
@@ -214,10 +233,27 @@ class ServiceAccountViewSet(mixins.ListModelMixin, _AgencyScoped):
         serializer = ServiceAccountInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         account, token = services.service_account_create(
-            actor=request.user, agency=self.agency(), name=serializer.validated_data["name"]
+            actor=request.user, agency=self.agency(), **serializer.validated_data
         )
-        body = {"id": account.pk, "name": account.name, "token": token}
+        body = {"id": account.pk, "name": account.name, "scopes": account.scopes, "token": token}
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get", "post"], url_path="tokens")
+    def tokens(self, request: Request, agency_code: str, pk: str) -> Response:
+        account = self.get_object()
+        if request.method == "GET":
+            rows = service_account_tokens(account)
+            return Response(ServiceTokenOutputSerializer(rows, many=True).data)
+        made, token = services.service_token_issue(actor=request.user, account=account)
+        body = {"prefix": made.token_key, "expiry": made.expiry, "token": token}
+        return Response(ServiceTokenCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["delete"], url_path=r"tokens/(?P<prefix>[^/.]+)")
+    def token(self, request: Request, agency_code: str, pk: str, prefix: str) -> Response:
+        account = self.get_object()
+        token = get_object_or_404(service_account_tokens(account), token_key=prefix)
+        services.service_token_revoke(actor=request.user, account=account, token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def destroy(self, request: Request, agency_code: str, pk: str) -> Response:
         services.service_account_deactivate(actor=request.user, account=self.get_object())

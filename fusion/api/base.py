@@ -4,13 +4,18 @@ from contextlib import ExitStack
 from typing import Any
 
 from django.db import transaction
+from knox.models import AuthToken
 from rest_framework import viewsets
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.acting import Credential, using_credential
+from agencies.services import token_touch
 from fusion import audit, idempotency
 from fusion.api.errors import exception_handler
+from fusion.api.permissions import ScopeAllows
 from fusion.errors import DomainError, Invalid
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -30,9 +35,14 @@ class FusionViewMixin:
             self._idempotency: tuple[str, str] | None = None
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
+    def get_permissions(self) -> list[BasePermission]:
+        # Service accounts' scopes are checked on every view, whatever else it declares.
+        return [*super().get_permissions(), ScopeAllows()]  # type: ignore[misc]
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         self._exit_stack.enter_context(audit.acting(request.user))
+        self._exit_stack.enter_context(using_credential(_credential(request)))
         key = request.headers.get(idempotency.HEADER)
         # Keys are per user: an anonymous POST (a complaint) is not replayed.
         if request.method == "POST" and key is not None and request.user is not None:
@@ -75,6 +85,19 @@ class FusionViewMixin:
                 transaction.set_rollback(True)
                 response = exception_handler(exc, {"view": self, "request": request})
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
+
+def _credential(request: Request) -> Credential | None:
+    """The token or browser session this call came with (None when neither)."""
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if isinstance(request.auth, AuthToken):
+        token_touch(token=request.auth, user=user)
+        return Credential(user_id=user.pk, token_digest=request.auth.digest)
+    session = getattr(request._request, "session", None)
+    key = getattr(session, "session_key", None)
+    return Credential(user_id=user.pk, session_key=key) if key else None
 
 
 class ReplayResponse(Exception):  # noqa: N818 - control flow, not an error

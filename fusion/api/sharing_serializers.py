@@ -4,10 +4,12 @@ from typing import Any
 
 from rest_framework import serializers
 
-from agencies.models import Agency, User
+from agencies.models import Agency
+from agencies.selectors import content_readers
 from fusion.api.serializers import AwareDateTimeField, StrictInputSerializer
 from fusion.choices import ShareLevel
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
+from fusion.sharing import NO_RECIPIENT
 
 
 def purpose_code_field() -> serializers.CharField:
@@ -29,9 +31,10 @@ class ShareInputSerializer(StrictInputSerializer):
     agency = AgencyCodeField(required=False, allow_null=True)
     user = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=User.objects.filter(is_active=True),
+        queryset=content_readers(),
         required=False,
         allow_null=True,
+        error_messages={"does_not_exist": NO_RECIPIENT, "invalid": NO_RECIPIENT},
     )
     level = serializers.ChoiceField(choices=ShareLevel.choices)
     purpose = serializers.CharField(max_length=500)

@@ -220,7 +220,8 @@ def test_service_account_token_shown_once_and_bound_to_agency(world, client_for)
     # then
     assert created.status_code == 201
     body = created.json()
-    assert set(body) == {"id", "name", "token"}
+    assert set(body) == {"id", "name", "scopes", "token"}
+    assert body["scopes"] == ["incidents:write"]
     assert "token" not in listed.json()["results"][0]
     system = client_for(None)
     system.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
