@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import import_module
 
@@ -9,12 +10,15 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from knox.models import AuthToken
 
+from agencies import lockout, second_factor
 from agencies.choices import DEFAULT_SCOPES, AgencyKind, Role
 from agencies.models import (
     Agency,
@@ -286,11 +290,34 @@ def token_touch(*, token: AuthToken, user: User) -> None:
     )
 
 
-def token_issue(*, username: str, password: str) -> tuple[User, str, datetime] | None:
-    """Check credentials and issue a hashed, expiring token; None when they are wrong."""
-    user = authenticate(username=username, password=password)
+@dataclass(frozen=True)
+class TokenRefused:
+    """Why no token was issued: `credentials` (wrong, or no such user), `locked` (lockout),
+    `second_factor` (a code was needed and missing or wrong), `enrol` (a second factor is
+    required and none is enrolled: `enrolment_token` lets the user enrol one, nothing else)."""
+
+    reason: str
+    enrolment_token: str = ""
+
+
+def token_issue(
+    *, request: HttpRequest, username: str, password: str, otp: str = ""
+) -> tuple[User, str, datetime] | TokenRefused:
+    """Check credentials (and the second factor where needed) and issue a hashed, expiring
+    token. `request` lets axes count failures and lock the username (agencies.lockout); a
+    wrong or missing code counts as a failed login. Refusals are returned, not raised: the
+    failure counts and audit entries they write must be committed."""
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        return None
+        return TokenRefused("locked" if lockout.is_locked_out(request) else "credentials")
+    if second_factor.code_needed(user):
+        if not second_factor.has_device(user):
+            return TokenRefused("enrol", enrolment_token=second_factor.enrolment_token(user))
+        if second_factor.verify(user, otp) is None:
+            lockout.second_factor_failed(request, username)
+            locked = lockout.is_locked_out(request)
+            return TokenRefused("locked" if locked else "second_factor")
     ttl: timedelta = settings.REST_KNOX["TOKEN_TTL"]
     instance, token = AuthToken.objects.create(user=user, expiry=ttl)
+    user_logged_in.send(sender=type(user), request=request, user=user)  # resets the failures
     return user, token, instance.expiry

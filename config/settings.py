@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "auditlog",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "agencies",
     "incidents",
     "fusion",
@@ -53,14 +57,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "agencies.session_lifetime.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes documents: it turns a login refused during a lockout into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -241,12 +251,34 @@ MIGRATION_MODULES = {"auditlog": None}
 
 # Covering indexes (INCLUDE) speed up PostgreSQL; SQLite builds them without the extra columns.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# Lockout is per username on purpose: locking an address would lock out everyone behind one
+# NAT or proxy. Addresses are throttled by DRF (FUSION_THROTTLE_AUTH) instead.
+SILENCED_SYSTEM_CHECKS += ["axes.W006"]
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
+# Login lockout (django-axes): this many failed logins of one username (any address, any login
+# path: token, admin) lock it for this long; a success resets the count. Attempts during a
+# lockout do not extend it. Per-address throttling (FUSION_THROTTLE_AUTH) applies on top.
+AXES_FAILURE_LIMIT = env_int("FUSION_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("FUSION_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "fusion.middleware.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in our audit trail
+# Second factor (django-otp, TOTP with recovery codes): required of platform admins, agency
+# admins and oversight members unless turned off; off by default in debug (the demo).
+FUSION_REQUIRE_2FA = env_bool("FUSION_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env_str("FUSION_OTP_ISSUER", "Fusion")
+
+# Sessions (the admin): end after this long idle, and this long after login whatever happens.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 30 * 60
+SESSION_COOKIE_AGE = env_int("FUSION_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+FUSION_SESSION_MAX_AGE = timedelta(hours=env_int("FUSION_SESSION_MAX_HOURS", 12))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -4,7 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from agencies.admin_site import FusionAdminSite
 from fusion.api.health_views import healthz, readyz
+
+# The admin asks for the second factor (django-otp's documented way to swap the default site).
+admin.site.__class__ = FusionAdminSite
 
 api_v1 = [
     path("", include("agencies.api.urls")),

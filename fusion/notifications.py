@@ -1,7 +1,8 @@
 """Notifications for an agency's admins, read from what is already recorded: refused reads of
 its incidents, searches that returned its persons, person matches that confirmed to another
-agency that it holds a record, and its own match hint budget running out (audit entries about
-the agency's objects), access requests for its incidents, and deconfliction matches.
+agency that it holds a record, its own match hint budget running out, and its members' logins
+locked after repeated failures (audit entries about the agency's objects), access requests for
+its incidents, and deconfliction matches.
 
 Nothing is stored twice: the feed is the newest of each source since a time, merged. It says
 which agency did what, never another agency's content or any person's identifiers.
@@ -18,6 +19,7 @@ from fusion.models import AccessRequest, AuditEntry
 PER_SOURCE = 200
 REFUSED_READ = "incident.access_refused"
 SEARCH_HIT = "persons.search_hit"
+LOCKED_OUT = "auth.locked_out"  # agencies.lockout: one entry per agency of the locked user
 
 
 def notifications_for(agency_ids: list[int], since: datetime) -> list[dict[str, Any]]:
@@ -34,7 +36,7 @@ def notifications_for(agency_ids: list[int], since: datetime) -> list[dict[str, 
 def _audited(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> list[dict]:
     entries = AuditEntry.objects.filter(
         object_agency_id__in=agency_ids,
-        event__in=[REFUSED_READ, SEARCH_HIT, PERSON_HINT, BUDGET_SPENT, HINT_WITHHELD],
+        event__in=[REFUSED_READ, SEARCH_HIT, PERSON_HINT, BUDGET_SPENT, HINT_WITHHELD, LOCKED_OUT],
         timestamp__gte=since,
     ).order_by("-timestamp", "-id")[:PER_SOURCE]
     items = []
@@ -58,6 +60,10 @@ def _about(entry: AuditEntry) -> dict[str, Any]:
         return {"kind": "refused_read", "incident": entry.object_pk}
     if entry.event == PERSON_HINT:
         return {"kind": "person_match_confirmed", "incident": entry.object_pk}
+    if entry.event == LOCKED_OUT:
+        # Who and for how long; never what was typed.
+        return {"kind": "account_locked", "username": entry.object_repr,
+                "minutes": data.get("minutes")}  # fmt: skip
     if entry.event == BUDGET_SPENT:
         return {"kind": "match_budget_spent", "budget": data.get("budget")}
     if entry.event == HINT_WITHHELD:

@@ -87,6 +87,14 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _login_defences_off(settings) -> None:
+    """Tests log admins in with passwords (the test client's `login` gives axes no request);
+    the lockout and second-factor tests turn both defences back on."""
+    settings.FUSION_REQUIRE_2FA = False
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def _taxonomy(request) -> None:
     """Transactional tests flush tables, data migrations included: re-seed the categories."""
     if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:

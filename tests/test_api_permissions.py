@@ -523,6 +523,15 @@ ROUTES = {
         table(403, platform_admin=200, overseer=200),
     ),
     "auth-token": ("post", "/api/v1/auth/token/", {"username": "x", "password": "y"}, table(401)),
+    # Everyone's own second factor: any person may enrol one; nothing is pending or enrolled.
+    "auth-otp": ("post", "/api/v1/auth/otp/", {}, table(201)),
+    "auth-otp-confirm": ("post", "/api/v1/auth/otp/confirm/", {"code": "000000"}, table(400)),
+    "auth-otp-recovery-codes": (
+        "post",
+        "/api/v1/auth/otp/recovery-codes/",
+        {"code": "000000"},
+        table(400),
+    ),
     "schema": ("get", "/api/v1/schema/", None, table(200, anonymous=200)),
     "docs": ("get", "/api/v1/docs/", None, table(200, anonymous=200)),
     "healthz": ("get", "/healthz", None, table(200, anonymous=200)),

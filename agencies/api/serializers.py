@@ -10,11 +10,32 @@ from fusion.api.serializers import StrictInputSerializer
 class TokenInputSerializer(StrictInputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="A code from the authenticator app, or a recovery code, where one is needed.",
+    )
 
 
 class TokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
     expiry = serializers.DateTimeField()
+
+
+class OtpCodeInputSerializer(StrictInputSerializer):
+    code = serializers.CharField(max_length=32)
+
+
+class OtpEnrolmentOutputSerializer(serializers.Serializer):
+    otpauth_uri = serializers.CharField(help_text="Shown once: scan it into the app.")
+    secret = serializers.CharField(help_text="Base32 secret, for typing in; shown once.")
+
+
+class RecoveryCodesOutputSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Shown once; each works once."
+    )
 
 
 class UserInputSerializer(StrictInputSerializer):

@@ -6,6 +6,9 @@ from rest_framework.routers import SimpleRouter
 from agencies.api.views import (
     AgencyViewSet,
     MemberViewSet,
+    OtpConfirmView,
+    OtpView,
+    RecoveryCodesView,
     ServiceAccountViewSet,
     TokenView,
     UserViewSet,
@@ -21,4 +24,10 @@ router.register(
     basename="service-account",
 )
 
-urlpatterns = [path("auth/token/", TokenView.as_view(), name="auth-token"), *router.urls]
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/otp/", OtpView.as_view(), name="auth-otp"),
+    path("auth/otp/confirm/", OtpConfirmView.as_view(), name="auth-otp-confirm"),
+    path("auth/otp/recovery-codes/", RecoveryCodesView.as_view(), name="auth-otp-recovery-codes"),
+    *router.urls,
+]

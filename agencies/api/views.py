@@ -9,12 +9,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies import services
+from agencies import lockout, second_factor, services
+from agencies.api.authentication import EnrolmentTokenAuthentication
 from agencies.api.serializers import (
     AgencyInputSerializer,
     AgencyOutputSerializer,
     MemberInputSerializer,
     MemberOutputSerializer,
+    OtpCodeInputSerializer,
+    OtpEnrolmentOutputSerializer,
+    RecoveryCodesOutputSerializer,
     ServiceAccountCreatedSerializer,
     ServiceAccountInputSerializer,
     ServiceAccountOutputSerializer,
@@ -38,7 +42,9 @@ from fusion.errors import NotAllowed
 
 
 class TokenView(FusionAPIView):
-    """Exchange a username and password for an API token (hashed at rest, expiring)."""
+    """Exchange a username and password (and a second factor's code where one is needed) for
+    an API token (hashed at rest, expiring). Failed logins count towards the username's
+    lockout (agencies.lockout) and the address's throttle."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -48,25 +54,116 @@ class TokenView(FusionAPIView):
     @extend_schema(
         summary="Issue an API token",
         request=TokenInputSerializer,
-        responses={200: TokenOutputSerializer, **errors(400)},
+        responses={200: TokenOutputSerializer, **errors(400, 401, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
         serializer = TokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        username = serializer.validated_data["username"]
-        issued = services.token_issue(**serializer.validated_data)
-        if issued is None:
-            audit.log_event(
-                event="auth.token_refused",
-                model=User,
-                object_repr=username,
-                outcome="failure",
-            )
-            return Response({"detail": "Invalid credentials."}, status=401)
+        # The Django request: axes marks it, and its middleware reads the mark.
+        issued = services.token_issue(request=request._request, **serializer.validated_data)
+        if isinstance(issued, services.TokenRefused):
+            return _token_refused(issued, serializer.validated_data["username"])
         user, token, expiry = issued
         audit.log_event(event="auth.token_issued", obj=user, actor=user)
         return Response(TokenOutputSerializer({"token": token, "expiry": expiry}).data)
+
+
+_OTP_NEEDED = "Give a code from your authenticator app, or a recovery code, as `otp`."
+_NOT_ENROLLED = (
+    "This account must have a second factor and has none: enrol one with `enrolment_token` "
+    "(POST /api/v1/auth/otp/, then /api/v1/auth/otp/confirm/, with the header "
+    "`Authorization: Enrolment <token>`; valid 10 minutes), or ask a platform admin."
+)
+
+
+def _token_refused(refused: services.TokenRefused, username: str) -> Response:
+    """The answer to a refused token request; failed logins were audited as they failed."""
+    if refused.reason == "locked":
+        retry = {"Retry-After": str(lockout.retry_after_seconds())}
+        return Response({"detail": lockout.MESSAGE}, status=429, headers=retry)
+    if refused.reason == "second_factor":
+        body = {"detail": "A second factor is needed.", "errors": {"otp": [_OTP_NEEDED]}}
+        return Response(body, status=401)
+    if refused.reason == "enrol":
+        audit.log_refusal(
+            event=lockout.TOKEN_REFUSED,
+            model=User,
+            object_repr=username,
+            outcome="failure",
+            details={"reason": "second_factor_not_enrolled"},
+        )
+        body = {
+            "detail": "A second factor is required; enrol one first.",
+            "errors": {"otp": [_NOT_ENROLLED]},
+            "enrolment_token": refused.enrolment_token,
+        }
+        return Response(body, status=401)
+    return Response({"detail": "Invalid credentials."}, status=401)
+
+
+class _OtpView(FusionAPIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class OtpView(_OtpView):
+    """Your second factor: start enrolling an authenticator app, or remove it."""
+
+    authentication_classes = [*FusionAPIView.authentication_classes, EnrolmentTokenAuthentication]
+
+    @extend_schema(
+        summary="Start enrolling an authenticator app (its secret is shown once)",
+        request=None,
+        responses={201: OtpEnrolmentOutputSerializer, **errors(403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        device = second_factor.totp_enrol_start(actor=request.user)
+        body = {"otpauth_uri": device.config_url, "secret": second_factor.secret_of(device)}
+        return Response(OtpEnrolmentOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove your second factor (needs a valid code)",
+        request=OtpCodeInputSerializer,
+        responses={204: None, **errors(400)},
+    )
+    def delete(self, request: Request) -> Response:
+        serializer = OtpCodeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        second_factor.second_factor_remove(actor=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OtpConfirmView(_OtpView):
+    """Confirm the authenticator app with a code from it; returns the recovery codes once."""
+
+    authentication_classes = [*FusionAPIView.authentication_classes, EnrolmentTokenAuthentication]
+
+    @extend_schema(
+        summary="Confirm the authenticator app (recovery codes shown once)",
+        request=OtpCodeInputSerializer,
+        responses={200: RecoveryCodesOutputSerializer, **errors(400)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = OtpCodeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        codes = second_factor.totp_confirm(actor=request.user, **serializer.validated_data)
+        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
+
+
+class RecoveryCodesView(_OtpView):
+    """A new set of recovery codes (the old ones stop working); needs a valid code."""
+
+    @extend_schema(
+        summary="Replace your recovery codes (shown once)",
+        request=OtpCodeInputSerializer,
+        responses={200: RecoveryCodesOutputSerializer, **errors(400)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = OtpCodeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        codes = second_factor.recovery_codes_renew(actor=request.user, **serializer.validated_data)
+        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
 
 
 @extend_schema_view(

@@ -123,5 +123,22 @@ class Command(BaseCommand):
             f"token: curl -s -X POST {url}/api/v1/auth/token/ -H 'Content-Type: application/json' "
             f'-d \'{{"username": "bpol.analyst", "password": "{password}"}}\''
         )
+        self.stdout.write(self._second_factor_note(url))
         if not settings.DEBUG:
             self.stdout.write(self.style.WARNING("DJANGO_DEBUG is off: demo passwords are weak."))
+
+    @staticmethod
+    def _second_factor_note(url: str) -> str:
+        """How the demo's admins and oversight members log in (README, "Accounts")."""
+        if not settings.FUSION_REQUIRE_2FA:
+            return (
+                "\nsecond factor: not required (FUSION_REQUIRE_2FA is off, the default with "
+                "DJANGO_DEBUG=1); anyone may still enrol one at POST /api/v1/auth/otp/"
+            )
+        return (
+            "\nsecond factor: required of admin, *.admin and oversight logins. A token request "
+            "without one answers 401 with an enrolment_token; with the header "
+            f"'Authorization: Enrolment <token>' POST {url}/api/v1/auth/otp/ (scan the "
+            "otpauth:// URI into an authenticator app), then POST /api/v1/auth/otp/confirm/ "
+            'with a code; then send the app\'s code as "otp" with the password.'
+        )
