@@ -28,6 +28,19 @@ So, of a genuine entry:
 - its timestamp is not older than that link's sealing, give or take CLOCK_TOLERANCE: an
   entry dated further back was backdated.
 
+Timestamps are also checked where no sealing was made before the entry's transaction (an
+xact between the head's and the last sealing's next_xact; the first sealing after genesis or
+after links without order data). A timestamp is taken just before its entry is written, when
+the transaction has its id or takes it with that INSERT; a transaction that writes ends
+within `longest_transaction()` (the longest task time limit: a task killed there rolls
+back). An entry a sealing run left out was held back by a transaction of ours running then,
+whose id is no higher than the entry's; an entry before it in the chain has a transaction id
+no higher either, so was written at most that long after the entry's transaction took its
+id. So a genuine entry is dated no more than `longest_transaction()` + CLOCK_TOLERANCE before
+the sealing run before its own or any entry before it, and no more than CLOCK_TOLERANCE after
+its own sealing. An entry whose id is above the last the id sequence gave out was never drawn
+from it: it is named itself, not the genuine entries sealed after it with lower ids.
+
 `verify()` seals, then walks the links in order and recomputes each hash from the entry as
 stored now; the first entry that was edited, swapped or deleted, whose link was forged or
 removed, that breaks the order above, or that was never sealed though sealing has passed
@@ -36,8 +49,8 @@ order and an unsealed one below the head is bad.
 
 Limits, by design: an entry is only protected once sealed (seconds after it commits); a
 hash chain alone cannot show that someone able to write the database appended entries
-(dated now) and computed their links correctly; an open transaction that wrote holds
-sealing back until it ends.
+(dated as the order above allows) and computed their links correctly; an open transaction
+that wrote holds sealing back until it ends.
 """
 
 import hashlib
@@ -47,6 +60,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from fusion.models import AuditEntry, AuditSeal
@@ -124,6 +138,15 @@ class Stored:
     text: bytes
     xact: int
     timestamp: datetime
+
+
+def longest_transaction() -> timedelta:
+    """How long a transaction that writes entries may run: the longest hard time limit of a
+    task (a request's is shorter; a task killed at its limit rolls back)."""
+    limits = (
+        getattr(settings, name, 0) for name in ("CELERY_TASK_TIME_LIMIT", "ASSESSMENT_TIME_LIMIT")
+    )
+    return timedelta(seconds=max(limits))
 
 
 def _default(value: Any) -> str:
@@ -313,7 +336,7 @@ def verify(progress: Callable[[int], None] | None = None) -> Verification:
     bad entry, if any. `progress` is called with the number of links checked per page."""
     _, horizon = _seal()
     prev, expected, checked = GENESIS, 1, 0
-    order = CommitOrder()
+    order = CommitOrder(drawn=_last_drawn(horizon))
     head = None
     for page in _pages():
         with transaction.atomic():
@@ -331,6 +354,18 @@ def verify(progress: Callable[[int], None] | None = None) -> Verification:
     if behind is not None:
         return Verification(False, checked, behind, _pending(head), "entry was never sealed")
     return Verification(True, checked, None, _pending(head))
+
+
+def _last_drawn(horizon: Horizon | None) -> int | None:
+    """The highest entry id the id sequence has given out (None: not known, or none yet)."""
+    if horizon is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_sequence_last_value("
+            "pg_get_serial_sequence('fusion_auditentry', 'id')::regclass)"
+        )
+        return cursor.fetchone()[0]
 
 
 def _broken(link: AuditSeal, expected: int, prev: str, entry: Stored | None) -> str:
@@ -366,11 +401,21 @@ class CommitOrder:
     passed: int = 0  # sealings made before the current link's transaction began
     top: int = 0
     last: tuple[int, int] | None = None
+    drawn: int | None = None  # the highest entry id the sequence has given out
+    run: datetime | None = None  # when the current link's sealing run began
+    run_before: datetime | None = None  # and the sealing run before it
+    latest: datetime | None = None  # the latest timestamp of an entry so far
+    longest: timedelta = field(default_factory=longest_transaction)
 
     def check(self, link: AuditSeal, entry: Stored | None) -> str:
         """Why `link` breaks the order ("" if it does not); then take it into account."""
+        if link.xact is not None and link.sealed_at != self.run:
+            self.run_before, self.run = self.run, link.sealed_at
         reason = self._reason(link, entry)
         self.top = max(self.top, link.entry_id)
+        if entry is not None:
+            dated = min(entry.timestamp, link.sealed_at + CLOCK_TOLERANCE)
+            self.latest = dated if self.latest is None else max(self.latest, dated)
         if link.xact is not None:
             self.last = (link.xact, link.entry_id)
         if link.next_xact is None:  # made inside a transaction that wrote: no reference
@@ -386,19 +431,33 @@ class CommitOrder:
             return "link lacks its order data" if self.last else ""
         if self.last is not None and (link.xact, link.entry_id) <= self.last:
             return "link out of commit order"
-        if link.xact == 0 or entry is None:  # an entry from before migration 0008
+        if self.drawn is not None and link.entry_id > self.drawn:
+            return "entry id was never drawn from the sequence: inserted with an id of its own"
+        if entry is None:
+            return ""
+        if entry.timestamp > link.sealed_at + CLOCK_TOLERANCE:
+            return "entry is dated after it was sealed"
+        if link.xact == 0:  # an entry from before migration 0008
             return ""
         sealings = self.sealings
         while self.passed < len(sealings) and sealings[self.passed].next_xact <= link.xact:
             self.passed += 1
-        if not self.passed:
-            return ""
-        before = sealings[self.passed - 1]
-        if link.entry_id < before.top:
+        before = sealings[self.passed - 1] if self.passed else None
+        if before is not None and link.entry_id < before.top:
             return "entry id is older than its transaction: inserted behind the chain"
-        if entry.timestamp < before.at - CLOCK_TOLERANCE:
+        earliest = self._earliest(before)
+        if earliest is not None and entry.timestamp < earliest:
             return "entry is dated before its transaction began: backdated"
         return ""
+
+    def _earliest(self, before: _Sealing | None) -> datetime | None:
+        """The earliest a genuine entry at this place may be dated: not before the sealing
+        made before its transaction began; nor, by more than the longest transaction, before
+        the sealing run before its own or an entry before it."""
+        floors = [at - self.longest for at in (self.run_before, self.latest) if at is not None]
+        if before is not None:
+            floors.append(before.at)
+        return max(floors) - CLOCK_TOLERANCE if floors else None
 
 
 def _behind(head: AuditSeal | None, horizon: Horizon | None) -> int | None:

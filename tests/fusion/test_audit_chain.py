@@ -1,7 +1,8 @@
 """The audit hash chain: an untouched trail verifies; an edited, deleted, forged, swapped,
-backdated or never-sealed entry, or one slipped in behind the chain, is named as the first bad
-one (tampering done as the database superuser, as an intruder with database access would);
-transactions committing out of id order are sealed in commit order and verify."""
+backdated, future-dated or never-sealed entry, one slipped in behind the chain or with an id
+never drawn, is named as the first bad one (tampering done as the database superuser, as an
+intruder with database access would); transactions committing out of id order are sealed in
+commit order and verify."""
 
 import hashlib
 import json
@@ -419,3 +420,123 @@ def test_an_entry_with_a_lower_id_committing_after_a_sealed_one_is_sealed_after_
     assert (result.ok, result.pending) == (True, 0)
     order = list(AuditSeal.objects.order_by("seq").values_list("entry_id", flat=True))
     assert order[-2:] == [high, low]
+
+
+def as_replica(statement: str, params: list) -> None:
+    """As an insider with the superuser's rights, in a transaction of its own that commits:
+    every ordinary trigger off (session_replication_role = replica), so `xact` is what the
+    INSERT says."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(statement, params)
+
+
+def insert_entry(xact: int, timestamp: Any, pk: int | None = None) -> int:
+    """An entry claiming that the police submitter read persons' data with approval, inserted
+    with the transaction id and timestamp the insider chose (and the id, if given)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('fusion_auditentry', 'id'))")
+        (drawn,) = cursor.fetchone()
+    as_replica(
+        "INSERT INTO fusion_auditentry (id, content_type_id, object_pk, object_repr, action,"
+        " timestamp, purpose, outcome, event, xact, changes_text, serialized_data)"
+        " VALUES (%s, 1, '42', 'incident 42', 3, %s, 'approved by oversight board', 'success',"
+        " 'incident.persons_read', %s, '', NULL)",
+        [pk or drawn, timestamp, xact],
+    )
+    return pk or drawn
+
+
+def head() -> AuditSeal:
+    return AuditSeal.objects.order_by("-seq").first()
+
+
+@committed
+def test_a_backdated_entry_in_a_transaction_before_the_last_sealing_is_found(sealed_with_a_gap):
+    # given: an xact between the head's and the last sealing's next_xact, when no earlier
+    # sealing was made before it; dated two years back
+    last = head()
+    assert last.xact + 1 < last.next_xact
+    forged = insert_entry(last.xact + 1, timezone.now() - timedelta(days=730))
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad) == (False, forged)
+    assert "backdated" in result.reason
+
+
+@committed
+def test_a_backdated_entry_in_the_first_sealing_after_genesis_is_found(world):
+    # given: nothing sealed yet; an entry claiming the transaction of a genuine write
+    factories.incident(world.police, world.police_submitter, external_ref="GE-0")
+    genuine = AuditEntry.objects.order_by("-pk").first()
+    forged = insert_entry(genuine.xact, timezone.now() - timedelta(days=730))
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad) == (False, forged)
+    assert "backdated" in result.reason
+
+
+@committed
+def test_a_backdated_entry_in_the_first_sealing_after_links_without_order_data_is_found(world):
+    # given: entries sealed before transaction ids were recorded (migration 0008)
+    factories.incident(world.police, world.police_submitter, external_ref="OLD-0")
+    as_replica("UPDATE fusion_auditentry SET xact = 0", [])
+    prev = audit_chain.GENESIS
+    ids = list(AuditEntry.objects.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        texts = audit_chain.canonical_entries(ids)
+    for seq, pk in enumerate(ids, start=1):
+        digest = audit_chain.link_hash(prev, texts[pk])
+        AuditSeal.objects.create(seq=seq, entry_id=pk, prev_hash=prev, hash=digest)
+        prev = digest
+    # an entry claiming an early transaction, sealed first after them
+    forged = insert_entry(1, timezone.now() - timedelta(days=730))
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad) == (False, forged)
+    assert "backdated" in result.reason
+
+
+@committed
+@pytest.mark.parametrize("within", [True, False])
+def test_an_entry_of_a_transaction_open_over_the_last_sealing_may_be_as_old_as_the_longest_one(
+    sealed_with_a_gap, within
+):
+    # given: dated back as far as a transaction running over the last sealing could be
+    last = head()
+    reach = audit_chain.longest_transaction() + audit_chain.CLOCK_TOLERANCE
+    back = reach - timedelta(minutes=1) if within else reach + timedelta(minutes=1)
+    forged = insert_entry(last.xact + 1, last.sealed_at - back)
+    # when
+    result = verify()
+    # then
+    assert result.ok is within
+    if not within:
+        assert (result.first_bad, "backdated" in result.reason) == (forged, True)
+
+
+@committed
+def test_an_entry_dated_after_it_was_sealed_is_found(sealed_with_a_gap):
+    # given
+    forged = insert_entry(head().xact + 1, timezone.now() + timedelta(days=1))
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad) == (False, forged)
+    assert "after it was sealed" in result.reason
+
+
+@committed
+def test_an_entry_with_an_id_never_drawn_is_named_not_a_genuine_later_one(world, sealed_with_a_gap):
+    # given: an oversized id, sealed; then a genuine write, sealed after it
+    forged = insert_entry(head().xact + 1, timezone.now(), pk=1_000_000_000)
+    seal()
+    factories.incident(world.police, world.police_submitter, external_ref="IN-2")
+    # when
+    result = verify()
+    # then
+    assert (result.ok, result.first_bad) == (False, forged)
+    assert "never drawn" in result.reason
