@@ -29,13 +29,14 @@ from fusion.errors import Conflict, Invalid
 from fusion.pg_copy import is_postgresql
 from incidents import bulk_staged
 from incidents.models import Incident, Person
-from incidents.provenance import Claim, refuse_copies
+from incidents.provenance import claim_of, refuse_copies
 from incidents.rules import record_errors, record_fingerprint
 from incidents.services import (
     DEFAULTS,
     after_write,
     current_record,
     is_lowered,
+    is_protected,
     log_tlp_lowered,
     new_person,
     require_writer,
@@ -62,19 +63,28 @@ class BatchResult:
 
 
 def batch_errors(
-    records: Sequence[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]] | None = None
+    records: Sequence[Mapping[str, Any]],
+    stored: Mapping[str, Mapping[str, Any]] | None = None,
+    kept_persons: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Domain-rule errors of every record by index, and duplicate references in the batch.
 
     `stored` (external_ref → stored values of existing incidents) is what a record merges
-    into; without it each record is checked as if it created its incident."""
+    into; without it each record is checked as if it created its incident. `kept_persons`
+    (external_ref → persons stored with the incident, see `persons_kept`) are checked
+    against the contexts of a record that keeps them."""
     now = timezone.now()
     stored = stored or {}
+    kept_persons = kept_persons or {}
     errors: dict[str, Any] = {}
     first_seen: dict[str, int] = {}
     for index, record in enumerate(records):
         ref = record.get("external_ref")
-        found = record_errors(effective(record, stored.get(ref), now), now=now)
+        found = record_errors(
+            effective(record, stored.get(ref), now),
+            now=now,
+            stored_persons=kept_persons.get(ref, ()),
+        )
         if not ref:
             found["external_ref"] = ["Required in bulk: records are upserted by it."]
         elif ref in first_seen:
@@ -201,12 +211,36 @@ def _lock_existing(agency: Agency, records: list[Mapping[str, Any]]) -> dict[str
     return {i.external_ref: i for i in rows.order_by("external_ref")}
 
 
+def persons_kept(
+    agency: Agency, records: list[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """external_ref → the stored persons (source, legal basis) of each incident that a record
+    gives a protected context while keeping its persons (it carries none): the rules of the
+    context apply to them. One query, only when some record does so."""
+    refs = [
+        r["external_ref"]
+        for r in records
+        if "persons" not in r
+        and r.get("external_ref") in stored
+        and is_protected({**stored[r["external_ref"]], **r})
+    ]
+    if not refs:
+        return {}
+    persons: dict[str, list[dict[str, Any]]] = {}
+    rows = Person.objects.filter(incident__agency=agency, incident__external_ref__in=refs)
+    for ref, source, legal_basis in rows.values_list(
+        "incident__external_ref", "source", "legal_basis"
+    ):
+        persons.setdefault(ref, []).append({"source": source, "legal_basis": legal_basis})
+    return persons
+
+
 def _validated(
-    records: list[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]]
+    agency: Agency, records: list[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """The records as they are to be stored (see `effective`), with their fingerprints, in
     input order; raises Invalid naming every bad record by index (nothing is written)."""
-    errors = batch_errors(records, stored)
+    errors = batch_errors(records, stored, persons_kept(agency, records, stored))
     if errors:
         raise Invalid(
             f"{len(errors)} of {len(records)} records are invalid; none was stored.",
@@ -226,18 +260,18 @@ def _checked(
     stored: Mapping[str, Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """`_validated`, then the copy check of what each record newly stores (its reference on
-    create, its fingerprint when it differs from the stored one): raises Copied naming the
-    records by index. Sorted in external_ref order, the order rows are written in."""
-    full = _validated(records, stored)
+    create; its content on create or when its fingerprint differs from the stored one):
+    raises Copied naming the records by index. Sorted in external_ref order, the order rows
+    are written in."""
+    full = _validated(agency, records, stored)
     claims = []
     for record in full:
         kept = stored.get(record["external_ref"])
         claims.append(
-            Claim(
+            claim_of(
+                record,
                 external_ref=None if kept else record["external_ref"],
-                fingerprint=None
-                if kept and kept.get("fingerprint") == record["fingerprint"]
-                else record["fingerprint"],
+                content=not kept or kept.get("fingerprint") != record["fingerprint"],
             )
         )
     refuse_copies(actor, agency.pk, claims)

@@ -1,12 +1,12 @@
-"""Domain rules of one incident record, checked on validated values; errors name the field;
-and the fingerprint of the event a record describes.
+"""Domain rules of one incident record, checked on validated values (with the persons its
+incident keeps); errors name the field; and the fingerprint of the event a record describes.
 
 Shared by single create, update and bulk ingest, so every path applies the same rules.
 """
 
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,8 +39,15 @@ def _person_errors(person: Mapping[str, Any], protected: bool) -> dict[str, list
     return errors
 
 
-def record_errors(record: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
-    """Every rule the record breaks, as `{field: [messages]}` (persons keyed by index)."""
+def record_errors(
+    record: Mapping[str, Any], *, now: datetime, stored_persons: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """Every rule the record breaks, as `{field: [messages]}` (persons keyed by index).
+
+    `stored_persons` are the persons the incident keeps when the record does not carry
+    `persons` (a re-post, PATCH or PUT of a stored incident): protected contexts apply to
+    them too, so a write that gives an incident a protected context while it keeps a person
+    the context does not allow is refused, naming `contexts`."""
     errors: dict[str, Any] = _time_errors(record, now)
     protected = bool(PROTECTED_CONTEXTS.intersection(record.get("contexts") or ()))
     person_errors = {
@@ -50,6 +57,14 @@ def record_errors(record: Mapping[str, Any], *, now: datetime) -> dict[str, Any]
     }
     if person_errors:
         errors["persons"] = person_errors
+    kept = () if "persons" in record else stored_persons
+    unlawful = sum(1 for person in kept if _person_errors(person, protected))
+    if unlawful:
+        errors["contexts"] = [
+            f"{unlawful} stored person(s) of this incident have no legal basis or come from "
+            "facial recognition, which protected contexts do not allow; send `persons` that "
+            "meet the rules with this change."
+        ]
     return errors
 
 
@@ -60,10 +75,10 @@ def event_fingerprint(
     second (UTC), the place to 1e-4 degree (about 11 m), the category and the description
     (Unicode-normalised, case-folded, whitespace collapsed).
 
-    Two records of one event copied from each other have the same fingerprint, so a copy of
-    another agency's incident is recognised whatever its reference or STIX id (see
-    incidents.provenance). A copy whose time, point or text was altered is not: that is a
-    stated limit, not a guarantee. Pure (no models): migration 0009 fills stored rows with it.
+    It tells whether a write changes an incident's content: an update that leaves it as
+    stored is not compared again for copies (incidents.provenance, which compares the event
+    and the description themselves, so that cheap edits do not hide a copy). Pure (no
+    models): migration 0009 fills stored rows with it.
     """
     parts = (
         occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

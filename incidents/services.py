@@ -9,6 +9,8 @@ What a write does with a field it does not carry: a create gives it the default;
 an existing external_ref (single, bulk, file or exchange import) and a PATCH keep the stored
 value; a PUT gives it the default, but keeps the stored TLP. So a TLP is lowered only by a
 request that names the lower TLP, and every lowering is audited as `incident.tlp_lowered`.
+Persons a write leaves out stay, and are checked against the contexts the incident ends up
+with, like persons sent.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,8 +30,8 @@ from fusion.visibility import visible_incidents
 from incidents.choices import TLP, TLP_ORDER
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person
-from incidents.provenance import Claim, refuse_copies
-from incidents.rules import record_errors, record_fingerprint
+from incidents.provenance import claim_of, refuse_copies
+from incidents.rules import PROTECTED_CONTEXTS, record_errors, record_fingerprint
 
 TLP_LOWERED = "incident.tlp_lowered"  # the audit event of a write that lowered a TLP
 # Incident columns a client sets; `persons` is handled apart.
@@ -70,10 +72,20 @@ def require_writer(actor: User, agency: Agency) -> None:
         raise NotAllowed(f"You may not write incidents of agency {agency.code!r}.")
 
 
-def _check_rules(record: Mapping[str, Any]) -> None:
-    errors = record_errors(record, now=timezone.now())
+def _check_rules(record: Mapping[str, Any], kept: Incident | None = None) -> None:
+    """The domain rules of `record`; with `kept`, the stored incident it is written over,
+    whose persons stay when the record carries none (and so must suit its contexts)."""
+    stored = ()
+    if kept is not None and "persons" not in record and is_protected(record):
+        stored = list(kept.persons.values("source", "legal_basis"))
+    errors = record_errors(record, now=timezone.now(), stored_persons=stored)
     if errors:
         raise Invalid(errors=errors)
+
+
+def is_protected(record: Mapping[str, Any]) -> bool:
+    """Whether the record gives its incident a protected context (incidents.rules)."""
+    return bool(PROTECTED_CONTEXTS.intersection(record.get("contexts") or ()))
 
 
 def _assign(incident: Incident, record: Mapping[str, Any]) -> None:
@@ -147,7 +159,7 @@ def _create(actor: User, agency: Agency, record: Mapping[str, Any]) -> Incident:
     full = _with_defaults(record)
     _check_rules(full)
     full["fingerprint"] = record_fingerprint(full)
-    claim = Claim(external_ref=full["external_ref"], fingerprint=full["fingerprint"])
+    claim = claim_of(full, external_ref=full["external_ref"], content=True)
     refuse_copies(actor, agency.pk, [claim], single=True)
     incident = Incident(agency=agency, created_by=actor)
     _assign(incident, full)
@@ -158,13 +170,15 @@ def _create(actor: User, agency: Agency, record: Mapping[str, Any]) -> Incident:
 
 def _apply(actor: User, incident: Incident, full: dict[str, Any]) -> Incident:
     """Write `full` (every writable field, as the incident is to be) over the locked
-    `incident`: the rules, the copy check of what changes, the audit of a lowered TLP."""
-    _check_rules(full)
+    `incident`: the rules (stored persons included, when `full` keeps them), the copy check
+    of what changes, the audit of a lowered TLP."""
+    _check_rules(full, kept=incident)
     full["fingerprint"] = record_fingerprint(full)
-    ref, fingerprint = full["external_ref"], full["fingerprint"]
-    claim = Claim(
+    ref = full["external_ref"]
+    claim = claim_of(
+        full,
         external_ref=ref if ref != incident.external_ref else None,
-        fingerprint=fingerprint if fingerprint != incident.fingerprint else None,
+        content=full["fingerprint"] != incident.fingerprint,
     )
     refuse_copies(actor, incident.agency_id, [claim], single=True)
     before = incident.tlp
@@ -246,9 +260,12 @@ def incident_update(
 
     PATCH keeps what `changes` does not name. PUT gives it the default, except `tlp` (and
     reported_at, and persons), which keep their stored values: a TLP is lowered only when
-    named, and the lowering is audited (`incident.tlp_lowered`). Actor: a submitter or admin
-    of the owning agency. Raises NotAllowed, PreconditionFailed (stale `expected_version`),
-    Invalid, Conflict (external_ref taken in the agency), Copied.
+    named, and the lowering is audited (`incident.tlp_lowered`). Persons kept must suit the
+    resulting contexts; a PUT that drops a protected context keeps them, unprotected: the
+    owner's explicit choice. Actor: a submitter or admin of the owning agency. Raises
+    NotAllowed, PreconditionFailed (stale `expected_version`), Invalid (`contexts` when a
+    protected context meets kept persons it forbids), Conflict (external_ref taken in the
+    agency), Copied.
     """
     require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):

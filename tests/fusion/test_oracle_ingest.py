@@ -3,11 +3,16 @@
 
 - a re-post that leaves out any subset of the optional fields changes none of them, never
   lowers a TLP, keeps the persons, and so leaves what everyone sees as the oracle says;
-- a copy of another agency's incident that the writer sees through a share (not TLP:CLEAR,
-  which anyone may republish) is refused on every route, so it makes nothing visible to
-  anyone; a copy of one the writer does not see is stored like any
-  new record (no probe of hidden incidents), and the oracle, told of it, still holds.
+- a copy is refused on every route, so it makes nothing visible to anyone, exactly when it
+  is the same event as an incident of another agency that the writer sees through a share
+  (not TLP:CLEAR, which anyone may republish) with the same text: at most two minutes and
+  50 m apart, categories of one group, descriptions sharing at least 80% of their words
+  (case aside). A copy of one the writer does not see is stored like any new record (no
+  probe of hidden incidents), and the oracle, told of it, still holds.
 """
+
+import math
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -19,7 +24,7 @@ from rest_framework.test import APIClient
 from agencies.models import Membership
 from fusion.errors import Conflict
 from incidents.bulk import incident_upsert_batch
-from incidents.models import Incident
+from incidents.models import Category, Incident
 from incidents.services import incident_upsert
 from tests import factories
 from tests.fusion.test_visibility_oracle import CHECK_AT, NONE, NOW, TLPS, build, check_user, worlds
@@ -111,6 +116,28 @@ def copy_of(incident: Incident, n: int, tlp: str) -> dict:
     }  # fmt: skip
 
 
+def same_text(a: str, b: str) -> bool:
+    """Descriptions sharing at least 80% of their words, case aside (this world's texts are
+    short ASCII words, so this is the copy rule's whole test of them)."""
+    words_a, words_b = set(a.casefold().split()), set(b.casefold().split())
+    return not words_a or len(words_a & words_b) / len(words_a | words_b) >= 0.8
+
+
+def copies_seen(spec: dict, copy: dict, groups: dict[str, str]) -> bool:
+    """Whether `copy` is the event of the incident `spec` (two minutes, 50 m, one category
+    group) with its text."""
+    metres = 111_195 * math.hypot(
+        spec["lat"] - copy["latitude"],
+        (spec["lon"] - copy["longitude"]) * math.cos(math.radians(copy["latitude"])),
+    )
+    return (
+        abs(spec["at"] - copy["occurred_at"]) <= timedelta(minutes=2)
+        and metres <= 50
+        and groups[spec["category"]] == groups[copy["category"]]
+        and same_text(copy["description"], spec["description"])
+    )
+
+
 def attempt(route: str, user, agency, record: dict) -> bool:
     """Whether the copy was stored (False: refused as a copy)."""
     if route == "stix":
@@ -146,7 +173,9 @@ def test_copies_of_others_incidents_make_nothing_visible(spec, copies, db):
         with freeze_time(NOW):
             oracle, users = build(spec)
         ids = list(oracle.incidents)
-        content = {pk: pk for pk in ids}  # incident → the incident whose content it holds
+        groups = dict(Category.objects.values_list("slug", "group"))
+        for pk, text in Incident.objects.values_list("pk", "description"):
+            oracle.incidents[pk]["description"] = text
         with freeze_time(CHECK_AT):
             for n, (index, who, tlp, route) in enumerate(copies):
                 user = users[who % len(users)]
@@ -156,24 +185,25 @@ def test_copies_of_others_incidents_make_nothing_visible(spec, copies, db):
                 source = Incident.objects.select_related("agency").get(pk=ids[index])
                 agency = source.agency if source.agency.code == code else None
                 agency = agency or Membership.objects.get(user=user, agency__code=code).agency
+                copy = copy_of(source, n, tlp)
                 seen = any(
                     oracle.level(user, pk) > NONE
-                    and oracle.incidents[pk]["owner"] != code
-                    and oracle.incidents[pk]["tlp"] != "CLEAR"  # anyone may republish CLEAR
-                    for pk, held in content.items()
-                    if held == source.pk
+                    and spec["owner"] != code
+                    and spec["tlp"] != "CLEAR"  # anyone may republish CLEAR
+                    and copies_seen(spec, copy, groups)
+                    for pk, spec in oracle.incidents.items()
                 )
                 # when
-                stored = attempt(route, user, agency, copy_of(source, n, tlp))
+                stored = attempt(route, user, agency, copy)
                 # then: refused exactly when it copies another agency's incident the user sees
                 assert stored == (not seen), (route, tlp)
                 if stored:
                     made = Incident.objects.get(agency=agency, external_ref=f"COPY-{n}")
-                    content[made.pk] = source.pk
                     oracle.incidents[made.pk] = {
                         "owner": code, "tlp": made.tlp, "category": made.category_id,
                         "severity": made.severity, "persons": [], "lat": made.latitude,
                         "lon": made.longitude, "at": made.occurred_at,
+                        "description": made.description,
                     }  # fmt: skip
             for user in users:
                 check_user(user, oracle)

@@ -222,3 +222,65 @@ def test_a_repost_naming_a_lower_tlp_is_audited_as_a_lowering(world, post, route
     assert entry.actor == world.police_submitter
     assert entry.acting_agency_id == world.police.pk
     assert not lowerings(raised)
+
+
+UNLAWFUL = [{"role": "suspect", "full_name": "Seen On Camera", "source": "facial_recognition"}]
+
+
+@pytest.fixture
+def watched(world):
+    """Police's incident with a person from facial recognition and no legal basis: lawful
+    while the incident has no protected context."""
+    return factories.incident(world.police, world.police_submitter, persons=UNLAWFUL)
+
+
+def unchanged(incident: Incident) -> bool:
+    """Whether the incident is as it was: contexts, version and its one person."""
+    stored = Incident.objects.get(pk=incident.pk)
+    names = [p.full_name for p in stored.persons.all()]
+    return (stored.contexts, stored.version, names) == ([], incident.version, ["Seen On Camera"])
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_protected_context_over_unlawful_stored_persons_is_refused(
+    world, client_for, watched, method
+):
+    # given: the change gives the incident the protest context and leaves its persons
+    body = {"contexts": ["protest"]}
+    if method == "put":
+        body = {**repost(watched, drop=("persons",)), **body}
+    send = getattr(client_for(world.police_submitter), method)
+    # when
+    response = send(
+        f"/api/v1/incidents/{watched.pk}/", body, format="json",
+        HTTP_IF_MATCH=f'"{watched.version}"',
+    )  # fmt: skip
+    # then: refused, naming contexts; nothing changed
+    assert response.status_code == 400, response.content[:400]
+    assert "contexts" in response.json()["errors"]
+    assert unchanged(watched)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_repost_adding_a_protected_context_over_unlawful_persons_is_refused(
+    world, post, watched, route
+):
+    # when: a re-post that carries the campus context and no persons
+    response = post(route, repost(watched, drop=("persons",), contexts=["campus"]))
+    # then
+    assert response.status_code == 400, response.content[:400]
+    assert "contexts" in str(response.json()["errors"])
+    assert unchanged(watched)
+
+
+def test_a_protected_context_with_lawful_persons_sent_along_is_stored(world, client_for, watched):
+    # given: the change replaces the persons with one the context allows
+    lawful = [{"role": "suspect", "full_name": "Named", "legal_basis": "warrant 12"}]
+    # when
+    response = client_for(world.police_submitter).patch(
+        f"/api/v1/incidents/{watched.pk}/", {"contexts": ["protest"], "persons": lawful},
+        format="json", HTTP_IF_MATCH=f'"{watched.version}"',
+    )  # fmt: skip
+    # then
+    assert response.status_code == 200, response.content[:400]
+    assert [p.full_name for p in watched.persons.all()] == ["Named"]
