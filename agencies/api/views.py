@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -314,6 +314,9 @@ class MemberViewSet(mixins.ListModelMixin, _AgencyScoped):
     ),
     token=extend_schema(
         summary="Revoke one token of a service account, named by its prefix",
+        parameters=[
+            OpenApiParameter("prefix", str, OpenApiParameter.PATH, description="Token prefix.")
+        ],
         responses={204: None, **errors(403, 404)},
     ),
 )
