@@ -60,7 +60,8 @@ class Incident(models.Model):
     contexts = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     # What identifies the event (incidents.rules.event_fingerprint), set by every write: it
-    # finds a copy of another agency's incident whatever its reference (incidents.provenance).
+    # tells whether an update changes the content, which is then checked for copies of other
+    # agencies' incidents (incidents.provenance probes the place and time index, not this).
     fingerprint = models.CharField(max_length=64, editable=False, default="")
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
@@ -99,7 +100,6 @@ class Incident(models.Model):
             models.Index(fields=["tlp", "-occurred_at"], name="incident_tlp_time_idx"),
             models.Index(fields=["category", "-occurred_at"], name="incident_category_time_idx"),
             models.Index(fields=["district"], name="incident_district_idx"),
-            models.Index(fields=["fingerprint"], name="incident_fingerprint_idx"),
         ]
 
     def __str__(self) -> str:
