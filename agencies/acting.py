@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from agencies.models import Agency, CredentialAgency, User
 from agencies.selectors import agency_ids_with_role
+from fusion import after_response
 from fusion.errors import Invalid, NotAllowed
 
 
@@ -39,8 +40,7 @@ def note_acting(agency_ids: Iterable[int]) -> None:
     """Record that the current credential acted for these agencies (once per call and agency).
 
     Called where the acting agency is settled: `acting_agency` below and every audit entry
-    (fusion.audit). The row is written in the request's transaction: a call that fails and
-    rolls back did not act. Outside a call bound to a credential it does nothing.
+    (fusion.audit). Outside a call bound to a credential it does nothing.
     """
     credential = _credential.get()
     if credential is None:
@@ -49,18 +49,32 @@ def note_acting(agency_ids: Iterable[int]) -> None:
     if not new:
         return
     credential.noted |= new
-    CredentialAgency.objects.bulk_create(
-        [
-            CredentialAgency(
-                user_id=credential.user_id,
-                agency_id=agency_id,
-                token_id=credential.token_digest,
-                session_key=credential.session_key if credential.token_digest is None else "",
-            )
-            for agency_id in sorted(new)
-        ],
-        ignore_conflicts=True,
-    )
+    known = CredentialAgency.objects.filter(
+        user_id=credential.user_id,
+        token_id=credential.token_digest,
+        session_key=credential.session_key if credential.token_digest is None else "",
+        agency_id__in=new,
+    ).values_list("agency_id", flat=True)
+    rows = [
+        CredentialAgency(
+            user_id=credential.user_id,
+            agency_id=agency_id,
+            token_id=credential.token_digest,
+            session_key=credential.session_key if credential.token_digest is None else "",
+        )
+        for agency_id in sorted(new - set(known))
+    ]
+    if not rows:
+        return
+
+    def write() -> None:
+        CredentialAgency.objects.bulk_create(rows, ignore_conflicts=True)
+
+    # Written once the response is sent, outside the call's transaction: inside it, two calls
+    # of one new token would queue on the same row until the first committed. A call that
+    # failed still counts as having acted (its token then ends with the membership: safer).
+    if not after_response.defer(write):
+        write()
 
 
 def acting_agency(user: User, code: str | None, roles: Iterable[str], doing: str) -> Agency:

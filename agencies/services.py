@@ -30,7 +30,7 @@ from agencies.models import (
 )
 from agencies.permissions import can_add_member, can_manage_agency, is_platform_admin
 from agencies.selectors import forget_roles, service_scopes
-from fusion import audit
+from fusion import after_response, audit
 from fusion.errors import Conflict, Invalid, NotAllowed
 
 # Roles that only make sense in one kind of agency.
@@ -278,16 +278,31 @@ def service_token_revoke(*, actor: User, account: ServiceAccount, token: AuthTok
     token.delete()
 
 
+TOKEN_USE_STEP = timedelta(minutes=1)
+
+
 def token_touch(*, token: AuthToken, user: User) -> None:
-    """Note when a service account's token was last used (for its owners' token list)."""
+    """Note when a service account's token was last used (for its owners' token list), to the
+    minute. The write is done once the response is sent, outside the call's transaction:
+    inside it, every concurrent call of one token would wait on that row until commit."""
     if service_scopes(user) is None:
         return
-    TokenUse.objects.bulk_create(
-        [TokenUse(token=token, last_used_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["token"],
-        update_fields=["last_used_at"],
-    )
+    now = timezone.now()
+    last = TokenUse.objects.filter(token=token).values_list("last_used_at", flat=True).first()
+    if last is not None and now - last < TOKEN_USE_STEP:
+        return
+    digest = token.digest
+
+    def write() -> None:
+        TokenUse.objects.bulk_create(
+            [TokenUse(token_id=digest, last_used_at=now)],
+            update_conflicts=True,
+            unique_fields=["token"],
+            update_fields=["last_used_at"],
+        )
+
+    if not after_response.defer(write):
+        write()
 
 
 @dataclass(frozen=True)
