@@ -9,9 +9,10 @@ from django import forms
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from agencies import lockout, second_factor
+from fusion.api.throttling import LoginAddressThrottle
 
 
 class SecondFactorLoginForm(AdminAuthenticationForm):
@@ -48,10 +49,25 @@ class SecondFactorLoginForm(AdminAuthenticationForm):
 
 
 class FusionAdminSite(AdminSite):
-    """Django's admin site; those who need a second factor need a session verified by it."""
+    """Django's admin site; those who need a second factor need a session verified by it, and
+    login attempts are limited per client address as on the token route."""
 
     login_form = SecondFactorLoginForm
     login_template = "agencies/admin_login.html"
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.method == "POST":
+            throttle = LoginAddressThrottle()
+            if not throttle.allow_request(request, None):
+                wait = throttle.wait() or 60
+                response = HttpResponse(
+                    "Too many login attempts from this address; try again later.",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(int(wait) + 1)
+                return response
+        return super().login(request, extra_context)
 
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):

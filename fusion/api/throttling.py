@@ -23,3 +23,17 @@ class UserRateThrottle(_ClientAddress, throttling.UserRateThrottle):
 class ScopedRateThrottle(_ClientAddress, throttling.ScopedRateThrottle):
     def timer(self) -> float:  # type: ignore[override]
         return time.time()
+
+
+class LoginAddressThrottle(_ClientAddress, throttling.SimpleRateThrottle):
+    """Login attempts per client address, at the rate of the token route (scope `auth`), for
+    login forms outside DRF (the admin's): the per-address limit on top of the per-account
+    lockout. Shares the token route's counter, so one address gets one allowance."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def timer(self) -> float:  # type: ignore[override]
+        return time.time()

@@ -225,3 +225,15 @@ def test_address_throttle_still_applies_across_usernames(world, client_for):
     # then
     assert response.status_code == 429
     assert "Retry-After" in response
+
+
+def test_admin_login_is_throttled_per_address_across_usernames(world):
+    # given: one address sprays thirty usernames at the admin login, once each
+    client = Client(enforce_csrf_checks=True)
+    for n in range(30):
+        assert _admin_login(client, f"spray{n}", WRONG).status_code == 200  # the form again
+    # when
+    response = _admin_login(client, "root", factories.PASSWORD)
+    # then
+    assert response.status_code == 429
+    assert "Retry-After" in response
