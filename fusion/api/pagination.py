@@ -36,7 +36,7 @@ def _decode(token: str) -> tuple[datetime, UUID, bool]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         return datetime.fromisoformat(raw["t"]), UUID(raw["i"]), bool(raw["r"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
 
 
@@ -52,7 +52,8 @@ class KeysetPagination(pagination.BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        # ASCII digits only, and few enough for int() (it refuses "²" and 4,300 digits).
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
             raise ValidationError({"page_size": ["A positive whole number."]})
         return min(int(raw), self.max_page_size)
 

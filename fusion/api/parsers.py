@@ -1,12 +1,19 @@
 """Parsers that answer an oversized body with 413 before reading it: JSON (also as STIX's
-media type) and CSV (kept as text; its reader turns rows into records)."""
+media type) and CSV (kept as text; its reader turns rows into records). What Python or
+PostgreSQL cannot take is a 400 here, for every view: JSON nested deeper than Python's json
+follows (it raises RecursionError), and NUL characters, which no PostgreSQL text holds."""
 
 import codecs
+import io
 from typing import Any
 
 from django.conf import settings
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser, JSONParser
+
+from fusion.errors import Invalid
+
+NUL_MESSAGE = "Null characters are not allowed."  # the words of DRF's own text fields
 
 
 class PayloadTooLarge(APIException):
@@ -31,7 +38,39 @@ class LimitedJSONParser(JSONParser):
         self, stream: Any, media_type: str | None = None, parser_context: dict | None = None
     ) -> Any:
         _refuse_oversized(parser_context)
-        return super().parse(stream, media_type, parser_context)
+        raw = stream.read()
+        try:
+            data = super().parse(io.BytesIO(raw), media_type, parser_context)
+            # UTF-8 JSON holds a NUL only escaped (UTF-16 and -32 bodies have zero bytes
+            # anywhere): the walk runs only for bodies that may hold one.
+            where = _nul_at(data) if b"\\u0000" in raw or b"\x00" in raw else None
+        except RecursionError as exc:
+            raise ParseError("JSON nested too deeply.") from exc
+        if where is not None:
+            errors: Any = [NUL_MESSAGE]
+            for key in reversed(where):  # nested as DRF nests a field's errors
+                errors = {key: errors}
+            if not isinstance(errors, dict):
+                errors = {"body": errors}
+            raise Invalid("Text may not contain NUL characters.", errors=errors)
+        return data
+
+
+def _nul_at(value: Any) -> list[str] | None:
+    """The keys down to the first string (or object key) holding a NUL, e.g.
+    `["area", "districts", "0"]`; None when there is none."""
+    if isinstance(value, str):
+        return [] if "\x00" in value else None
+    if not isinstance(value, dict | list):
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if "\x00" in str(key):
+            return []
+        found = _nul_at(item)
+        if found is not None:
+            return [str(key), *found]
+    return None
 
 
 class LimitedSTIXParser(LimitedJSONParser):
