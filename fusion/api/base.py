@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from knox.models import AuthToken
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,10 +16,22 @@ from agencies.acting import Credential, using_credential
 from agencies.services import token_touch
 from fusion import audit, idempotency
 from fusion.api.errors import exception_handler
+from fusion.api.parsers import NUL_MESSAGE
 from fusion.api.permissions import ScopeAllows
 from fusion.errors import DomainError, Invalid
 
 MAX_IDEMPOTENCY_KEY = 255
+
+
+def _refuse_nul(request: Request, kwargs: dict[str, Any]) -> None:
+    """No PostgreSQL text holds a NUL character (bodies are checked by the parsers): an id in
+    the path holding one names nothing (404), a query parameter holding one is a 400."""
+    if any("\x00" in str(value) for value in kwargs.values()):
+        raise NotFound()
+    for name, values in request.query_params.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            field = name.replace("\x00", "") or "query"
+            raise Invalid("Text may not contain NUL characters.", errors={field: [NUL_MESSAGE]})
 
 
 class FusionViewMixin:
@@ -41,6 +54,7 @@ class FusionViewMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        _refuse_nul(request, kwargs)
         self._exit_stack.enter_context(audit.acting(request.user))
         self._exit_stack.enter_context(using_credential(_credential(request)))
         key = request.headers.get(idempotency.HEADER)

@@ -20,9 +20,17 @@ class DocumentRenderer(BaseRenderer):
 
 
 class JSONErrors:
-    """Mixed into a view serving documents: an error is JSON, whatever format was asked."""
+    """Mixed into a view serving documents: an error, and the answer to OPTIONS (the view's
+    description), are JSON whatever format was asked; a document renderer renders nothing."""
 
-    def handle_exception(self, exc: Exception) -> Response:
+    def _answer_in_json(self) -> None:
         self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
         self.request.accepted_media_type = JSONRenderer.media_type  # type: ignore[attr-defined]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        self._answer_in_json()
         return super().handle_exception(exc)  # type: ignore[misc]
+
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        self._answer_in_json()
+        return super().options(request, *args, **kwargs)  # type: ignore[misc]
