@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.encoding import smart_str
+from django.utils.functional import LazyObject, empty
 
 from fusion import after_response, request_context
 from fusion.pg_copy import copy_values
@@ -86,10 +87,21 @@ def _entry_model() -> type[models.Model]:
     return AuditEntry
 
 
+def unwrapped(actor: Any) -> Any:
+    """The user behind Django's lazy `request.user` of a session request (a SimpleLazyObject,
+    which DRF may wrap once more): the proxy's type is not the model, so `type(user)._meta`
+    fails, and an entry naming it would be lost."""
+    while isinstance(actor, LazyObject):
+        if actor._wrapped is empty:
+            actor._setup()
+        actor = actor._wrapped
+    return actor
+
+
 @contextmanager
 def acting(actor: Any = None, *, agency_id: int | None = None, component: str = "api") -> Iterator:
     """Attribute the audit entries written inside the block to `actor` (and its agency)."""
-    token = _context.set(AuditContext(actor, agency_id, component))
+    token = _context.set(AuditContext(unwrapped(actor), agency_id, component))
     try:
         yield
     finally:
@@ -104,7 +116,7 @@ def acting_for(actor: Any, agency_id: int | None = None) -> Iterator:
     service (a view, a command, a worker); the component of the outer context is kept.
     """
     current = _context.get() or AuditContext(component="system")
-    token = _context.set(AuditContext(actor, agency_id, current.component))
+    token = _context.set(AuditContext(unwrapped(actor), agency_id, current.component))
     try:
         yield
     finally:
@@ -177,7 +189,8 @@ def log_event(
 ) -> Any:
     """Write one access/event entry (a read, a search, a login) with purpose and outcome."""
     entry_model = _entry_model()
-    target = model or type(obj)
+    actor = unwrapped(actor)
+    target = model or type(unwrapped(obj))
     extra = dict(details or {})
     if obj is not None and hasattr(obj, "get_additional_data"):
         extra.update(obj.get_additional_data())

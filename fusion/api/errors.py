@@ -61,7 +61,7 @@ def _log_refused(context: dict, reason: str) -> None:
     transaction rolls back. Anonymous callers (401) are not: anyone could fill the
     append-only trail with them."""
     request = context.get("request")
-    user = getattr(request, "user", None)
+    user = audit.unwrapped(getattr(request, "user", None))
     if request is None or not getattr(user, "is_authenticated", False):
         return
     audit.log_refusal(
