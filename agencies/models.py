@@ -2,11 +2,10 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from agencies.choices import DEFAULT_SCOPES, AgencyKind, Role, Scope
+from agencies.choices import DEFAULT_SCOPES, AgencyKind, Role
 
 
 class User(AbstractUser):
@@ -70,9 +69,8 @@ class ServiceAccount(models.Model):
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="service_accounts")
     name = models.CharField(max_length=100)
-    scopes = ArrayField(
-        models.CharField(max_length=32, choices=Scope.choices), default=_default_scopes
-    )
+    # a list of agencies.choices.Scope values (JSON: the embedded SQLite default holds it too)
+    scopes = models.JSONField(default=_default_scopes)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

@@ -1,7 +1,6 @@
 # Written by hand: the autodetector asks for settings.KNOX_TOKEN_MODEL, which is not set
 # (knox's own token model is used), so the knox dependency is named directly.
 
-import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -20,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='serviceaccount',
             name='scopes',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('incidents:write', 'Submit incidents (create, upsert, bulk, import)'), ('incidents:read', 'Read incidents (list, detail, GeoJSON, export, matches)'), ('incidents:delete', 'Delete incidents'), ('persons:read', 'Read persons (include=persons, person search)')], max_length=32), default=agencies.models._default_scopes, size=None),
+            field=models.JSONField(default=agencies.models._default_scopes),
         ),
         migrations.CreateModel(
             name='CredentialAgency',
