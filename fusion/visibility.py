@@ -15,6 +15,7 @@ The filter is one EXISTS per permission table on its (holder, permission, object
 An assessment is seen by its requester; while pending review by the analysts and coordinators
 of the agency it was requested for; once approved by every content reader of that agency;
 anyone other than the requester only while every incident of its snapshot is visible to them.
+A deconfliction hint is seen by the agencies whose incidents it names, each its own side.
 A report is read by its agency's content readers who see every assessment it still shows.
 The audit trail is read whole by oversight and platform admins, and by an agency admin as far
 as it is about the agency's objects and about no assessment hidden from the admin.
@@ -34,7 +35,8 @@ from agencies.permissions import admin_agency_ids, is_oversight, is_platform_adm
 from agencies.selectors import agency_ids_with_role
 from analytics.choices import Status as AssessmentStatus
 from analytics.models import Assessment, AssessmentInput, Report, StandingAssessment
-from fusion.models import AuditEntry
+from fusion.match_hints import hints_for
+from fusion.models import AuditEntry, Match
 from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from fusion.plan_shapes import ProbeExists
 from incidents.choices import TLP
@@ -179,3 +181,9 @@ def visible_audit_entries(user: User) -> QuerySet[AuditEntry]:
     visible = visible_assessments(user).annotate(text=Cast("pk", CharField())).values("text")
     hidden = Q(content_type=standing) | (Q(content_type=assessment) & ~Q(object_pk__in=visible))
     return AuditEntry.objects.filter(object_agency_id__in=admin_agency_ids(user)).exclude(hidden)
+
+
+def visible_hints(user: User) -> QuerySet[Match]:
+    """Deconfliction hints given to the agencies whose incidents the user reads (which side of
+    a hint each agency is given, and what is withheld, is fusion.match_hints' rule)."""
+    return hints_for(reader_agency_ids(user))

@@ -1,5 +1,7 @@
 """Users, agencies, members, service accounts and token issue."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -106,6 +108,13 @@ class _OtpView(FusionAPIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
+    def _new_recovery_codes(self, request: Request, service: Any) -> Response:
+        """A code checked by `service`, which answers with recovery codes (shown once)."""
+        serializer = OtpCodeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        codes = service(actor=request.user, **serializer.validated_data)
+        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
+
 
 class OtpView(_OtpView):
     """Your second factor: start enrolling an authenticator app, or remove it."""
@@ -145,10 +154,7 @@ class OtpConfirmView(_OtpView):
         responses={200: RecoveryCodesOutputSerializer, **errors(400)},
     )
     def post(self, request: Request) -> Response:
-        serializer = OtpCodeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        codes = second_factor.totp_confirm(actor=request.user, **serializer.validated_data)
-        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
+        return self._new_recovery_codes(request, second_factor.totp_confirm)
 
 
 class RecoveryCodesView(_OtpView):
@@ -160,10 +166,7 @@ class RecoveryCodesView(_OtpView):
         responses={200: RecoveryCodesOutputSerializer, **errors(400)},
     )
     def post(self, request: Request) -> Response:
-        serializer = OtpCodeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        codes = second_factor.recovery_codes_renew(actor=request.user, **serializer.validated_data)
-        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
+        return self._new_recovery_codes(request, second_factor.recovery_codes_renew)
 
 
 @extend_schema_view(

@@ -20,11 +20,11 @@ from fusion.api.permissions import ReadsIncidents
 from fusion.api.purpose_views import PURPOSE_PARAMS
 from fusion.api.schema import errors
 from fusion.errors import NotAllowed
-from fusion.match_hints import hints_for, sides
+from fusion.match_hints import sides
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
 from fusion.person_search import persons_search
 from fusion.purpose import purpose_from_query
-from fusion.visibility import reader_agency_ids, visible_incidents
+from fusion.visibility import reader_agency_ids, visible_hints, visible_incidents
 from incidents.models import Incident
 from incidents.selectors import active_category_slugs
 
@@ -193,8 +193,8 @@ class MatchViewSet(mixins.ListModelMixin, FusionGenericViewSet):
     def get_queryset(self) -> QuerySet[Match]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        mine = reader_agency_ids(self.request.user)
-        return hints_for(mine).select_related("agency_a", "agency_b").order_by("-created_at", "-id")
+        hints = visible_hints(self.request.user).select_related("agency_a", "agency_b")
+        return hints.order_by("-created_at", "-id")
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -263,7 +263,7 @@ class AccessRequestViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         data = serializer.validated_data
         match = None
         if "match" in data:
-            match = hints_for(reader_agency_ids(request.user)).filter(pk=data["match"]).first()
+            match = visible_hints(request.user).filter(pk=data["match"]).first()
             if match is None:
                 return Response({"detail": "Not found."}, status=404)
         made = access_requests.access_request_create(
