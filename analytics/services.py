@@ -1,15 +1,16 @@
 """Assessments: request (scope and snapshot), run (on a worker), review (four eyes).
 
 The lifecycle is queued → running → pending_review → approved | rejected, or failed with the
-reason on the record. A run claims its assessment with a lease, so a re-delivered task neither
-runs a live assessment twice nor leaves a dead one stuck; it writes its result only while it
-still holds the claim (the attempt number), so a stale worker cannot overwrite a newer one.
+reason on the record. A run claims its assessment with a lease its heartbeat renews, so a
+re-delivered task neither runs a live assessment twice nor leaves a dead one stuck; it writes
+its result only while it still holds the claim (the attempt number), so a stale worker cannot
+overwrite a newer one.
 """
 
 import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import metadata
 from typing import Any
 
@@ -23,13 +24,14 @@ from agencies.acting import acting_agency
 from agencies.models import User
 from analytics import scope as scopes
 from analytics.choices import OPEN_STATUSES, Decision, Kind, Status
+from analytics.heartbeat import beating, lease_end
 from analytics.methods.grid import cells_needed
 from analytics.models import Assessment, BacktestRun, StandingAssessment
 from analytics.registry import method_version
 from analytics.runners import NOTICE, RUNNERS, Job
 from analytics.selectors import REQUESTER_ROLES, can_review, can_withdraw, previous_flags
 from analytics.snapshot import load_inputs, take_snapshot
-from fusion import audit
+from fusion import audit, outbox
 from fusion.errors import Conflict, Invalid, NotAllowed, TooMany
 
 logger = logging.getLogger(__name__)
@@ -110,7 +112,7 @@ def assessment_request(
         take_snapshot(assessment, actor, after, before)
         _check_grid_size(assessment)
         assessment.save()
-        transaction.on_commit(lambda: enqueue(assessment.pk))
+        enqueue(assessment.pk)
     return assessment
 
 
@@ -140,14 +142,25 @@ def _check_grid_size(assessment: Assessment) -> None:
         )
 
 
-def enqueue(assessment_id: Any) -> None:
-    """Send the run to a worker (in-process when no broker is configured)."""
-    from analytics.tasks import assessment_run_task
+RUN_TASK = "analytics.assessment_run"
 
-    assessment_run_task.apply_async(
-        args=[str(assessment_id)],
-        soft_time_limit=settings.ASSESSMENT_SOFT_TIME_LIMIT,
-        time_limit=settings.ASSESSMENT_TIME_LIMIT,
+
+def run_key(assessment_id: Any) -> str:
+    """The outbox key of an assessment's run: one unsent message per assessment at a time."""
+    return f"{RUN_TASK}:{assessment_id}"
+
+
+def enqueue(assessment_id: Any) -> None:
+    """Send the run to a worker through the outbox, once the current transaction commits
+    (in-process when no broker is configured)."""
+    outbox.enqueue(
+        RUN_TASK,
+        [str(assessment_id)],
+        key=run_key(assessment_id),
+        options={
+            "soft_time_limit": settings.ASSESSMENT_SOFT_TIME_LIMIT,
+            "time_limit": settings.ASSESSMENT_TIME_LIMIT,
+        },
     )
 
 
@@ -177,7 +190,7 @@ def _claim(assessment_id: str) -> Assessment | None:
         assessment.status = Status.RUNNING
         assessment.attempts += 1
         assessment.started_at = assessment.started_at or now
-        assessment.lease_until = now + timedelta(seconds=settings.ASSESSMENT_TIME_LIMIT + 60)
+        assessment.lease_until = lease_end()
         assessment.progress = 1
         assessment.error = ""
         assessment.save()
@@ -205,7 +218,8 @@ def assessment_run(assessment_id: str) -> None:
     if assessment is None:
         return
     try:
-        _compute(assessment)
+        with beating(lambda: _mine(assessment).update(lease_until=lease_end())):
+            _compute(assessment)
     except TRANSIENT as exc:
         _mine(assessment).update(
             status=Status.QUEUED, error=f"retrying after: {describe(exc)}"[:2000], lease_until=None
@@ -221,7 +235,7 @@ def _compute(assessment: Assessment) -> None:
     began = time.perf_counter()
 
     def progress(pct: int) -> None:
-        _mine(assessment).update(progress=max(1, min(99, pct)))
+        _mine(assessment).update(progress=max(1, min(99, pct)), lease_until=lease_end())
 
     inputs = load_inputs(assessment)
     loaded = time.perf_counter()

@@ -5,12 +5,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from analytics import services
 from analytics.choices import Status
 from analytics.models import Assessment, StandingAssessment
 from fusion.errors import DomainError
+from fusion.models import OutboxTask
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +61,28 @@ def run_due(now=None) -> list[Assessment]:
 
 
 def sweep(now=None) -> int:
-    """Re-send runs whose task was lost: queued for longer than ASSESSMENT_REQUEUE_AFTER
-    seconds, or running with a lapsed lease. Returns how many were re-sent."""
+    """Send again the runs whose task was lost: running under a lease that lapsed (its worker
+    died) with no message sent since, or queued with no message sent for
+    ASSESSMENT_REQUEUE_AFTER seconds (the broker lost it). A run whose message waits in the
+    outbox is left to the relay. Returns how many were sent again."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.ASSESSMENT_REQUEUE_AFTER)
-    lost = Assessment.objects.filter(status=Status.QUEUED, created_at__lt=stale) | (
-        Assessment.objects.filter(status=Status.RUNNING, lease_until__lt=now)
+    queued = Q(status=Status.QUEUED, created_at__lt=stale)
+    lapsed = Q(status=Status.RUNNING, lease_until__lt=now)
+    lost = Assessment.objects.filter(queued | lapsed).values_list("pk", "status", "lease_until")
+    lost = {services.run_key(pk): (pk, status, lease) for pk, status, lease in lost}
+    messages = (
+        OutboxTask.objects.filter(key__in=lost)
+        .values("key")
+        .annotate(last_sent=Max("sent_at"), unsent=Count("pk", filter=Q(sent_at=None)))
     )
-    ids = list(lost.values_list("pk", flat=True))
-    for pk in ids:
+    history = {m["key"]: m for m in messages}
+    resent = 0
+    for key, (pk, status, lease) in lost.items():
+        seen = history.get(key)
+        since = lease if status == Status.RUNNING else stale
+        if seen and (seen["unsent"] or (seen["last_sent"] and seen["last_sent"] >= since)):
+            continue  # a message is on its way
         services.enqueue(pk)
-    return len(ids)
+        resent += 1
+    return resent

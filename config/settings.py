@@ -222,7 +222,8 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit": {"task": "fusion.audit_seal", "schedule": 60.0},
     "checkpoint-audit": {"task": "fusion.audit_checkpoint", "schedule": 86400.0},
     "standing-assessments": {"task": "analytics.standing_due", "schedule": 3600.0},
-    "sweep-assessments": {"task": "analytics.sweep", "schedule": 600.0},
+    "sweep-assessments": {"task": "analytics.sweep", "schedule": 30.0},
+    "relay-outbox": {"task": "fusion.outbox_relay", "schedule": 30.0},
     "weekly-reports": {"task": "analytics.reports_due", "schedule": 86400.0},
 }
 
@@ -237,8 +238,17 @@ ASSESSMENT_MAX_AREA_KM2 = env_int("ASSESSMENT_MAX_AREA_KM2", 1_000_000)
 ASSESSMENT_MAX_CELLS = env_int("ASSESSMENT_MAX_CELLS", 1_000_000)
 # Runs started this often without finishing (a worker lost or killed) are failed.
 ASSESSMENT_MAX_ATTEMPTS = env_int("ASSESSMENT_MAX_ATTEMPTS", 3)
-# A queued run older than this (seconds) is re-sent by the sweeper: its task was lost.
+# A queued run whose task was sent this long ago (seconds) is sent again: the message was lost.
 ASSESSMENT_REQUEUE_AFTER = env_int("ASSESSMENT_REQUEUE_AFTER", 900)
+# A running attempt renews its lease every ASSESSMENT_HEARTBEAT seconds; a lease not renewed
+# for ASSESSMENT_LEASE seconds marks the attempt lost, and the next upkeep round (every
+# FUSION_UPKEEP_INTERVAL seconds, on every worker, with or without beat) resumes the run or
+# fails it with the reason. A lost run is so handled within LEASE + UPKEEP_INTERVAL seconds.
+ASSESSMENT_LEASE = env_int("ASSESSMENT_LEASE", 60)
+ASSESSMENT_HEARTBEAT = env_int("ASSESSMENT_HEARTBEAT", 15)
+FUSION_UPKEEP_INTERVAL = env_int("FUSION_UPKEEP_INTERVAL", 15)
+# Sent tasks stay in the outbox this many days (for inspection), then are deleted.
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
 
 # Audit: our own log-entry model carries acting agency, purpose and outcome.
 AUDITLOG_LOGENTRY_MODEL = "fusion.AuditEntry"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from agencies.choices import AgencyKind, Role
 from agencies.models import Agency, User
 from agencies.selectors import roles_of
-from fusion import audit, permission_store
+from fusion import audit, outbox, permission_store
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
@@ -242,9 +242,9 @@ def _require_owner_admin(actor: User, owner: Agency) -> None:
 
 
 def _enqueue_apply(agreement: SharingAgreement) -> None:
-    from fusion.tasks import agreement_apply_task
-
-    agreement_apply_task.delay_on_commit(agreement.pk)
+    outbox.enqueue(
+        "fusion.agreement_apply", [agreement.pk], key=f"fusion.agreement_apply:{agreement.pk}"
+    )
 
 
 @transaction.atomic

@@ -357,3 +357,33 @@ class AccessRequest(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"object_agency_id": self.incident.agency_id}
+
+
+class OutboxTask(models.Model):
+    """A task for the broker, written in the same transaction as the change that needs it and
+    sent after commit; the relay sends again whatever the broker did not take (it was down)."""
+
+    task = models.CharField(max_length=100)
+    args = models.JSONField(default=list)
+    options = models.JSONField(default=dict)
+    # What the task is for (e.g. "analytics.assessment_run:<id>:<attempt>"): at most one
+    # unsent row per key, so a retried request or a second relay sends it once.
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(sent_at__isnull=True), name="outbox_one_unsent_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="outbox_unsent"),
+            models.Index(fields=["key", "sent_at"], name="outbox_key_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.key} ({'sent' if self.sent_at else 'unsent'})"

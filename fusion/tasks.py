@@ -5,7 +5,7 @@ import json
 from celery import shared_task
 from django.conf import settings
 
-from fusion import audit
+from fusion import audit, outbox
 from fusion.agreements import agreement_apply
 from fusion.audit_chain import seal
 from fusion.audit_checkpoint import export_checkpoint
@@ -21,6 +21,12 @@ RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 def agreement_apply_task(agreement_id: int) -> None:
     """Share (and withdraw) what an agreement covers now; safe to run twice."""
     agreement_apply(agreement_id=agreement_id)
+
+
+@shared_task(name="fusion.outbox_relay", acks_late=True, soft_time_limit=120, time_limit=150)
+def outbox_relay_task() -> int:
+    """Send the tasks the broker did not take when they were made (it was down)."""
+    return outbox.relay()
 
 
 @shared_task(name="fusion.shares_expire", acks_late=True, soft_time_limit=300, time_limit=330)

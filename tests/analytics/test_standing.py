@@ -13,6 +13,8 @@ from agencies.models import Membership
 from analytics import standing
 from analytics.models import Assessment, BacktestRun, StandingAssessment
 from analytics.registry import METHODS
+from fusion import outbox
+from fusion.models import OutboxTask
 from tests.analytics.conftest import BBOX, HOT, ingest, records
 
 pytestmark = pytest.mark.django_db
@@ -61,14 +63,35 @@ def test_a_refused_standing_request_is_recorded_and_tried_again(world, weekly):
     assert not Assessment.objects.exists()
 
 
-def test_the_sweeper_resends_lost_runs(world, client_for, django_capture_on_commit_callbacks):
+def test_a_run_the_broker_never_took_is_sent_by_the_relay(
+    world, client_for, django_capture_on_commit_callbacks
+):
     ingest(world.police, world.police_submitter, records(40, seed=1, centre=HOT))
     body = {"kind": "hotspots", "area": {"bbox": BBOX}, "params": {"cell_size_km": 1.0}}
-    with django_capture_on_commit_callbacks(execute=False):  # the task message is lost
+    with django_capture_on_commit_callbacks(execute=False):  # not sent after commit
         pk = client_for(world.police_analyst).post("/api/v1/assessments/", body).json()["id"]
+    assert outbox.waiting() == 1
+    later = timezone.now() + timedelta(seconds=settings.ASSESSMENT_REQUEUE_AFTER + 1)
+    assert standing.sweep(later) == 0  # its message waits in the outbox: not sent twice
+    assert outbox.relay() == 1
+    assert Assessment.objects.get(pk=pk).status == "pending_review"
+    assert outbox.waiting() == 0
+
+
+def test_the_sweeper_resends_runs_whose_message_was_lost(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    ingest(world.police, world.police_submitter, records(40, seed=1, centre=HOT))
+    body = {"kind": "hotspots", "area": {"bbox": BBOX}, "params": {"cell_size_km": 1.0}}
+    with django_capture_on_commit_callbacks(execute=False):
+        pk = client_for(world.police_analyst).post("/api/v1/assessments/", body).json()["id"]
+    # the broker took the message, then lost it (restarted without persistence)
+    OutboxTask.objects.update(sent_at=timezone.now(), tries=1)
     assert standing.sweep() == 0  # not stale yet
     later = timezone.now() + timedelta(seconds=settings.ASSESSMENT_REQUEUE_AFTER + 1)
-    assert standing.sweep(later) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert standing.sweep(later) == 1
+        assert standing.sweep(later) == 0  # its new message waits: not sent twice
     assert Assessment.objects.get(pk=pk).status == "pending_review"
 
 
