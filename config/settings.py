@@ -140,6 +140,24 @@ FUSION_TRUSTED_PROXIES = env_list("FUSION_TRUSTED_PROXIES")
 FUSION_SERVICE_TOKEN_TTL = timedelta(days=env_int("FUSION_SERVICE_TOKEN_TTL_DAYS", 365))
 FUSION_IDEMPOTENCY_TTL = timedelta(hours=env_int("FUSION_IDEMPOTENCY_TTL_HOURS", 24))
 
+# The cache holds the throttle counters (DRF): every API process must share one for a limit to
+# hold across processes and machines. CACHE_URL names a Redis database (redis://, rediss://,
+# unix://), e.g. redis://127.0.0.1:6379/1 beside the broker's /0. Without it each process
+# counts alone in its own memory: fine for one process (make run); `check --deploy` warns
+# (fusion.W014).
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "fusion",
+        # A Redis that hangs must not hang every request with it.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",

@@ -1,10 +1,12 @@
 """System checks that refuse unsafe production settings.
 
 `manage.py check --deploy` runs the deployment checks (DEBUG, weak or placeholder keys,
-cookies without Secure, no HSTS, no second factor required, a database or broker reached
-without TLS off this host): each is an error, so a release that runs it fails. The checks
-that hold everywhere (the API's default permission and authentication classes, one key used
-for both encryption and the blind index) run on every `manage.py` command and test run.
+cookies without Secure, no HSTS, no second factor required, a database, broker or cache
+reached without TLS off this host): each is an error, so a release that runs it fails. A
+cache of each process's own (throttle counters per process) is a warning: right for one server
+process only. The checks that hold everywhere (the API's default permission and
+authentication classes, one key used for both encryption and the blind index) run on every
+`manage.py` command and test run.
 A deliberate exception is silenced by id in SILENCED_SYSTEM_CHECKS, where it is reviewed.
 """
 
@@ -33,6 +35,11 @@ DRF_DEFAULTS = {
 PLACEHOLDERS = ("dev-only", "change-me", "replace", "not-for-production", "django-insecure")
 TLS_SSLMODES = {"require", "verify-ca", "verify-full"}
 TLS_BROKER_SCHEMES = {"rediss", "amqps"}
+# Caches that live in one process: throttle counters kept there do not hold across processes.
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
 
 
 def _error(code: int, msg: str, hint: str) -> checks.Error:
@@ -225,6 +232,38 @@ def check_broker_tls(**kwargs: Any) -> Errors:
     ]
 
 
+def check_shared_cache(**kwargs: Any) -> Errors:
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend in PER_PROCESS_CACHES:
+        return [
+            checks.Warning(
+                "The cache is each process's own: throttle limits hold per server process, "
+                "not across them.",
+                hint="Set CACHE_URL to a Redis database every API process shares "
+                "(docs/deploy.md), unless one process serves the API.",
+                id="fusion.W014",
+            )
+        ]
+    return []
+
+
+def check_cache_tls(**kwargs: Any) -> Errors:
+    errors = []
+    for alias, cache in settings.CACHES.items():
+        locations = cache.get("LOCATION") or []
+        for location in [locations] if isinstance(locations, str) else locations:
+            url = urlsplit(location)
+            if url.scheme == "redis" and not _is_local(url.hostname):
+                errors.append(
+                    _error(
+                        15,
+                        f"Cache {alias!r} is reached on {url.hostname} without TLS.",
+                        "Use rediss:// in CACHE_URL.",
+                    )
+                )
+    return errors
+
+
 ALWAYS: tuple[Callable[..., Errors], ...] = (
     check_keys_distinct,
     check_api_permissions,
@@ -240,6 +279,8 @@ DEPLOY: tuple[Callable[..., Errors], ...] = (
     check_second_factor,
     check_database_tls,
     check_broker_tls,
+    check_shared_cache,
+    check_cache_tls,
 )
 
 

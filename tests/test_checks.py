@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 # config/settings.py's fallback in debug: 32 bytes of text.
 DEBUG_FIELD_KEY = "dev1:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
 
 def key() -> str:
@@ -38,6 +39,7 @@ def production(settings):
     db["OPTIONS"] = {**db.get("OPTIONS", {}), "sslmode": "verify-full"}
     settings.DATABASES = {"default": db}
     settings.CELERY_BROKER_URL = "rediss://broker.internal:6380/0?ssl_cert_reqs=required"
+    settings.CACHES = {"default": {"BACKEND": REDIS_CACHE, "LOCATION": "rediss://cache.internal/1"}}
     return settings
 
 
@@ -113,6 +115,35 @@ def test_local_and_tls_brokers_pass(production):
     for url in ("redis://127.0.0.1:6379/0", "redis://localhost/1", "amqps://mq.internal//", ""):
         production.CELERY_BROKER_URL = url
         assert fusion_errors() == set(), url
+
+
+@pytest.mark.parametrize(
+    ("cache", "code"),
+    [
+        ({"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "fusion.W014"),
+        ({"BACKEND": "django.core.cache.backends.dummy.DummyCache"}, "fusion.W014"),
+        ({"BACKEND": REDIS_CACHE, "LOCATION": "redis://cache.internal:6379/1"}, "fusion.E015"),
+        ({"BACKEND": REDIS_CACHE, "LOCATION": ["redis://10.0.0.8/1"]}, "fusion.E015"),
+        ({"BACKEND": REDIS_CACHE, "LOCATION": "redis://127.0.0.1:6379/1"}, None),
+        ({"BACKEND": REDIS_CACHE, "LOCATION": "unix:///run/redis.sock?db=1"}, None),
+    ],
+)
+def test_a_cache_of_each_process_or_off_host_without_tls_is_reported(production, cache, code):
+    """Throttle counters in a per-process cache do not hold across server processes (a
+    warning: one process is a valid deployment); a remote cache without TLS is an error."""
+    # given
+    production.CACHES = {"default": cache}
+    # when
+    found = fusion_errors()
+    # then
+    assert found == ({code} if code else set())
+
+
+def test_the_per_process_cache_warning_does_not_fail_a_release_at_error_level(production):
+    production.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    call_command("check", "--deploy", "--fail-level", "ERROR")
+    with pytest.raises(SystemCheckError, match=r"fusion\.W014"):
+        call_command("check", "--deploy", "--fail-level", "WARNING")
 
 
 @pytest.mark.parametrize(
