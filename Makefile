@@ -12,7 +12,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/fus
 	FIELD_ENCRYPTION_KEYS=test2:dGVzdC1maWVsZC1rZXktbnVtYmVyLXR3by0zMmJ5dGU=,test1:dGVzdC1maWVsZC1rZXktbnVtYmVyLW9uZS0zMmJ5dGU= \
 	BLIND_INDEX_KEY=dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZw==
 
-.PHONY: install run test lint format
+.PHONY: install run serve test lint format
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -25,6 +25,11 @@ run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production on one machine: gunicorn, a Celery worker and beat on PostgreSQL and Redis
+# (bin/serve; settings from the environment or .env, see docs/deploy.md).
+serve: install
+	PY=$(PY) GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} bin/serve
 
 lint: install
 	$(PY) -m ruff check .
