@@ -1,6 +1,8 @@
 """Two real API server processes (gunicorn, as production runs them) on one PostgreSQL
 database and one Redis cache answer as one service: a throttle counts the requests of both,
-and an Idempotency-Key retried on the other process replays the first answer."""
+and an Idempotency-Key retried on the other process replays the first answer. And a server
+cut off from its database is alive (healthz) but not ready (readyz), as a load balancer and
+an orchestrator need to see it."""
 
 import json
 import os
@@ -12,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +26,14 @@ from fusion.models import AuditEntry
 from incidents.models import Incident
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the servers see committed rows only
+# The servers see committed rows only.
+shared_database = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_URL = "redis://127.0.0.1:6379/12"
 USER_RATE = 6  # per minute, per user (FUSION_THROTTLE_USER)
 AUTH_RATE = 3  # per minute, per address (FUSION_THROTTLE_AUTH)
-KEPT_ENV = ("PATH", "HOME", "LANG", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+KEPT_ENV = ("PATH", "HOME", "LANG", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
 
 
 @dataclass
@@ -64,13 +68,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _database_url(name: str) -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+
+
 def _environment(port: int) -> dict[str, str]:
     env = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
-    db = connection.settings_dict
     return env | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": _database_url(connection.settings_dict["NAME"]),
         "DJANGO_DEBUG": "0",
-        "BLIND_INDEX_KEY": os.environ["BLIND_INDEX_KEY"],
         "CACHE_URL": CACHE_URL,
         "FUSION_THROTTLE_USER": f"{USER_RATE}/min",
         "FUSION_THROTTLE_AUTH": f"{AUTH_RATE}/min",
@@ -92,25 +99,25 @@ def _wait_until_up(server: Server, deadline: float) -> None:
     pytest.fail(f"{server.url} did not start:\n{server.log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def servers(transactional_db: None, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
-    """Two gunicorn servers of one worker each on free ports, sharing the test database and
-    a Redis cache database of their own (emptied first)."""
-    redis.Redis.from_url(CACHE_URL).flushdb()
+@contextmanager
+def _running(names: tuple[str, ...], logs: Path, **env: str) -> Iterator[list[Server]]:
+    """Gunicorn servers of one worker each on free ports, up (healthz answers) on entry and
+    stopped (SIGTERM, as on a deploy) on exit."""
     started = []
-    for name in ("a", "b"):
+    for name in names:
         port = _free_port()
-        log = tmp_path / f"server-{name}.log"
+        log = logs / f"server-{name}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
-            cwd=ROOT, env=_environment(port), stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=ROOT, env=_environment(port) | env, stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
         started.append(Server(f"http://127.0.0.1:{port}", process, log))
     try:
         deadline = time.monotonic() + 60
         for server in started:
             _wait_until_up(server, deadline)
-        yield started[0], started[1]
+        yield started
     finally:
         for server in started:
             server.process.send_signal(signal.SIGTERM)
@@ -118,6 +125,16 @@ def servers(transactional_db: None, tmp_path: Path) -> Iterator[tuple[Server, Se
             server.process.wait(timeout=30)
 
 
+@pytest.fixture
+def servers(transactional_db: None, tmp_path: Path) -> Iterator[list[Server]]:
+    """Two servers sharing the test database and a Redis cache database of their own (emptied
+    first)."""
+    redis.Redis.from_url(CACHE_URL).flushdb()
+    with _running(("a", "b"), tmp_path) as started:
+        yield started
+
+
+@shared_database
 def test_throttles_count_the_requests_of_both_processes_together(servers, world):
     """The per-user limit of the API and the per-address limit of logins. Each login names
     another username, so the per-username lockout (in the database) stays out of it: what
@@ -147,6 +164,7 @@ def test_throttles_count_the_requests_of_both_processes_together(servers, world)
     assert one_login_more.status == 429
 
 
+@shared_database
 def test_an_idempotent_retry_on_the_other_process_replays_the_first_answer(servers, world):
     # given: a create on process a
     auth = {"Authorization": f"Token {factories.token(world.police_submitter)}"}
@@ -163,3 +181,16 @@ def test_an_idempotent_retry_on_the_other_process_replays_the_first_answer(serve
     assert retry.headers["ETag"] == first.headers["ETag"]
     assert Incident.objects.get().version == 1
     assert AuditEntry.objects.count() == audit_after_first
+
+
+def test_a_server_cut_off_from_its_database_is_alive_but_not_ready(tmp_path):
+    # given: a server whose database does not exist (as one that is down or unreachable)
+    missing = _database_url("fusion_no_such_database")
+    with _running(("lost",), tmp_path, DATABASE_URL=missing) as (server,):
+        # when
+        alive = server.request("GET", "/healthz")
+        ready = server.request("GET", "/readyz")
+    # then: not restarted for an outage a restart cannot cure; taken out of rotation
+    assert alive.status == 200
+    assert ready.status == 503
+    assert ready.body["checks"]["database"] is False
