@@ -7,7 +7,10 @@
 # Settings come from the environment (.env.example); none is baked in.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# Every process (gunicorn, celery, manage.py) imports the code from /app, templates and
+# all: the copy pip installs for the dependencies' sake is shadowed.
+ENV PYTHONPATH=/app \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
