@@ -34,6 +34,9 @@ class Assessment(models.Model):
     scope = models.JSONField()
     params = models.JSONField()
     scope_key = models.CharField(max_length=64, db_index=True)
+    # The request as the requester made it (window as given): a repeat while this one is
+    # open is answered with this one (a retried POST makes no second run).
+    request_key = models.CharField(max_length=64, blank=True, db_index=True)
     method_version = models.CharField(max_length=20)
     code_version = models.CharField(max_length=40)
     seed = models.PositiveIntegerField(default=0)

@@ -7,6 +7,7 @@ its result only while it still holds the claim (the attempt number), so a stale 
 overwrite a newer one.
 """
 
+import hashlib
 import json
 import logging
 import time
@@ -75,8 +76,9 @@ def assessment_request(
     """Validate the request, snapshot the visible incidents in scope and queue the run.
 
     `data` holds kind, params, area, categories and optionally agency (code); the window comes
-    parsed. Raises Invalid (naming the field), NotAllowed (no requester role), TooMany (the
-    actor's open assessments are at the cap)."""
+    parsed. A repeat of a request of the actor's that is still open (a retried POST) returns
+    that assessment. Raises Invalid (naming the field), NotAllowed (no requester role),
+    TooMany (the actor's open assessments are at the cap)."""
     scopes.refuse_person_keys(data)
     kind = _kind(data)
     agency = acting_agency(actor, data.get("agency"), REQUESTER_ROLES, "request assessments")
@@ -85,14 +87,17 @@ def assessment_request(
         "area": scopes.normalise_area(data.get("area")),
         "categories": scopes.normalise_categories(data.get("categories")),
     }
+    asked = request_key(kind, agency.pk, scope, params, after, before)
     after, before = scopes.normalise_window(kind, params, after, before)
     scope.update(occurred_after=after.isoformat(), occurred_before=before.isoformat())
     with transaction.atomic():
-        open_now = (
-            Assessment.objects.select_for_update()
-            .filter(requester=actor, status__in=OPEN_STATUSES)
-            .count()
+        open_runs = list(
+            Assessment.objects.select_for_update().filter(requester=actor, status__in=OPEN_STATUSES)
         )
+        same = next((a for a in open_runs if a.request_key == asked), None)
+        if same is not None and standing is None:
+            return same  # a repeat (a retried POST) of a request still open
+        open_now = len(open_runs)
         if open_now >= settings.ASSESSMENT_MAX_OPEN_PER_USER:
             raise TooMany(
                 f"You have {open_now} assessments queued or running, the most allowed; "
@@ -106,6 +111,7 @@ def assessment_request(
             scope=scope,
             params=params,
             scope_key=scopes.scope_key(kind, agency.pk, scope, params),
+            request_key=asked,
             method_version=method_version(kind),
             code_version=code_version(),
         )
@@ -114,6 +120,21 @@ def assessment_request(
         assessment.save()
         enqueue(assessment.pk)
     return assessment
+
+
+def request_key(
+    kind: str,
+    agency_id: int,
+    scope: dict,
+    params: dict,
+    after: datetime | None,
+    before: datetime | None,
+) -> str:
+    """The request as made: window bounds as given (None when left to their defaults), the
+    rest normalised, so a retried POST has the same key."""
+    window = [t.isoformat() if t else None for t in (after, before)]
+    made = json.dumps([kind, agency_id, scope, params, window], sort_keys=True, default=str)
+    return hashlib.sha256(made.encode()).hexdigest()
 
 
 def _check_grid_size(assessment: Assessment) -> None:

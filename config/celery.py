@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_init, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,9 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@worker_ready.connect
+@worker_init.connect
 def _start_upkeep(**_: object) -> None:
-    """Every worker relays the outbox and resends lost runs, with or without beat."""
+    """Every worker relays the outbox and resends lost runs, with or without beat, from the
+    start (before it has reached the broker: the outbox is in the database)."""
     from config import upkeep
 
     upkeep.start()

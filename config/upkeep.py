@@ -5,6 +5,7 @@ several workers running it at once are safe (rows are claimed with SKIP LOCKED, 
 is sent once per lost lease)."""
 
 import logging
+import os
 import threading
 
 from django.conf import settings
@@ -12,6 +13,12 @@ from django.db import connections
 
 logger = logging.getLogger(__name__)
 _running: list[threading.Event] = []
+# Held during a round: a pool process is never forked while the round has a database
+# connection open (a child would inherit the socket and could close it under the parent).
+_round = threading.Lock()
+os.register_at_fork(
+    before=_round.acquire, after_in_parent=_round.release, after_in_child=_round.release
+)
 
 
 def tick() -> dict[str, int]:
@@ -19,10 +26,11 @@ def tick() -> dict[str, int]:
     from analytics.standing import sweep
     from fusion.outbox import relay
 
-    try:
-        return {"relayed": relay(), "resent": sweep()}
-    finally:
-        connections.close_all()  # hold no connection between rounds (pool children fork)
+    with _round:
+        try:
+            return {"relayed": relay(), "resent": sweep()}
+        finally:
+            connections.close_all()  # hold no connection between rounds
 
 
 def _loop(stop: threading.Event) -> None:
@@ -36,8 +44,11 @@ def _loop(stop: threading.Event) -> None:
             logger.info("upkeep: %s", done)
 
 
-def start() -> threading.Thread:
-    """Start the loop on a daemon thread (once per worker process)."""
+def start() -> threading.Thread | None:
+    """Start the loop on a daemon thread (once per worker process); not when
+    FUSION_UPKEEP_INTERVAL is 0."""
+    if settings.FUSION_UPKEEP_INTERVAL <= 0:
+        return None
     stop = threading.Event()
     _running.append(stop)
     thread = threading.Thread(target=_loop, args=(stop,), name="fusion-upkeep", daemon=True)

@@ -19,7 +19,7 @@ from agencies.models import Agency, User
 from agencies.selectors import roles_of
 from fusion import audit, outbox, permission_store
 from fusion.choices import EndReason, ShareOrigin
-from fusion.errors import Invalid, NotAllowed
+from fusion.errors import Conflict, Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
 from fusion.plan_shapes import ProbeExists, id_array, in_array
 from fusion.sharing import end_grants
@@ -100,6 +100,11 @@ def agreement_apply(*, agreement_id: int) -> dict[str, int]:
             return {"granted": 0, "withdrawn": 0}
         with audit.acting(agreement.created_by, component="worker"):
             return _apply_locked(agreement)
+
+
+def agreement_apply_failed(agreement_id: int, reason: str) -> None:
+    """Record why applying the agreement failed (shown as its apply_state `failed`)."""
+    SharingAgreement.objects.filter(pk=agreement_id).update(apply_error=reason[:2000])
 
 
 def _apply_locked(agreement: SharingAgreement) -> dict[str, int]:
@@ -247,15 +252,46 @@ def _enqueue_apply(agreement: SharingAgreement) -> None:
     )
 
 
-@transaction.atomic
+# What makes two agreements the same: a POST repeating these finds the agreement it made.
+NATURAL_KEY = ("recipient", "categories", "severity_min", "districts", "level")
+
+
 def agreement_create(*, actor: User, owner: Agency, data: dict[str, Any]) -> SharingAgreement:
-    """Create an agreement; a worker then shares what it covers. Actor: owner's admin."""
+    """Create an agreement (or find the same one made before); a worker then shares what it
+    covers. Actor: owner's admin."""
+    return agreement_submit(actor=actor, owner=owner, data=data)[0]
+
+
+@transaction.atomic
+def agreement_submit(
+    *, actor: User, owner: Agency, data: dict[str, Any]
+) -> tuple[SharingAgreement, bool]:
+    """Create an agreement, True; or, when the owner has one with the same coverage, purpose
+    and state, that one, False: a retried POST makes no duplicate, with or without an
+    Idempotency-Key. One with the same coverage but otherwise different is a Conflict (409).
+    Actor: owner's admin."""
     _require_owner_admin(actor, owner)
     _check_definition(owner, data)
+    # One creation per owner at a time, so two retries racing cannot both create.
+    Agency.objects.select_for_update().filter(pk=owner.pk).first()
+    defaults = {f: SharingAgreement._meta.get_field(f).get_default() for f in NATURAL_KEY}
+    key = {f: data.get(f, defaults[f]) for f in NATURAL_KEY}
+    same = SharingAgreement.objects.filter(owner=owner, **key).first()
+    if same is not None:
+        wanted = {
+            f: data.get(f, SharingAgreement._meta.get_field(f).get_default())
+            for f in ("purpose", "active")
+        }
+        if all(getattr(same, f) == v for f, v in wanted.items()):
+            return same, False
+        raise Conflict(
+            f"Agreement {same.pk} already covers these incidents for {same.recipient.code}; "
+            "change it with PATCH instead of making another."
+        )
     with audit.acting_for(actor, owner.pk):
         agreement = SharingAgreement.objects.create(owner=owner, created_by=actor, **data)
     _enqueue_apply(agreement)
-    return agreement
+    return agreement, True
 
 
 @transaction.atomic

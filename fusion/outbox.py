@@ -10,12 +10,15 @@ Without a broker (the embedded default) the task runs in-process after commit, a
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from fusion.models import OutboxTask
@@ -40,60 +43,92 @@ def _eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def _publish(row: OutboxTask) -> None:
+def _publish(row: OutboxTask, connection: Any = None) -> None:
     if row.task not in current_app.tasks:
         current_app.loader.import_default_modules()  # the apps' tasks modules (autodiscovery)
     task = current_app.tasks[row.task]
-    if _eager():
-        task.apply_async(args=row.args, **row.options)
+    if connection is None:
+        task.apply_async(args=row.args, **row.options)  # eager: runs here
     else:
-        # No publish retries here: a down broker must not hold a request; the relay retries.
-        task.apply_async(args=row.args, retry=False, **row.options)
+        task.apply_async(args=row.args, connection=connection, retry=False, **row.options)
+
+
+@contextmanager
+def _broker() -> Iterator[Any]:
+    """A broker connection that fails at once when the broker is down (kombu would otherwise
+    retry for seconds, holding the request that sends)."""
+    with current_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=0)
+        yield connection
 
 
 def send(pk: int) -> bool:
     """Send one unsent task; True when this call sent it. A broker error is recorded on the
     row and left for the relay."""
-    return _send(pk) == "sent"
-
-
-def _send(pk: int) -> str:
     if _eager():
         row = OutboxTask.objects.filter(pk=pk, sent_at=None).first()
         if row is None or not OutboxTask.objects.filter(pk=pk, sent_at=None).delete()[0]:
-            return "gone"
+            return False
         _publish(row)  # runs the task here; its errors are the caller's, as without an outbox
-        return "sent"
+        return True
+    try:
+        with _broker() as connection:
+            return _send_batch([pk], connection)[0] == 1
+    except Exception as exc:  # the broker is down: the row waits for the relay
+        _refused(OutboxTask.objects.filter(pk=pk, sent_at=None), exc)
+        return False
+
+
+def _refused(rows: QuerySet[OutboxTask], exc: Exception) -> None:
+    logger.warning("outbox: %s task(s) not sent: %s", rows.count(), exc)
+    rows.update(tries=F("tries") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def _send_batch(pks: list[int], connection: Any) -> tuple[int, bool]:
+    """Send the given unsent rows that no other relay holds, in one transaction. Returns how
+    many were sent and whether the broker refused one (the rest then wait)."""
     with transaction.atomic():
-        row = OutboxTask.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-        if row is None or row.sent_at is not None:
-            return "gone"  # sent already, or another relay is sending it right now
-        row.tries += 1
-        try:
-            _publish(row)
-        except Exception as exc:  # the broker is down or refused it: keep it for the relay
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            row.save(update_fields=["tries", "last_error"])
-            logger.warning("outbox: %s not sent (try %s): %s", row.key, row.tries, exc)
-            return "refused"
-        row.sent_at = timezone.now()
-        row.save(update_fields=["tries", "sent_at"])
-    return "sent"
+        rows = list(
+            OutboxTask.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=pks, sent_at=None)
+            .order_by("id")
+        )
+        sent: list[int] = []
+        refused = None
+        for row in rows:
+            try:
+                _publish(row, connection)
+            except Exception as exc:  # the broker went away or refused it: keep the rest
+                refused = (row, exc)
+                break
+            sent.append(row.pk)
+        OutboxTask.objects.filter(pk__in=sent).update(sent_at=timezone.now(), tries=F("tries") + 1)
+        if refused:
+            _refused(OutboxTask.objects.filter(pk=refused[0].pk), refused[1])
+    return len(sent), refused is not None
 
 
-def relay(limit: int = 500) -> int:
-    """Send waiting tasks, oldest first, stopping at the first the broker refuses; forget
-    sent ones older than OUTBOX_KEEP_DAYS. Returns how many this call sent."""
-    pending = OutboxTask.objects.filter(sent_at=None).order_by("id")
-    sent = 0
-    for pk in pending.values_list("pk", flat=True)[:limit]:
-        outcome = _send(pk)
-        if outcome == "refused":
-            break  # the broker is still down: try again at the next round
-        sent += outcome == "sent"
+def relay(batch: int = 500) -> int:
+    """Send every waiting task, oldest first, over one connection, stopping at the first the
+    broker refuses; forget sent ones older than OUTBOX_KEEP_DAYS. Returns how many this call
+    sent."""
     cutoff = timezone.now() - timedelta(days=settings.OUTBOX_KEEP_DAYS)
     OutboxTask.objects.filter(sent_at__lt=cutoff).delete()
-    return sent
+    unsent = OutboxTask.objects.filter(sent_at=None).order_by("id").values_list("pk", flat=True)
+    if _eager():
+        return sum(send(pk) for pk in list(unsent[:batch]))
+    total, after = 0, 0
+    try:
+        with _broker() as connection:
+            while pending := list(unsent.filter(pk__gt=after)[:batch]):
+                sent, refused = _send_batch(pending, connection)
+                total += sent
+                if refused:
+                    break  # the broker went away: try again at the next round
+                after = pending[-1]
+    except Exception as exc:  # the broker is down
+        logger.warning("outbox: tasks wait for the broker: %s", exc)
+    return total
 
 
 def waiting(key_prefix: str = "") -> int:

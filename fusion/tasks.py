@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from fusion import audit, outbox
-from fusion.agreements import agreement_apply
+from fusion.agreements import agreement_apply, agreement_apply_failed
 from fusion.audit_chain import seal
 from fusion.audit_checkpoint import export_checkpoint
 from fusion.models import AuditSeal
@@ -19,8 +19,13 @@ RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
     name="fusion.agreement_apply", acks_late=True, soft_time_limit=600, time_limit=660, **RETRY
 )
 def agreement_apply_task(agreement_id: int) -> None:
-    """Share (and withdraw) what an agreement covers now; safe to run twice."""
-    agreement_apply(agreement_id=agreement_id)
+    """Share (and withdraw) what an agreement covers now; safe to run twice. An error is
+    recorded on the agreement (cleared by the next run that succeeds)."""
+    try:
+        agreement_apply(agreement_id=agreement_id)
+    except Exception as exc:
+        agreement_apply_failed(agreement_id, f"{type(exc).__name__}: {exc}")
+        raise
 
 
 @shared_task(name="fusion.outbox_relay", acks_late=True, soft_time_limit=120, time_limit=150)

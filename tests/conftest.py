@@ -95,6 +95,14 @@ def _login_defences_off(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_upkeep_in_worker_threads(settings) -> None:
+    """Worker threads started by tests (tests/worker.py) run no upkeep loop beside them: it
+    would touch the test database on its own schedule. Worker processes (tests/processes.py)
+    run theirs, with the interval they are given."""
+    settings.FUSION_UPKEEP_INTERVAL = 0
+
+
+@pytest.fixture(autouse=True)
 def _taxonomy(request) -> None:
     """Transactional tests flush tables, data migrations included: re-seed the categories."""
     if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:

@@ -13,10 +13,10 @@ BROKER = "redis://127.0.0.1:6379/14"
 
 
 @contextmanager
-def redis_broker() -> Iterator[None]:
+def redis_broker(url: str = BROKER) -> Iterator[None]:
     """Send tasks to an emptied Redis database instead of running them in-process."""
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
+    app.conf.update(broker_url=url, task_always_eager=False)
     _reset_connections()
     with app.connection_for_write() as conn:
         conn.default_channel.client.flushdb()

@@ -7,6 +7,7 @@ import pytest
 from analytics.models import Assessment, AssessmentInput
 from analytics.runners import RUNNERS, Job
 from analytics.snapshot import load_inputs
+from fusion import outbox
 from fusion.models import AuditEntry
 from fusion.sharing import share_grant, share_revoke
 from incidents.models import Incident
@@ -205,10 +206,32 @@ def test_submitters_and_oversight_cannot_request(world, client_for):
 def test_open_assessments_are_capped_per_user(world, scene, client_for, settings, capture):
     settings.ASSESSMENT_MAX_OPEN_PER_USER = 2
     api = client_for(world.police_analyst)
+    sizes = (1.0, 2.0, 3.0)
     with capture(execute=False):
-        codes = [api.post(URL, hotspot_request()).status_code for _ in range(3)]
+        codes = [
+            api.post(URL, hotspot_request(params={"cell_size_km": km}), format="json").status_code
+            for km in sizes
+        ]
     assert codes == [202, 202, 429]
     assert Assessment.objects.count() == 2
+
+
+def test_a_repeated_request_while_open_is_answered_with_the_first(
+    world, scene, client_for, capture
+):
+    api = client_for(world.police_analyst)
+    window_left_to_default = {k: v for k, v in hotspot_request().items() if "occurred" not in k}
+    with capture(execute=False):  # no worker has taken them yet
+        first = api.post(URL, hotspot_request(), format="json")
+        again = api.post(URL, hotspot_request(), format="json")
+        other = api.post(URL, window_left_to_default, format="json")
+        other_again = api.post(URL, window_left_to_default, format="json")
+    assert [r.status_code for r in (first, again, other, other_again)] == [202] * 4
+    assert first.json()["id"] == again.json()["id"]
+    assert again.json()["status"] == "queued"
+    assert other.json()["id"] == other_again.json()["id"] != first.json()["id"]
+    assert Assessment.objects.count() == 2
+    assert outbox.waiting() == 2  # one run message each, not one per POST
 
 
 def review(api, assessment, **body):

@@ -1,0 +1,145 @@
+"""Real processes for fault tests and benchmarks: a Redis server of their own (to stop and
+start without touching the shared one), Celery workers and an API server, each a child
+process on the test database, so they can be killed as an operator's machine would kill
+them."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def database_url() -> str:
+    """The database the tests run on (the test database while a test runs)."""
+    s = connection.settings_dict
+    host, port = s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+    user = s["USER"] or "postgres"
+    return f"postgres://{user}@{host}:{port}/{s['NAME']}"
+
+
+class RedisServer:
+    """A redis-server on a free port that keeps nothing on disk."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="fusion-redis-")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        args = [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port)]
+        args += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.dir]
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if not wait_until(self.answers, 10):
+            raise RuntimeError("redis-server did not start")
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+
+def service_env(broker_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a child process: this test's database and the given broker."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker_url}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class Worker:
+    """`celery worker` with a prefork pool of one process, logging to a file."""
+
+    def __init__(self, env: dict[str, str], name: str = "fault") -> None:
+        self.env = env
+        self.name = f"{name}-{free_port()}@localhost"
+        self.log = Path(tempfile.mkstemp(prefix="fusion-worker-", suffix=".log")[1])
+        self.process: subprocess.Popen | None = None
+
+    def start(self, wait: bool = True) -> None:
+        """Start the worker; wait until it has reached the broker unless `wait` is False."""
+        self.log.write_text("")
+        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", self.name]
+        args += ["--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle"]
+        args += ["--loglevel", "INFO", "--logfile", str(self.log)]
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if wait and not wait_until(self.ready, 60, 0.2):
+            self.stop()
+            raise RuntimeError(f"the worker did not start:\n{self.log.read_text()[-3000:]}")
+
+    def ready(self) -> bool:
+        return "ready." in self.log.read_text()
+
+    def pool_children(self) -> list[int]:
+        pid = self.process.pid
+        try:
+            return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except FileNotFoundError:
+            return []
+
+    def kill_pool_process(self) -> int:
+        """SIGKILL the pool process (as the kernel's out-of-memory killer would)."""
+        (child,) = self.pool_children()
+        os.kill(child, signal.SIGKILL)
+        return child
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker, pool included (a machine lost)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
