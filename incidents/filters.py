@@ -4,11 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from agencies.choices import CONTENT_ROLES
 from agencies.selectors import agency_ids_with_role
+from fusion.api.datetimes import UtcIsoDateTimeFilter
 from incidents.choices import TLP
 from incidents.models import Incident
 
@@ -29,7 +29,17 @@ class BBoxField(forms.CharField):
         return min_lon, min_lat, max_lon, max_lat
 
 
-@extend_schema_field(OpenApiTypes.STR)
+_DEGREES = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": rf"^({_DEGREES}(,{_DEGREES}){{3}})?$",
+        "description": "min_lon,min_lat,max_lon,max_lat in degrees: longitudes within "
+        "-180..180, latitudes within -90..90, each min at most its max (else 400).",
+    }
+)
 class BBoxFilter(filters.Filter):
     field_class = BBoxField
 
@@ -45,12 +55,17 @@ class BBoxFilter(filters.Filter):
         )
 
 
+@extend_schema_field({"type": "integer", "minimum": 1})
+class SeverityFilter(filters.NumberFilter):
+    """A lowest severity, 1 or more."""
+
+
 class IncidentFilter(filters.FilterSet):
     agency = filters.CharFilter(field_name="agency__code")
     category = filters.CharFilter(field_name="category_id")
-    severity_min = filters.NumberFilter(field_name="severity", lookup_expr="gte", min_value=1)
-    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    severity_min = SeverityFilter(field_name="severity", lookup_expr="gte", min_value=1)
+    occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     district = filters.CharFilter(field_name="district", lookup_expr="iexact")
     tlp = filters.ChoiceFilter(choices=TLP.choices)
     bbox = BBoxFilter(label="min_lon,min_lat,max_lon,max_lat")

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import django_filters
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
+from fusion.api.datetimes import UtcIsoDateTimeFilter
 from fusion.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion.api.schema import errors
 from fusion.audit_chain import verify
@@ -26,9 +26,13 @@ ACTION_NAMES = {number: name for name, number in ACTIONS.items()}
 
 class AuditEntrySerializer(serializers.ModelSerializer):
     action = serializers.SerializerMethodField()
-    actor = serializers.CharField(source="actor.username", default=None)
-    acting_agency = serializers.CharField(source="acting_agency.code", default=None)
-    object_agency = serializers.CharField(source="object_agency.code", default=None)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
+    acting_agency = serializers.CharField(
+        source="acting_agency.code", default=None, allow_null=True
+    )
+    object_agency = serializers.CharField(
+        source="object_agency.code", default=None, allow_null=True
+    )
     object_type = serializers.SerializerMethodField()
     object_id = serializers.CharField(source="object_pk")
     correlation_id = serializers.CharField(source="cid", allow_null=True)
@@ -86,8 +90,8 @@ class AuditFilter(filters.FilterSet):
     action = filters.ChoiceFilter(method="filter_action", choices=[(a, a) for a in ACTIONS])
     object_type = filters.CharFilter(method="filter_object_type", label="app_label.model")
     object_id = filters.CharFilter(field_name="object_pk")
-    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
     event = filters.CharFilter()
 
     class Meta:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from agencies.permissions import admin_agency_ids
 from fusion.api.base import FusionAPIView
+from fusion.api.datetimes import in_utc
 from fusion.api.pagination import PageNumberPagination
 from fusion.api.schema import errors
 from fusion.errors import Invalid, NotAllowed
@@ -49,6 +50,7 @@ class NotificationsView(FusionAPIView):
             parsed = parse_datetime(value)
         except ValueError:  # well formed but impossible, e.g. 30 February
             parsed = None
-        if parsed is None or parsed.tzinfo is None:
+        utc = in_utc(parsed) if parsed is not None and parsed.tzinfo is not None else None
+        if utc is None:
             raise Invalid(errors={"since": ["An ISO 8601 time with its offset."]})
-        return parsed
+        return utc
