@@ -85,6 +85,7 @@ class ServiceAccountInputSerializer(StrictInputSerializer):
         child=serializers.ChoiceField(choices=Scope.choices),
         required=False,
         allow_empty=False,
+        min_length=1,
         max_length=len(Scope.choices),
         help_text=f"Least privilege: {', '.join(DEFAULT_SCOPES)} when left out.",
     )

@@ -1,12 +1,73 @@
 """Shapes of assessments on the API: the request, the record, the review, the model cards."""
 
+from datetime import date
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.choices import Decision, Kind
 from analytics.models import Assessment
 from analytics.runners import NOTICE
+from analytics.scope import EARLIEST, LATEST, PARAMS, Spec
+from fusion.api.serializers import GEOMETRY_SCHEMA, constant
+
+
+def _param_schema(spec: Spec) -> dict[str, Any]:
+    if spec.kind is str:
+        return {"type": "string", "enum": list(spec.choices)}
+    if spec.kind is date:
+        return {"type": "string", "format": "date", "description": f"{EARLIEST} to {LATEST}."}
+    kind = "integer" if spec.kind is int else "number"
+    return {"type": kind, "minimum": spec.low, "maximum": spec.high}
+
+
+def params_schema() -> dict[str, Any]:
+    """Every parameter of analytics.scope.PARAMS with its bounds (null: the default)."""
+    properties: dict[str, Any] = {}
+    kinds: dict[str, list[str]] = {}
+    for kind, specs in PARAMS.items():
+        for name, (spec, _default) in specs.items():
+            properties[name] = {**_param_schema(spec), "nullable": True}
+            kinds.setdefault(name, []).append(str(kind))
+    for name, used_by in kinds.items():
+        properties[name]["description"] = (
+            properties[name].get("description", "") + f" For {', '.join(used_by)}."
+        ).strip()
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "description": "Only the parameters of the requested kind (another is a 400); null or "
+        "left out takes the default.",
+    }
+
+
+@extend_schema_field(params_schema())
+class ParamsField(serializers.DictField):
+    """The kind's parameters (checked by analytics.scope)."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "bbox": {
+                "type": "array",
+                "items": {"type": "number", "minimum": -180, "maximum": 180},
+                "minItems": 4,
+                "maxItems": 4,
+                "description": "[min_lon, min_lat, max_lon, max_lat]: latitudes within "
+                "-90..90, each min below its max, the box within ASSESSMENT_MAX_AREA_KM2 "
+                "(else 400).",
+            },
+            "districts": {"type": "array", "items": {"type": "string", "pattern": r"\S"}},
+        },
+    }
+)
+class AreaField(serializers.DictField):
+    """Where: a bbox and/or districts (checked by analytics.scope)."""
 
 
 class AssessmentRequestSerializer(serializers.Serializer):
@@ -14,13 +75,25 @@ class AssessmentRequestSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=Kind.choices)
     agency = serializers.CharField(required=False, help_text="Acting agency code, if several.")
-    params = serializers.DictField(required=False, default=dict)
-    area = serializers.DictField(
+    params = ParamsField(required=False, default=dict)
+    area = AreaField(
         required=False, default=dict, help_text='{"bbox": [w, s, e, n], "districts": [...]}'
     )
-    occurred_after = serializers.DateTimeField(required=False)
-    occurred_before = serializers.DateTimeField(required=False)
-    categories = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    occurred_after = serializers.DateTimeField(
+        required=False,
+        help_text=f"From {EARLIEST} to {LATEST}, before occurred_before, the window at most "
+        "ASSESSMENT_MAX_WINDOW_DAYS long (surges: at least two periods); else 400.",
+    )
+    occurred_before = serializers.DateTimeField(
+        required=False,
+        help_text=f"From {EARLIEST} to {LATEST}; a forecast reads up to its forecast_start.",
+    )
+    categories = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Slugs of active categories (an unknown one is a 400).",
+    )
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -36,15 +109,21 @@ class WithdrawSerializer(serializers.Serializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
-    """The record: scope, parameters, versions, snapshot, progress, timings, review; the
-    result (evidence and bias checks) on the detail only."""
+    """The record: scope, parameters, versions, snapshot, progress, timings, review, and the
+    result (evidence and bias checks); lists use AssessmentListSerializer, without it."""
 
     requester = serializers.CharField(source="requester.username", read_only=True)
     agency = serializers.CharField(source="agency.code", read_only=True)
     review = serializers.SerializerMethodField()
     withdrawal = serializers.SerializerMethodField()
     notice = serializers.SerializerMethodField()
-    standing = serializers.CharField(source="standing.name", default=None, read_only=True)
+    standing = serializers.CharField(
+        source="standing.name",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="The standing request this assessment was run for; null when asked for once.",
+    )
 
     class Meta:
         model = Assessment
@@ -102,8 +181,36 @@ class AssessmentSerializer(serializers.ModelSerializer):
     def get_notice(self, obj: Assessment) -> str:
         return NOTICE
 
-    def to_representation(self, instance: Assessment) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not self.context.get("with_result", True):
-            data.pop("result")
-        return data
+
+class AssessmentListSerializer(AssessmentSerializer):
+    """An assessment in a list: the record without its result (read one for the result)."""
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [name for name in AssessmentSerializer.Meta.fields if name != "result"]
+        read_only_fields = fields
+
+
+@extend_schema_field(GEOMETRY_SCHEMA)
+class GeometryField(serializers.JSONField):
+    """A cell's GeoJSON geometry (output only)."""
+
+
+class CellFeatureSerializer(serializers.Serializer):
+    """One cell of a spatial result as a GeoJSON Feature; its other values are properties."""
+
+    type = constant("Feature")
+    id = serializers.JSONField(help_text="The cell's id in the result.")
+    geometry = GeometryField()
+    properties = serializers.DictField(child=serializers.JSONField())
+
+
+class AssessmentFeatureCollectionSerializer(serializers.Serializer):
+    """An approved hotspots or forecast result as a FeatureCollection, labelled with the TLP
+    of its strictest input (`?format=geojson` on one assessment)."""
+
+    type = constant("FeatureCollection")
+    features = CellFeatureSerializer(many=True)
+    assessment = serializers.UUIDField()
+    kind = serializers.CharField()
+    tlp = serializers.CharField()
+    notice = serializers.CharField(allow_null=True)

@@ -20,7 +20,7 @@ from analytics.registry import METHODS, model_card
 from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import ReadsIncidents
-from fusion.api.renderers import GeoJSONRenderer
+from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid
 from fusion.visibility import visible_assessments
@@ -53,24 +53,34 @@ def geojson(assessment: Assessment) -> dict[str, Any]:
 @extend_schema_view(
     list=extend_schema(
         summary="Assessments you may see",
+        description="Without results: read an assessment for its result. GeoJSON is "
+        "exported per assessment (`format=geojson` on a list is a 400).",
         parameters=[
             OpenApiParameter("status", str, enum=Status.values),
             OpenApiParameter("kind", str, enum=Kind.values),
+            OpenApiParameter("format", str, enum=["json"]),
         ],
-        responses={200: s.AssessmentSerializer(many=True), **errors(403)},
+        responses={200: s.AssessmentListSerializer(many=True), **errors(400, 403)},
     ),
     retrieve=extend_schema(
         summary="One assessment with its result, evidence and bias checks",
+        description="`format=geojson`: the cells of an approved hotspots or forecast result "
+        "(400 for another kind, 409 before approval).",
         parameters=[FORMAT_PARAM],
-        responses={200: s.AssessmentSerializer, **errors(400, 404, 409)},
+        responses={
+            (200, "application/json"): s.AssessmentSerializer,
+            (200, "application/geo+json"): s.AssessmentFeatureCollectionSerializer,
+            **errors(400, 403, 404, 409),
+        },
     ),
     create=extend_schema(
         summary="Request an assessment (computed by a worker)",
         request=s.AssessmentRequestSerializer,
+        parameters=[OpenApiParameter("format", str, enum=["json"])],
         responses={202: s.AssessmentSerializer, **errors(400, 403, 429)},
     ),
 )
-class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
+class AssessmentViewSet(JSONErrors, mixins.ListModelMixin, FusionGenericViewSet):
     permission_classes = [ReadsIncidents]
     serializer_class = s.AssessmentSerializer
     queryset = Assessment.objects.none()
@@ -102,8 +112,8 @@ class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
                 )
         return super().perform_content_negotiation(request, force)
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "with_result": self.action != "list"}
+    def get_serializer_class(self) -> type:
+        return s.AssessmentListSerializer if self.action == "list" else s.AssessmentSerializer
 
     def create(self, request: Request) -> Response:
         serializer = s.AssessmentRequestSerializer(data=request.data)
@@ -138,6 +148,7 @@ class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         summary="Withdraw an approved result, with a rationale (analysts and coordinators of "
         "its agency): it leaves reports and everyone's view but its requester's",
         request=s.WithdrawSerializer,
+        parameters=[OpenApiParameter("format", str, enum=["json"])],
         responses={200: s.AssessmentSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
@@ -147,6 +158,7 @@ class AssessmentViewSet(mixins.ListModelMixin, FusionGenericViewSet):
     @extend_schema(
         summary="Approve or reject a pending result (not by its requester)",
         request=s.ReviewSerializer,
+        parameters=[OpenApiParameter("format", str, enum=["json"])],
         responses={200: s.AssessmentSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])

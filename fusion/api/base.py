@@ -18,6 +18,7 @@ from fusion import audit, idempotency
 from fusion.api.errors import exception_handler
 from fusion.api.parsers import NUL_MESSAGE
 from fusion.api.permissions import ScopeAllows
+from fusion.api.schema import FusionAutoSchema
 from fusion.errors import DomainError, Invalid
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -41,6 +42,8 @@ class FusionViewMixin:
     bound here. A POST with an Idempotency-Key is answered from the stored first response when
     it is a retry; otherwise its successful response is stored with its effects.
     """
+
+    schema = FusionAutoSchema()
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         with ExitStack() as stack:

@@ -100,6 +100,25 @@ class KeysetPagination(pagination.BasePagination):
             {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
         )
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "in": "query",
+                "required": False,
+                "description": "From a `next` or `previous` link; any other value is a 400.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Default {self.page_size}; above {self.max_page_size} gives "
+                f"{self.max_page_size}.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+            },
+        ]
+
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "type": "object",

@@ -38,7 +38,7 @@ class ComplaintReceiptSerializer(serializers.ModelSerializer):
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
-    handled_by = serializers.CharField(source="handled_by.username", default=None)
+    handled_by = serializers.CharField(source="handled_by.username", default=None, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -58,3 +59,33 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     errors = serializers.DictField(child=serializers.JSONField(), required=False)
+
+
+def constant(value: str) -> serializers.CharField:
+    """An output string that always holds `value` (a GeoJSON `type`), documented by a pattern
+    (not an enum: enums become shared components). A class of its own: serializers copy their
+    fields by class, which would drop a schema set on an instance."""
+    field = type(f"Constant{value}Field", (serializers.CharField,), {})
+    return extend_schema_field({"type": "string", "pattern": f"^{value}$"})(field)()
+
+
+POINT_SCHEMA = {
+    "type": "object",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {
+            "type": "array",
+            "items": {"type": "number"},
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "[longitude, latitude] (RFC 7946).",
+        },
+    },
+}
+GEOMETRY_SCHEMA = {
+    "type": "object",
+    "required": ["type", "coordinates"],
+    "properties": {"type": {"type": "string"}, "coordinates": {"type": "array", "items": {}}},
+    "description": "A GeoJSON geometry (RFC 7946); a cell is a Polygon.",
+}

@@ -18,7 +18,7 @@ from fusion import audit
 from fusion.api.base import FusionAPIView
 from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXParser
 from fusion.api.permissions import ReadsIncidents
-from fusion.api.purpose_views import PURPOSE_PARAMS
+from fusion.api.purpose_views import PURPOSE_PARAMS, purpose_param
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid
@@ -56,7 +56,7 @@ STREAMS = {"csv": csv_text, "geojson": geojson_text, "stix": stix_text}
     summary="Export the incidents you may see (CSV, GeoJSON or STIX 2.1); logged with purpose",
     parameters=[
         OpenApiParameter("format", str, enum=list(STREAMS), description="Default csv."),
-        OpenApiParameter("purpose", str, required=True, description="Why you export; logged."),
+        purpose_param(required=True, description="Why you export; logged."),
         *PURPOSE_PARAMS,
     ],
     responses={

@@ -1,7 +1,13 @@
-"""GeoJSON shapes of serialized incidents (RFC 7946: longitude first)."""
+"""GeoJSON shapes of serialized incidents (RFC 7946: longitude first), and their schema."""
 
 from collections.abc import Sequence
 from typing import Any
+
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from fusion.api.serializers import POINT_SCHEMA, constant
+from incidents.api.serializers import IncidentOutputSerializer
 
 
 def feature(incident: dict[str, Any]) -> dict[str, Any]:
@@ -24,3 +30,35 @@ def feature_collection(
         "next": next,
         "previous": previous,
     }
+
+
+@extend_schema_field(POINT_SCHEMA)
+class PointField(serializers.JSONField):
+    """A GeoJSON Point (output only; documented by POINT_SCHEMA)."""
+
+
+class IncidentPropertiesSerializer(IncidentOutputSerializer):
+    """An incident's fields as a Feature's properties: all but the coordinates."""
+
+    latitude = None
+    longitude = None
+
+
+class IncidentFeatureSerializer(serializers.Serializer):
+    """One incident as a GeoJSON Feature (`?format=geojson` on a single incident)."""
+
+    type = constant("Feature")
+    id = serializers.UUIDField()
+    geometry = PointField()
+    properties = IncidentPropertiesSerializer()
+
+
+@extend_schema_serializer(many=False)
+class IncidentFeatureCollectionSerializer(serializers.Serializer):
+    """A page of incidents as a GeoJSON FeatureCollection, with the page links as foreign
+    members (`?format=geojson` on the list)."""
+
+    type = constant("FeatureCollection")
+    features = IncidentFeatureSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fusion.api.quick_validation import QuickValidator
@@ -71,6 +73,7 @@ class IncidentUpdateSerializer(IncidentInputSerializer):
     """PUT/PATCH input: the owning agency cannot change."""
 
     read_only_names = (*READ_ONLY, "agency")
+    agency = None  # not a field here: a request naming it is refused as read-only
 
 
 class PersonOutputSerializer(serializers.Serializer):
@@ -84,6 +87,26 @@ class PersonOutputSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_null=True)
     source = serializers.CharField()
     legal_basis = serializers.CharField()
+
+
+@extend_schema_field(PersonOutputSerializer(many=True))
+class PersonsField(serializers.Field):
+    """The persons of an incident its reader may see. Output only, and not required: the field
+    is there only when asked for (include=persons), so the schema does not promise it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "Present only with include=persons&purpose=…; empty at a level that withholds them.",
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, incident: Incident) -> list[dict[str, Any]]:
+        level = self.context["levels"][incident.pk]
+        persons = readable_persons(level, incident.persons.all())
+        return PersonOutputSerializer(persons, many=True).data
 
 
 class IncidentOutputSerializer(serializers.Serializer):
@@ -107,9 +130,7 @@ class IncidentOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     version = serializers.IntegerField()
     redacted = serializers.SerializerMethodField()
-    persons = serializers.SerializerMethodField(
-        help_text="Present only with include=persons&purpose=…, and only at a level that allows."
-    )
+    persons = PersonsField()
 
     def _level(self, incident: Incident) -> Level:
         return self.context["levels"][incident.pk]
@@ -120,10 +141,6 @@ class IncidentOutputSerializer(serializers.Serializer):
             has_persons=incident.has_persons,
             has_witnesses=incident.has_witnesses,
         )
-
-    def get_persons(self, incident: Incident) -> list[dict[str, Any]]:
-        persons = readable_persons(self._level(incident), incident.persons.all())
-        return PersonOutputSerializer(persons, many=True).data
 
     def get_fields(self) -> dict[str, serializers.Field]:
         """The field policy's allow-list; persons only when asked for (and no query otherwise)."""
@@ -142,6 +159,16 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ("slug", "name", "group", "description")
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "object"},
+        "minItems": 1,
+        "maxItems": settings.FUSION_BULK_MAX,
+        "description": "Incident records (fields as for a single create); each is checked by "
+        "index. More than FUSION_BULK_MAX is a 413.",
+    }
+)
 class RecordListField(serializers.ListField):
     """A list whose items are validated later, each by index (see validate_records).
 

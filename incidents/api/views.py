@@ -20,14 +20,19 @@ from fusion.api.conditional import etag, expected_version
 from fusion.api.pagination import KeysetPagination
 from fusion.api.parsers import PayloadTooLarge
 from fusion.api.permissions import ReadsIncidents
-from fusion.api.purpose_views import PURPOSE_PARAMS
-from fusion.api.renderers import GeoJSONRenderer
-from fusion.api.schema import errors
+from fusion.api.purpose_views import PURPOSE_PARAMS, purpose_param
+from fusion.api.renderers import GeoJSONRenderer, JSONErrors
+from fusion.api.schema import IDEMPOTENCY_KEY_SCHEMA, errors
 from fusion.memory import gc_paused
 from fusion.purpose import purpose_from_query
 from fusion.visibility import access_levels
 from incidents.api.batch import ingest_batch, submitting_agency
-from incidents.api.geojson import feature, feature_collection
+from incidents.api.geojson import (
+    IncidentFeatureCollectionSerializer,
+    IncidentFeatureSerializer,
+    feature,
+    feature_collection,
+)
 from incidents.api.serializers import (
     BulkInputSerializer,
     BulkResultSerializer,
@@ -46,16 +51,22 @@ from incidents.selectors import (
 )
 from incidents.services import incident_delete, incident_update, incident_upsert
 
-PURPOSE_PARAM = OpenApiParameter(
-    "purpose", str, description="Why you read persons (required with include=persons); logged."
+PURPOSE_PARAM = purpose_param(
+    description="Why you read persons (required with include=persons); logged."
 )
 INCLUDE_PARAM = OpenApiParameter("include", str, enum=["persons"], description="Add persons.")
 FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "geojson"])
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, description="ETag of the version you hold."
+    "If-Match",
+    {"type": "string", "pattern": r'^\s*(\*|(W/)?"?[0-9]{1,19}"?)\s*$'},
+    OpenApiParameter.HEADER,
+    description="ETag of the version you hold (or `*`); a stale or unknown one is a 412.",
 )
 IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, description="Retry-safe POST key."
+    "Idempotency-Key",
+    IDEMPOTENCY_KEY_SCHEMA,
+    OpenApiParameter.HEADER,
+    description="Retry-safe POST key.",
 )
 MERGE = (
     "A record whose external_ref your agency already uses updates that incident by merging: "
@@ -77,12 +88,20 @@ COPIES = (
     list=extend_schema(
         summary="Incidents visible to you",
         parameters=[FORMAT_PARAM],
-        responses={200: IncidentOutputSerializer(many=True), **errors(400, 403)},
+        responses={
+            (200, "application/json"): IncidentOutputSerializer(many=True),
+            (200, "application/geo+json"): IncidentFeatureCollectionSerializer,
+            **errors(400, 403),
+        },
     ),
     retrieve=extend_schema(
         summary="One incident (ETag); persons with include=persons&purpose=…",
         parameters=[INCLUDE_PARAM, PURPOSE_PARAM, *PURPOSE_PARAMS, FORMAT_PARAM],
-        responses={200: IncidentOutputSerializer, **errors(400, 403, 404)},
+        responses={
+            (200, "application/json"): IncidentOutputSerializer,
+            (200, "application/geo+json"): IncidentFeatureSerializer,
+            **errors(400, 403, 404),
+        },
     ),
     create=extend_schema(
         summary="Create, or update by external_ref (201 new, 200 updated)",
@@ -122,7 +141,7 @@ COPIES = (
         responses={204: None, **errors(403, 404, 412)},
     ),
 )
-class IncidentViewSet(FusionGenericViewSet):
+class IncidentViewSet(JSONErrors, FusionGenericViewSet):
     """Incidents: every read goes through `incidents_for_reading` (the visibility selector)."""
 
     permission_classes = [ReadsIncidents]
