@@ -62,7 +62,10 @@ class ParamsField(serializers.DictField):
                 "-90..90, each min below its max, the box within ASSESSMENT_MAX_AREA_KM2 "
                 "(else 400).",
             },
-            "districts": {"type": "array", "items": {"type": "string", "pattern": r"\S"}},
+            "districts": {
+                "type": "array",
+                "items": {"type": "string", "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"},
+            },
         },
     }
 )

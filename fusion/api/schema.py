@@ -5,7 +5,6 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
 
 from fusion.api.serializers import ErrorSerializer, StrictInputSerializer
 
@@ -53,6 +52,21 @@ def _refuse_nul(schema: dict[str, Any]) -> None:
         schema["pattern"] = NO_NUL
 
 
+def _refuse_nul_within(schema: Any) -> None:
+    """_refuse_nul on every string of a request schema: its properties, items, and theirs."""
+    if isinstance(schema, list):
+        for item in schema:
+            _refuse_nul_within(item)
+    elif isinstance(schema, dict):
+        _refuse_nul(schema)
+        for key in ("properties", "items", "additionalProperties"):
+            inner = schema.get(key)
+            if key == "properties" and isinstance(inner, dict):
+                _refuse_nul_within(list(inner.values()))
+            elif isinstance(inner, dict):
+                _refuse_nul_within(inner)
+
+
 class FusionAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, plus what every Fusion view answers whatever its own
     declarations say: errors are JSON whatever `format` was asked for; any query parameter
@@ -88,16 +102,12 @@ class FusionAutoSchema(AutoSchema):
         return operation
 
     def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
-        """A strict input refuses keys it does not name (400): say so."""
+        """No request text holds a NUL; a strict input refuses keys it does not name (400)."""
         schema = super()._map_basic_serializer(serializer, direction)
-        if direction == "request" and isinstance(serializer, StrictInputSerializer):
-            schema["additionalProperties"] = False
-        return schema
-
-    def _map_serializer_field(self, field: Any, direction: str, *args: Any, **kwargs: Any) -> Any:
-        schema = super()._map_serializer_field(field, direction, *args, **kwargs)
-        if direction == "request" and isinstance(field, serializers.CharField):
-            _refuse_nul(schema)
+        if direction == "request":
+            _refuse_nul_within(schema)
+            if isinstance(serializer, StrictInputSerializer):
+                schema["additionalProperties"] = False
         return schema
 
     def _error_schema(self) -> dict[str, Any]:

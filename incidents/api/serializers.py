@@ -162,7 +162,7 @@ class CategorySerializer(serializers.ModelSerializer):
 @extend_schema_field(
     {
         "type": "array",
-        "items": {"type": "object"},
+        "items": {"$ref": "#/components/schemas/IncidentUpdateRequest"},
         "minItems": 1,
         "maxItems": settings.FUSION_BULK_MAX,
         "description": "Incident records (fields as for a single create); each is checked by "
