@@ -33,6 +33,7 @@ from analytics.runners import NOTICE, RUNNERS, Job
 from analytics.selectors import REQUESTER_ROLES, can_review, can_withdraw, previous_flags
 from analytics.snapshot import load_inputs, take_snapshot
 from fusion import audit, outbox
+from fusion.connections import fresh_connection
 from fusion.errors import Conflict, Invalid, NotAllowed, TooMany
 
 logger = logging.getLogger(__name__)
@@ -242,11 +243,13 @@ def assessment_run(assessment_id: str) -> None:
         with beating(lambda: _mine(assessment).update(lease_until=lease_end())):
             _compute(assessment)
     except TRANSIENT as exc:
+        fresh_connection()  # a dropped connection cannot record the retry
         _mine(assessment).update(
             status=Status.QUEUED, error=f"retrying after: {describe(exc)}"[:2000], lease_until=None
         )
         raise
     except Exception as exc:  # every other error ends the run, recorded on it
+        fresh_connection()  # a time limit may have struck mid-query
         if not isinstance(exc, (*METHOD_ERRORS, SoftTimeLimitExceeded)):
             logger.exception("assessment %s: unexpected error", assessment.pk)
         assessment_fail(assessment, describe(exc))

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from fusion.errors import DomainError
 from fusion.models import OutboxTask
 
 logger = logging.getLogger(__name__)
+SWEEP_LOCK = 0x46555353  # advisory lock key of the sweeper
 
 
 def due(now=None) -> list[StandingAssessment]:
@@ -66,6 +67,23 @@ def sweep(now=None) -> int:
     ASSESSMENT_REQUEUE_AFTER seconds (the broker lost it). A run whose message waits in the
     outbox is left to the relay. Returns how many were sent again."""
     now = now or timezone.now()
+    with transaction.atomic():
+        if not _sweep_lock():
+            return 0  # another worker's upkeep is sweeping right now
+        return _sweep(now)
+
+
+def _sweep_lock() -> bool:
+    """One sweep at a time across workers (PostgreSQL advisory lock, held to commit: a sweep
+    that starts after it sees the messages the first one sent)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SWEEP_LOCK])
+        return cursor.fetchone()[0]
+
+
+def _sweep(now) -> int:
     stale = now - timedelta(seconds=settings.ASSESSMENT_REQUEUE_AFTER)
     queued = Q(status=Status.QUEUED, created_at__lt=stale)
     lapsed = Q(status=Status.RUNNING, lease_until__lt=now)

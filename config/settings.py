@@ -233,7 +233,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 # Redis redelivers unacknowledged tasks after this; keep it above the longest hard limit.
 _LONGEST_TASK = max(CELERY_TASK_TIME_LIMIT, env_int("ASSESSMENT_TIME_LIMIT", 1860))
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * _LONGEST_TASK + 3600}
+# A broker that accepts connections but does not answer (stopped, overloaded, black-holed)
+# must not hold a request or the outbox relay: time out, and the relay tries again later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * _LONGEST_TASK + 3600,
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", 3),
+    "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 5),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 3)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-shares": {"task": "fusion.shares_expire", "schedule": 300.0},

@@ -36,11 +36,13 @@ def agreement_deactivate(*, actor: User, agreement: SharingAgreement) -> int:
         raise NotAllowed("Only the owning agency's admins or a platform admin may do this.")
     locked = SharingAgreement.objects.select_for_update().get(pk=agreement.pk)
     with audit.acting_for(actor, locked.owner_id):
-        locked.active = False
-        locked.save(update_fields=["active", "updated_at"])
         ended = end_grants(
             permission_store.live_grants().filter(agreement=locked),
             EndReason.AGREEMENT_WITHDRAWN,
         )
+        # switched off and withdrawn at once: nothing is left for a worker to apply
+        locked.active, locked.apply_error = False, ""
+        locked.save(update_fields=["active", "updated_at", "apply_error"])
+        SharingAgreement.objects.filter(pk=locked.pk).update(applied_at=locked.updated_at)
     agreement.active = False
     return ended

@@ -256,6 +256,11 @@ def _enqueue_apply(agreement: SharingAgreement) -> None:
 NATURAL_KEY = ("recipient", "categories", "severity_min", "districts", "level")
 
 
+def _district_key(districts: Iterable[str]) -> list[str]:
+    """Districts as coverage compares them: case and order do not matter."""
+    return sorted({d.strip().lower() for d in districts})
+
+
 def agreement_create(*, actor: User, owner: Agency, data: dict[str, Any]) -> SharingAgreement:
     """Create an agreement (or find the same one made before); a worker then shares what it
     covers. Actor: owner's admin."""
@@ -275,8 +280,16 @@ def agreement_submit(
     # One creation per owner at a time, so two retries racing cannot both create.
     Agency.objects.select_for_update().filter(pk=owner.pk).first()
     defaults = {f: SharingAgreement._meta.get_field(f).get_default() for f in NATURAL_KEY}
-    key = {f: data.get(f, defaults[f]) for f in NATURAL_KEY}
-    same = SharingAgreement.objects.filter(owner=owner, **key).first()
+    key = {f: data.get(f, defaults[f]) for f in NATURAL_KEY if f != "districts"}
+    districts = _district_key(data.get("districts", []))
+    same = next(
+        (
+            a
+            for a in SharingAgreement.objects.filter(owner=owner, **key).order_by("pk")
+            if _district_key(a.districts) == districts
+        ),
+        None,
+    )
     if same is not None:
         wanted = {
             f: data.get(f, SharingAgreement._meta.get_field(f).get_default())
@@ -305,6 +318,7 @@ def agreement_update(
         recipient_changed = "recipient" in changes and changes["recipient"] != agreement.recipient
         for name, value in changes.items():
             setattr(agreement, name, value)
+        agreement.apply_error = ""  # the apply queued below is what counts now
         agreement.save()
         if recipient_changed:
             end_grants(

@@ -4,15 +4,22 @@ import json
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from fusion import audit, outbox
 from fusion.agreements import agreement_apply, agreement_apply_failed
 from fusion.audit_chain import seal
 from fusion.audit_checkpoint import export_checkpoint
+from fusion.connections import fresh_connection
 from fusion.models import AuditSeal
 from fusion.sharing import shares_expire
 
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+# Broker and database outages (a dropped connection, a failover) are retried with backoff.
+RETRY = {
+    "autoretry_for": (OSError, OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
 
 @shared_task(
@@ -24,6 +31,7 @@ def agreement_apply_task(agreement_id: int) -> None:
     try:
         agreement_apply(agreement_id=agreement_id)
     except Exception as exc:
+        fresh_connection()  # the error may have left it unusable (dropped, mid-statement)
         agreement_apply_failed(agreement_id, f"{type(exc).__name__}: {exc}")
         raise
 

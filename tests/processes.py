@@ -79,6 +79,11 @@ class RedisServer:
             self.process.wait(10)
         self.process = None
 
+    def remove(self) -> None:
+        """Stop it for good and remove its folder."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
 
 def service_env(broker_url: str, **extra: str) -> dict[str, str]:
     """The environment of a child process: this test's database and the given broker."""
@@ -111,7 +116,7 @@ class Worker:
             start_new_session=True,
         )
         if wait and not wait_until(self.ready, 60, 0.2):
-            self.stop()
+            self._end()
             raise RuntimeError(f"the worker did not start:\n{self.log.read_text()[-3000:]}")
 
     def ready(self) -> bool:
@@ -136,6 +141,11 @@ class Worker:
         self.process.wait(10)
 
     def stop(self) -> None:
+        """Stop it (SIGTERM, then SIGKILL) and remove its log."""
+        self._end()
+        self.log.unlink(missing_ok=True)
+
+    def _end(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

@@ -1,6 +1,6 @@
 """Serializers of shares, sharing agreements, matches, access requests and person search."""
 
-from typing import Any
+from typing import Any, Literal
 
 from rest_framework import serializers
 
@@ -44,9 +44,9 @@ class ShareInputSerializer(StrictInputSerializer):
 
 
 class ShareOutputSerializer(serializers.ModelSerializer):
-    agency = serializers.CharField(source="agency.code", default=None)
-    user = serializers.CharField(source="user.username", default=None)
-    granted_by = serializers.CharField(source="granted_by.username", default=None)
+    agency = serializers.CharField(source="agency.code", default=None, allow_null=True)
+    user = serializers.CharField(source="user.username", default=None, allow_null=True)
+    granted_by = serializers.CharField(source="granted_by.username", default=None, allow_null=True)
     incident = serializers.UUIDField(source="incident_id")
 
     class Meta:
@@ -91,12 +91,30 @@ class AgreementInputSerializer(StrictInputSerializer):
 
 class AgreementUpdateSerializer(AgreementInputSerializer):
     read_only_names = ("agency", "id", "owner")
+    agency = None  # not a field here: a request naming it is refused as read-only
     recipient = AgencyCodeField(required=False)
+
+
+ApplyState = Literal["queued", "applied", "failed"]
 
 
 class AgreementOutputSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.code")
     recipient = serializers.CharField(source="recipient.code")
+    apply_state = serializers.SerializerMethodField(
+        help_text="queued: a worker has yet to share what the agreement covers (it is sent "
+        "to one once the broker takes it); applied: done as of applied_at; failed: see "
+        "apply_error (a broker or database outage is retried)."
+    )
+
+    def get_apply_state(
+        self, agreement: SharingAgreement
+    ) -> Literal["queued", "applied", "failed"]:
+        if agreement.apply_error:
+            return "failed"
+        if agreement.applied_at and agreement.applied_at >= agreement.updated_at:
+            return "applied"
+        return "queued"
 
     class Meta:
         model = SharingAgreement
@@ -114,6 +132,7 @@ class AgreementOutputSerializer(serializers.ModelSerializer):
             "updated_at",
             "applied_at",
             "apply_error",
+            "apply_state",
         )
 
 

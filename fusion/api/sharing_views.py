@@ -3,7 +3,12 @@
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -17,7 +22,7 @@ from fusion import access_requests, agreements, sharing
 from fusion.api import sharing_serializers as s
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import ReadsIncidents
-from fusion.api.purpose_views import PURPOSE_PARAMS
+from fusion.api.purpose_views import PURPOSE_PARAMS, purpose_param
 from fusion.api.schema import errors
 from fusion.errors import NotAllowed
 from fusion.match_hints import sides
@@ -35,6 +40,13 @@ DRY_RUN = OpenApiParameter(
 
 def _dry_run(request: Request) -> bool:
     return request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+
+
+AGREEMENT_OR_PREVIEW = PolymorphicProxySerializer(
+    component_name="AgreementOrPreview",
+    serializers=[s.AgreementOutputSerializer, s.AgreementPreviewSerializer],
+    resource_type_field_name=None,
+)
 
 
 @extend_schema_view(
@@ -97,19 +109,27 @@ class IncidentShareViewSet(mixins.ListModelMixin, FusionGenericViewSet):
     ),
     create=extend_schema(
         summary="Create an agreement (or preview it with dry_run)",
+        description=(
+            "201 with the new agreement, its `apply_state` `queued` until a worker has shared "
+            "what it covers. Safe to retry: a POST repeating an agreement the owner has (same "
+            "recipient, categories, severity_min, districts, level, purpose, active) answers "
+            "200 with that agreement and changes nothing; one with the same coverage but "
+            "another purpose or state answers 409. With dry_run, 200 with the preview."
+        ),
         parameters=[DRY_RUN],
         request=s.AgreementInputSerializer,
         responses={
             201: s.AgreementOutputSerializer,
-            200: s.AgreementPreviewSerializer,
-            **errors(400, 403),
+            200: AGREEMENT_OR_PREVIEW,
+            **errors(400, 403, 409),
         },
     ),
     partial_update=extend_schema(
         summary="Change an agreement (or preview with dry_run)",
         parameters=[DRY_RUN],
+        description="With dry_run, 200 with the preview and nothing changed.",
         request=s.AgreementUpdateSerializer,
-        responses={200: s.AgreementOutputSerializer, **errors(400, 403, 404)},
+        responses={200: AGREEMENT_OR_PREVIEW, **errors(400, 403, 404)},
     ),
     destroy=extend_schema(
         summary="Delete an agreement, withdrawing its shares (or preview with dry_run)",
@@ -150,8 +170,9 @@ class SharingAgreementViewSet(
         )
         if _dry_run(request):
             return Response(agreements.agreement_preview(owner=owner, data=data))
-        made = agreements.agreement_create(actor=request.user, owner=owner, data=data)
-        return Response(s.AgreementOutputSerializer(made).data, status=status.HTTP_201_CREATED)
+        made, created = agreements.agreement_submit(actor=request.user, owner=owner, data=data)
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(s.AgreementOutputSerializer(made).data, status=answer)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
@@ -311,8 +332,13 @@ class PersonSearchView(FusionAPIView):
     @extend_schema(
         summary="Persons with a national id in incidents you may read (purpose required, logged)",
         parameters=[
-            OpenApiParameter("national_id", str, required=True),
-            OpenApiParameter("purpose", str, required=True),
+            OpenApiParameter(
+                "national_id",
+                {"type": "string", "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"},
+                required=True,
+                description="Not blank (400).",
+            ),
+            purpose_param(required=True),
             *PURPOSE_PARAMS,
         ],
         responses={200: s.PersonHitSerializer(many=True), **errors(400, 403)},
