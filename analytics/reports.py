@@ -4,7 +4,7 @@ found, with maps, trends and the KPIs that can be measured.
 A report names its agency, its period and the assessments approved in it. Its content is
 worked out when it is read, from the assessments still approved: a result withdrawn or
 rejected later leaves the report, and the report carries the most restrictive TLP of what it
-shows. Who may read it is decided in fusion.visibility (visible_reports). `reports_due` makes
+shows. Who may read it is decided in analytics.visibility (visible_reports). `reports_due` makes
 last week's reports (Celery beat, daily; it is idempotent).
 """
 

@@ -1,6 +1,7 @@
 """Who may request and review assessments, and the earlier run a new one compares with.
 
-Which assessments a user sees is decided in fusion.visibility (`visible_assessments`).
+Which assessments a user sees is decided in analytics.visibility (`visible_assessments`), which
+asks the kernel (fusion.visibility) about the incidents behind them.
 """
 
 from agencies.choices import Role
@@ -8,7 +9,7 @@ from agencies.models import User
 from agencies.selectors import agency_ids_with_role
 from analytics.choices import Status
 from analytics.models import Assessment
-from fusion.visibility import ASSESSMENT_REVIEWER_ROLES, visible_assessments
+from analytics.visibility import ASSESSMENT_REVIEWER_ROLES, visible_assessments
 
 REQUESTER_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR})
 

@@ -9,14 +9,11 @@ class FusionConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the Celery app makes it current, so shared tasks use our settings.
-        from auditlog.registry import auditlog
         from django.db.models.signals import post_migrate
 
         import config.celery  # noqa: F401
         from fusion import audit, checks, permission_store
-        from fusion.models import PurposeCode
 
         audit.register_models()
-        auditlog.register(PurposeCode)
         checks.register()
         post_migrate.connect(permission_store.forget_permission_ids, dispatch_uid="fusion_perm_ids")

@@ -28,7 +28,6 @@ from fusion.pg_copy import copy_values
 
 T = TypeVar("T")
 REDACTED = "[redacted]"
-PERSON_PERSONAL_FIELDS = ["full_name", "national_id", "phone", "notes"]
 
 
 @dataclass(frozen=True)
@@ -47,37 +46,18 @@ def redact(value: str) -> str:
 
 
 def register_models() -> None:
-    """Register every domain model with auditlog (called once from FusionConfig.ready)."""
-    from agencies.models import Agency, Membership, ServiceAccount, User
-    from incidents.models import Category, Incident, Person
-
-    auditlog.register(User, exclude_fields=["password", "last_login"])
-    auditlog.register(Agency)
-    auditlog.register(Membership)
-    auditlog.register(ServiceAccount)
-    auditlog.register(Category)
-    auditlog.register(Incident, exclude_fields=["updated_at"])
-    auditlog.register(
-        Person,
-        mask_fields=PERSON_PERSONAL_FIELDS,
-        mask_callable="fusion.audit.redact",
-        exclude_fields=["national_id_index"],
-    )
-    from fusion.models import AccessRequest, Complaint, ShareGrant, SharingAgreement
+    """Register fusion's own models with auditlog and fill our entries' extra columns (called
+    once from FusionConfig.ready; every other app registers its models in its own ready)."""
+    from fusion.models import AccessRequest, Complaint, PurposeCode, ShareGrant, SharingAgreement
 
     auditlog.register(
         Complaint,
         mask_fields=["subject", "details", "contact", "resolution"],
         mask_callable="fusion.audit.redact",
     )
-
     # Matches and guardian rows are derived data, rebuilt from audited records.
-    for model in (ShareGrant, SharingAgreement, AccessRequest):
+    for model in (ShareGrant, SharingAgreement, AccessRequest, PurposeCode):
         auditlog.register(model)
-    from analytics.models import Assessment, StandingAssessment
-
-    auditlog.register(Assessment, exclude_fields=["progress", "lease_until", "timings"])
-    auditlog.register(StandingAssessment)
     pre_save.connect(_fill_entry, sender=_entry_model(), dispatch_uid="fusion_audit_fill")
 
 

@@ -1,9 +1,10 @@
-"""The one place that decides which incidents a user sees, and at which level, and so which
-assessments (outputs derived from incidents) a user sees.
+"""The one place that decides which incidents a user sees, and at which level.
 
 Every list, detail, GeoJSON page, filter, search, count, export, assessment and match reads
 incidents through `visible_incidents` and `access_levels`; nothing else decides visibility.
-An incident outside `visible_incidents(user)` answers 404, exactly like a missing id.
+An incident outside `visible_incidents(user)` answers 404, exactly like a missing id. What is
+derived from incidents asks through `all_visible` (analytics.visibility: assessments and
+reports; fusion.audit_reads: the audit trail), so this module knows no model above it.
 
 A user sees, through the agencies where they hold a content role (oversight reads none):
 - the incidents those agencies own (owner level, witnesses included);
@@ -12,38 +13,24 @@ A user sees, through the agencies where they hold a content role (oversight read
   guardian's direct foreign-key rows that have not lapsed (view or view_persons level).
 The filter is one EXISTS per permission table on its (holder, permission, object) index.
 
-An assessment is seen by its requester; while pending review by the analysts and coordinators
-of the agency it was requested for; once approved by every content reader of that agency;
-anyone other than the requester only while every incident of its snapshot is visible to them.
 A deconfliction hint is seen by the agencies whose incidents it names, each its own side.
-A report is read by its agency's content readers who see every assessment it still shows.
-The audit trail is read whole by oversight and platform admins, and by an agency admin as far
-as it is about the agency's objects and about no assessment hidden from the admin.
 """
 
 from collections.abc import Iterable
 from enum import IntEnum
 from uuid import UUID
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from agencies.choices import CONTENT_ROLES, Role
+from agencies.choices import CONTENT_ROLES
 from agencies.models import Agency, User
-from agencies.permissions import admin_agency_ids, is_oversight, is_platform_admin
 from agencies.selectors import agency_ids_with_role
-from analytics.choices import Status as AssessmentStatus
-from analytics.models import Assessment, AssessmentInput, Report, StandingAssessment
 from fusion.match_hints import hints_for
-from fusion.models import AuditEntry, Match
+from fusion.models import Match
 from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from fusion.plan_shapes import ProbeExists
 from incidents.choices import TLP
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
-
-# Who reviews an assessment of their agency (and so sees it while it is pending).
-ASSESSMENT_REVIEWER_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR})
 
 
 class Level(IntEnum):
@@ -137,50 +124,12 @@ def access_level(user: User, incident: Incident) -> Level:
     return access_levels(user, [incident])[incident.pk]
 
 
-def _all_inputs_visible(user: User) -> Exists:
-    hidden = AssessmentInput.objects.filter(assessment=OuterRef("pk")).exclude(
-        incident_id__in=visible_incidents(user).order_by().values("pk")
-    )
+def all_visible(user: User, rows: QuerySet, field: str = "incident_id") -> Exists:
+    """An expression true where every incident `rows` name (by `field`; a queryset correlated
+    with OuterRef) is visible to the user: how derived things (assessments, reports) ask the
+    kernel, without the kernel knowing their models."""
+    hidden = rows.exclude(**{f"{field}__in": visible_incidents(user).order_by().values("pk")})
     return ~Exists(hidden)
-
-
-def visible_assessments(user: User) -> QuerySet[Assessment]:
-    """Every assessment the user may see (see the module docstring)."""
-    readers = reader_agency_ids(user)
-    if not readers:
-        return Assessment.objects.none()
-    reviewers = agency_ids_with_role(user, ASSESSMENT_REVIEWER_ROLES)
-    others = Q(status=AssessmentStatus.APPROVED, agency_id__in=readers) | Q(
-        status=AssessmentStatus.PENDING_REVIEW, agency_id__in=reviewers
-    )
-    return Assessment.objects.filter(
-        Q(requester=user) | (others & ~Q(requester=user) & Q(_all_inputs_visible(user)))
-    )
-
-
-def visible_reports(user: User) -> QuerySet[Report]:
-    """Reports of the agencies whose incidents the user reads, when the user may see every
-    assessment the report still shows (those still approved)."""
-    readers = reader_agency_ids(user)
-    if not readers:
-        return Report.objects.none()
-    hidden = Report.assessments.through.objects.filter(
-        report_id=OuterRef("pk"), assessment__status=AssessmentStatus.APPROVED
-    ).exclude(assessment_id__in=visible_assessments(user).order_by().values("pk"))
-    return Report.objects.filter(agency_id__in=readers).filter(~Exists(hidden))
-
-
-def visible_audit_entries(user: User) -> QuerySet[AuditEntry]:
-    """The audit trail a reader may see: all of it for oversight members and platform admins;
-    for an agency admin, the entries about the agency's objects, except those of assessments
-    the admin may not see (their changes hold results and scopes)."""
-    if is_platform_admin(user) or is_oversight(user):
-        return AuditEntry.objects.all()
-    kinds = ContentType.objects.get_for_models(Assessment, StandingAssessment)
-    assessment, standing = kinds[Assessment], kinds[StandingAssessment]
-    visible = visible_assessments(user).annotate(text=Cast("pk", CharField())).values("text")
-    hidden = Q(content_type=standing) | (Q(content_type=assessment) & ~Q(object_pk__in=visible))
-    return AuditEntry.objects.filter(object_agency_id__in=admin_agency_ids(user)).exclude(hidden)
 
 
 def visible_hints(user: User) -> QuerySet[Match]:

@@ -110,6 +110,10 @@ class Incident(models.Model):
         return {"object_agency_id": self.agency_id}
 
 
+# A person's personal fields: encrypted at rest, masked whole in the audit trail.
+PERSON_PERSONAL_FIELDS = ["full_name", "national_id", "phone", "notes"]
+
+
 class Person(models.Model):
     """A person named in an incident. Identifying fields are encrypted; never put them in logs."""
 

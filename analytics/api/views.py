@@ -17,13 +17,13 @@ from analytics.api import serializers as s
 from analytics.choices import Kind, Status
 from analytics.models import Assessment
 from analytics.registry import METHODS, model_card
+from analytics.visibility import visible_assessments
 from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid
-from fusion.visibility import visible_assessments
 
 FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "geojson"])
 SPATIAL = {Kind.HOTSPOTS, Kind.FORECAST}

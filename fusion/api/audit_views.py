@@ -16,9 +16,10 @@ from fusion.api.datetimes import UtcIsoDateTimeFilter
 from fusion.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion.api.schema import errors
 from fusion.audit_chain import verify
+from fusion.audit_reads import visible_audit_entries
 from fusion.models import AuditEntry
 from fusion.redaction import audit_changes
-from fusion.visibility import reader_agency_ids, visible_audit_entries
+from fusion.visibility import reader_agency_ids
 
 ACTIONS = {"create": 0, "update": 1, "delete": 2, "access": 3}
 ACTION_NAMES = {number: name for name, number in ACTIONS.items()}
