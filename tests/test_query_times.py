@@ -2,6 +2,7 @@
 16 hours, so each is converted to UTC before the query (a 500 before), or refused with a 400
 when the conversion leaves the calendar."""
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -25,7 +26,8 @@ def test_a_far_offset_is_read_in_utc(world, client_for, role, path):
 
 
 def test_a_far_offset_filters_by_the_instant_it_names(world, client_for):
-    factories.incident(world.police, world.police_submitter)  # occurred in 2025, after 00:00Z
+    noon = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)  # after 2024-12-31T23:39Z, before 23:39Z
+    factories.incident(world.police, world.police_submitter, occurred_at=noon, reported_at=noon)
     api = client_for(world.police_analyst)
     after = api.get(f"/api/v1/incidents/?occurred_after={quote(FAR_EAST)}")
     assert len(after.json()["results"]) == 1
