@@ -24,10 +24,11 @@ from django.utils.encoding import smart_str
 from django.utils.functional import LazyObject, empty
 
 from fusion import after_response, request_context
+from fusion.audit_fields import REDACTED
+from fusion.audit_fields import audited_fields as _audited_fields
 from fusion.pg_copy import copy_values
 
 T = TypeVar("T")
-REDACTED = "[redacted]"
 
 
 @dataclass(frozen=True)
@@ -202,18 +203,6 @@ def log_refusal(**event: Any) -> None:
     """`log_event` for a refusal, kept with `keep_refusal`. Name the `actor`: the view's
     audit context may have ended when it is written."""
     keep_refusal(partial(log_event, **event))
-
-
-def _audited_fields(model: type[models.Model]) -> tuple[list, set[str]]:
-    """The fields auditlog diffs for `model` (its registration's include/exclude) and the masked."""
-    spec = auditlog.get_model_fields(model)
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if (not spec["include_fields"] or f.name in spec["include_fields"])
-        and f.name not in spec["exclude_fields"]
-    ]
-    return fields, set(spec["mask_fields"])
 
 
 def _as_text(instance: models.Model | None, fields: list, masked: set[str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ cheap enough for the planner to leave JIT compilation off for statements of thou
 from django.conf import settings
 from django.db import connection, models
 
-from fusion.audit import REDACTED, _audited_fields
+from fusion.audit_fields import REDACTED, audited_fields
 
 # Floats are rendered from PostgreSQL's shortest round-trip text, which it only prints with
 # extra_float_digits = 1 (with 0 or less it rounds to 15 digits).
@@ -215,7 +215,7 @@ def changes_sql(model: type[models.Model], new: str, old: str, *, is_create: str
     are listed, as [old text, new text]. Fields and masks follow the model's auditlog
     registration, as `fusion.audit.log_bulk` does (a masked field is '[redacted]' on both
     sides, so it is listed on create only)."""
-    fields, masked = _audited_fields(model)
+    fields, masked = audited_fields(model)
     quote = connection.ops.quote_name
     created, updated = [], []
     for field in fields:

@@ -1,4 +1,5 @@
-"""Seed the demo world: the fusion centre and agencies, users in every role, incidents."""
+"""Seed the demo world: the fusion centre and agencies, users in every role, incidents, and the
+fusion centre's standing assessment (a command of analytics, the app above all it seeds)."""
 
 from typing import Any
 
