@@ -19,8 +19,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from fusion import audit
+from fusion.audit.events import LOCKED_OUT
 
-LOCKED_OUT = "auth.locked_out"
 TOKEN_REFUSED = "auth.token_refused"  # noqa: S105 - an event name
 LOGIN_REFUSED = "auth.login_refused"
 TOKEN_PATH = "/api/v1/auth/token/"  # noqa: S105 - a route

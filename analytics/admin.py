@@ -1,7 +1,7 @@
 """Admin: assessment records and backtests (read-only), standing assessments.
 
 An assessment's scope, parameters and result are derived from incident content and are read
-through the API by those `fusion.visibility` lets see them; the admin shows their metadata.
+through the API by those `fusion.sharing.visibility` lets see them; the admin shows their metadata.
 Standing assessments are managed here (see `fusion.admin_rules`: edits name their actor).
 """
 

@@ -1,7 +1,7 @@
 """Who may request and review assessments, and the earlier run a new one compares with.
 
 Which assessments a user sees is decided in analytics.visibility (`visible_assessments`), which
-asks the kernel (fusion.visibility) about the incidents behind them.
+asks the kernel (fusion.sharing.visibility) about the incidents behind them.
 """
 
 from agencies.choices import Role

@@ -17,7 +17,7 @@ from agencies.models import Agency, User
 from analytics.choices import Kind
 from analytics.models import Assessment, AssessmentInput
 from fusion.errors import Invalid
-from fusion.visibility import visible_incidents
+from fusion.sharing.visibility import visible_incidents
 from incidents.choices import strictest
 from incidents.models import Category, Incident
 

@@ -1,5 +1,5 @@
 """Which assessments and reports a user sees: derived from incidents, so seen only where the
-kernel (fusion.visibility) says every incident behind them is visible.
+kernel (fusion.sharing.visibility) says every incident behind them is visible.
 
 An assessment is seen by its requester; while pending review by the analysts and coordinators
 of the agency it was requested for; once approved by every content reader of that agency;
@@ -14,7 +14,7 @@ from agencies.models import User
 from agencies.selectors import agency_ids_with_role
 from analytics.choices import Status as AssessmentStatus
 from analytics.models import Assessment, AssessmentInput, Report
-from fusion.visibility import all_visible, reader_agency_ids
+from fusion.sharing.visibility import all_visible, reader_agency_ids
 
 # Who reviews an assessment of their agency (and so sees it while it is pending).
 ASSESSMENT_REVIEWER_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR})

@@ -6,7 +6,7 @@ agreement, matching), the same rows through `manage.py import_incidents` (chunks
 the same through two client processes posting at once, a raw `COPY` into a plain table
 with the incident columns, and the database floor: COPY into the incident table itself plus
 one audit entry per row, with no application work. Then the audit chain: sealing every entry
-those writes made (fusion.audit_chain, which beat runs every minute) and verifying the chain.
+those writes made (fusion.audit.chain, which beat runs every minute) and verifying the chain.
 Prints rates and ratios.
 
     python bench/ingest.py [--rows 30000] [--preload 1000000]
@@ -215,8 +215,8 @@ def main() -> None:
     from django.db import connection
     from rest_framework.test import APIClient
 
-    from fusion.agreements import agreement_apply
     from fusion.models import SharingAgreement
+    from fusion.sharing.agreements import agreement_apply
     from incidents.models import Incident
     from tests import factories
 
@@ -278,7 +278,7 @@ def main() -> None:
             copy.write(buffer.getvalue())
         copy_rate = args.rows / (time.perf_counter() - started)
 
-    from fusion.audit_chain import seal, verify
+    from fusion.audit.chain import seal, verify
     from fusion.models import AuditEntry
 
     entries = AuditEntry.objects.count()

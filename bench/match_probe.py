@@ -9,7 +9,7 @@ category and reads `GET matches/`. Each trial draws a hidden incident at random 
   the same category, to three decimals, for pairs within 2 km and 6 hours. The attacker finds
   a first hit on a grid around the guess, then probes around it and fits place and time to
   the scores (least squares); counted: probes until the fit is within 1 km and stays there.
-- after: `fusion.matching.same_event`, the rule matching applies (the PostgreSQL probe is
+- after: `fusion.sharing.matching.same_event`, the rule matching applies (the PostgreSQL probe is
   property-tested to find exactly its pairs). The answer is a yes or no that depends on the
   hidden incident's cell and time bucket only. The attacker keeps the set of (cell, bucket)
   consistent with every answer and picks each probe to split that set best; counted: probes
@@ -105,7 +105,7 @@ def attack_before(hidden: tuple, rng: np.random.Generator) -> tuple[int, float, 
 def attack_after(hidden: tuple, same_event, incident_at) -> tuple[int, float, float]:
     """Probes until one (cell, bucket) is left; the radius sure to hold the incident then, and
     the distance from the cell's centre to the incident (which the attacker cannot know)."""
-    from fusion.matching import MATCH_CELLS_PER_DEGREE, place_cell, time_bucket
+    from fusion.sharing.matching import MATCH_CELLS_PER_DEGREE, place_cell, time_bucket
 
     target = incident_at(hidden)
     size = 1 / MATCH_CELLS_PER_DEGREE
@@ -158,7 +158,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from fusion.matching import same_event
+    from fusion.sharing.matching import same_event
     from incidents.models import Incident
 
     def incident_at(hidden, lat=None, lon=None, moment=None, agency=1):

@@ -113,7 +113,7 @@ def main() -> None:
 
     from rest_framework.test import APIClient
 
-    from fusion.visibility import visible_incidents
+    from fusion.sharing.visibility import visible_incidents
     from incidents.models import Incident
     from tests import factories
 

@@ -123,9 +123,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FUSION_MAX_BODY_BYTES", 16 * 1024 * 1024)
 # How far in the future (clock skew) a reported time may lie.
 FUSION_FUTURE_TOLERANCE = timedelta(minutes=env_int("FUSION_FUTURE_TOLERANCE_MINUTES", 10))
 FUSION_PURPOSE_MIN_LENGTH = env_int("FUSION_PURPOSE_MIN_LENGTH", 5)
-# New deconfliction hints an agency's writes may find in 24 hours (fusion.match_hints).
+# New deconfliction hints an agency's writes may find in 24 hours (fusion.sharing.match_hints).
 FUSION_MATCH_HINT_BUDGET = env_int("FUSION_MATCH_HINT_BUDGET", 200)
-# Audit checkpoints (fusion.audit_checkpoint): the Ed25519 signing key (base64 of a 32-byte
+# Audit checkpoints (fusion.audit.checkpoint): the Ed25519 signing key (base64 of a 32-byte
 # seed; keep it off the database host's disk if you can), the public key verifiers use
 # (default: the signing key's), and the folder beat writes a checkpoint to every day.
 AUDIT_CHECKPOINT_KEY = env_str("AUDIT_CHECKPOINT_KEY", "")
@@ -245,7 +245,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-shares": {"task": "fusion.shares_expire", "schedule": 300.0},
     "seal-audit": {"task": "fusion.audit_seal", "schedule": 60.0},
-    "checkpoint-audit": {"task": "fusion.audit_checkpoint", "schedule": 86400.0},
+    "checkpoint-audit": {"task": "fusion.audit.checkpoint", "schedule": 86400.0},
     "standing-assessments": {"task": "analytics.standing_due", "schedule": 3600.0},
     "sweep-assessments": {"task": "analytics.sweep", "schedule": 30.0},
     "relay-outbox": {"task": "fusion.outbox_relay", "schedule": 30.0},

@@ -9,9 +9,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from fusion import audit, permission_store
+from fusion import audit
 from fusion.admin_rules import FusionModelAdmin, ReadOnlyModelAdmin
-from fusion.agreement_repair import agreement_deactivate
 from fusion.models import (
     AccessRequest,
     AuditEntry,
@@ -20,8 +19,10 @@ from fusion.models import (
     ShareGrant,
     SharingAgreement,
 )
-from fusion.purpose import purpose_code_save
-from fusion.sharing import share_revoke
+from fusion.sharing import permission_store
+from fusion.sharing.agreement_repair import agreement_deactivate
+from fusion.sharing.purpose import purpose_code_save
+from fusion.sharing.shares import share_revoke
 from incidents.models import Incident
 
 # auditlog registers its own admin for the log model; ours is read-only and shows no values.

@@ -12,7 +12,8 @@ class FusionConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         import config.celery  # noqa: F401
-        from fusion import audit, checks, permission_store
+        from fusion import audit, checks
+        from fusion.sharing import permission_store
 
         audit.register_models()
         checks.register()

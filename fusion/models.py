@@ -33,7 +33,7 @@ class AuditEntry(AbstractLogEntry):
 
     # The log is written far more than it is read: it keeps the indexes its queries use, and
     # its references are not re-checked by the database for every entry (a batch of 5,000
-    # incidents writes 5,000 entries or more). Entries are append-only (fusion.audit_chain):
+    # incidents writes 5,000 entries or more). Entries are append-only (fusion.audit.chain):
     # users and agencies with entries are deactivated, not deleted; a content type's entries
     # stay as they are if it goes.
     content_type = models.ForeignKey(
@@ -79,7 +79,7 @@ class AuditEntry(AbstractLogEntry):
 
 
 class AuditSeal(models.Model):
-    """One link of the audit chain (fusion.audit_chain): entry `entry_id`, sealed at position
+    """One link of the audit chain (fusion.audit.chain): entry `entry_id`, sealed at position
     `seq`, with `hash = SHA-256(prev_hash ‖ canonical JSON of the entry)`.
 
     `entry_id` is a plain number, not a foreign key: a link outlives a deleted entry, which is
@@ -105,7 +105,7 @@ class AuditSeal(models.Model):
 
 class Complaint(models.Model):
     """A complaint about an assessment, a share, an access or anything else Fusion did, filed
-    by anyone (no account needed) and handled by oversight (fusion.complaints).
+    by anyone (no account needed) and handled by oversight (fusion.oversight.complaints).
 
     What the complainant wrote and how to reach them are personal data: stored encrypted,
     masked in the audit trail. Oversight's resolution may quote them, so it is too."""
@@ -142,7 +142,7 @@ class Complaint(models.Model):
 
 class PurposeCode(models.Model):
     """One entry of the managed list of reasons for reading personal data, exporting or
-    sharing (fusion.purpose): a stated purpose names one, beside the words that justify the
+    sharing (fusion.sharing.purpose): a stated purpose names one, beside the words that justify the
     access. Codes are never deleted or renamed (audit entries and shares name them); a code
     no longer used is made inactive."""
 
@@ -184,7 +184,7 @@ class ShareGrant(models.Model):
     """One incident shared with one agency (or, for TLP:RED, one named user): who, why, until.
 
     The guardian permission rows are derived from the live grants of an incident and rebuilt
-    in the same transaction whenever a grant starts or ends (see fusion.sharing).
+    in the same transaction whenever a grant starts or ends (see fusion.sharing.shares).
     """
 
     incident = models.ForeignKey(
@@ -198,8 +198,9 @@ class ShareGrant(models.Model):
     )
     level = models.CharField(max_length=20, choices=ShareLevel.choices)
     purpose = models.TextField()
-    # A code of fusion.PurposeCode and an optional case or warrant reference (fusion.purpose);
-    # database defaults too, for the grants standing agreements insert in SQL.
+    # A code of fusion.PurposeCode and an optional case or warrant reference
+    # (fusion.sharing.purpose); database defaults too, for the grants standing agreements
+    # insert in SQL.
     purpose_code = models.CharField(max_length=40, default="other", db_default="other")
     case_ref = models.CharField(max_length=100, blank=True, default="", db_default="")
     origin = models.CharField(
@@ -280,11 +281,11 @@ class SharingAgreement(models.Model):
 class Match(models.Model):
     """Two agencies' incidents that look like one event, or name one national id.
 
-    Each side learns only that a match exists and with which agency (fusion.matching). A
+    Each side learns only that a match exists and with which agency (fusion.sharing.matching). A
     match outlives its incidents (the reference is emptied), so deleting one side erases
     nothing the other was told; `found_by` is the agency whose write found it. A hint beyond
     an agency's budget of hints received is withheld from that side (`withheld_a`,
-    `withheld_b`; fusion.match_hints).
+    `withheld_b`; fusion.sharing.match_hints).
     """
 
     kind = models.CharField(max_length=10, choices=MatchKind.choices)
@@ -301,7 +302,7 @@ class Match(models.Model):
     )
     withheld_a = models.BooleanField(default=False)
     withheld_b = models.BooleanField(default=False)
-    score = models.FloatField()  # a band (fusion.match_hints), never a measurement
+    score = models.FloatField()  # a band (fusion.sharing.match_hints), never a measurement
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

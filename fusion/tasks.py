@@ -7,12 +7,12 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from fusion import audit, outbox
-from fusion.agreements import agreement_apply, agreement_apply_failed
-from fusion.audit_chain import seal
-from fusion.audit_checkpoint import export_checkpoint
+from fusion.audit.chain import seal
+from fusion.audit.checkpoint import export_checkpoint
 from fusion.connections import fresh_connection
 from fusion.models import AuditSeal
-from fusion.sharing import shares_expire
+from fusion.sharing.agreements import agreement_apply, agreement_apply_failed
+from fusion.sharing.shares import shares_expire
 
 # Broker and database outages (a dropped connection, a failover) are retried with backoff.
 RETRY = {
@@ -54,7 +54,7 @@ def audit_seal_task() -> None:
     seal()
 
 
-@shared_task(name="fusion.audit_checkpoint", acks_late=True, soft_time_limit=600, time_limit=660)
+@shared_task(name="fusion.audit.checkpoint", acks_late=True, soft_time_limit=600, time_limit=660)
 def audit_checkpoint_task() -> str | None:
     """Write a signed checkpoint of the audit chain into AUDIT_CHECKPOINT_DIR (when it and
     AUDIT_CHECKPOINT_KEY are set); the entry it logs names the position and the file."""

@@ -3,9 +3,9 @@
 A platform admin repairs permissions; it is no reader of content. The incident pages show
 only what repairing needs (id, owning agency, TLP, shares, guardian's permission rows). The
 content is read on a page of its own, after a stated purpose, exactly as the API would show
-it to the reader (`fusion.visibility`, the field policy, no witnesses of other agencies), and
-the read is logged like the API's detail read. Incidents change through the API's services
-only: here nothing of an incident can be edited or deleted.
+it to the reader (`fusion.sharing.visibility`, the field policy, no witnesses of other
+agencies), and the read is logged like the API's detail read. Incidents change through the
+API's services only: here nothing of an incident can be edited or deleted.
 """
 
 from typing import Any
@@ -20,11 +20,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from guardian.admin import GuardedModelAdmin
 
-from fusion import audit, permission_store
+from fusion import audit
 from fusion.admin_rules import AttributedAdminMixin, FusionModelAdmin, attributed_view
 from fusion.errors import Invalid
-from fusion.purpose import MAX_PURPOSE, require_purpose
-from fusion.visibility import access_levels
+from fusion.sharing import permission_store
+from fusion.sharing.purpose import MAX_PURPOSE, require_purpose
+from fusion.sharing.visibility import access_levels
 from incidents.api.serializers import IncidentOutputSerializer
 from incidents.models import Category, Incident
 from incidents.selectors import incidents_for_reading, log_refused_access

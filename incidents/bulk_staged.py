@@ -19,15 +19,15 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from fusion import audit
-from fusion.agreements import (
+from fusion.errors import Conflict
+from fusion.plan_shapes import id_array
+from fusion.sharing.agreements import (
     active_agreements_of,
     agreements_grant_new,
     agreements_withdraw_stale,
 )
-from fusion.errors import Conflict
-from fusion.matching import event_matches_selected, person_matches_of
-from fusion.plan_shapes import id_array
-from fusion.sharing import shares_reconcile
+from fusion.sharing.matching import event_matches_selected, person_matches_of
+from fusion.sharing.shares import shares_reconcile
 from incidents.models import Incident
 
 OLD, STAGE, DONE = "bulk_old", "bulk_stage", "bulk_done"

@@ -16,7 +16,7 @@ or a record with no text of its own. A record that is such a copy is refused (fi
 predict, another's reference, and an honest batch must not fail on it. An honest second
 report of one event, with its own description, is stored; deconfliction tells both owners.
 
-Only incidents visible to the writer are compared (fusion.visibility): a record matching an
+Only incidents visible to the writer are compared (fusion.sharing.visibility): a record matching an
 incident the writer may not see is stored exactly as if nothing matched, so that a write is
 never a probe of hidden records. TLP:CLEAR incidents are not compared either: anyone may
 republish them, no marking can be weakened, and every agency sees them. A refusal names what
@@ -45,7 +45,7 @@ from django.db.models.expressions import RawSQL
 
 from agencies.models import User
 from fusion.errors import Conflict
-from fusion.visibility import visible_incidents
+from fusion.sharing.visibility import visible_incidents
 from incidents.choices import TLP
 from incidents.models import Category
 

@@ -8,8 +8,8 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from agencies.models import User
 from fusion import audit
-from fusion.notifications import REFUSED_READ
-from fusion.visibility import visible_incidents
+from fusion.audit.events import REFUSED_READ
+from fusion.sharing.visibility import visible_incidents
 from incidents.choices import PersonRole
 from incidents.models import Category, Incident, Person
 

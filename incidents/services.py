@@ -22,11 +22,11 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from agencies.permissions import can_write_for
 from fusion import audit
-from fusion.agreements import agreements_apply_to
 from fusion.errors import Conflict, Invalid, NotAllowed, PreconditionFailed
-from fusion.matching import matches_find
-from fusion.sharing import shares_reconcile
-from fusion.visibility import visible_incidents
+from fusion.sharing.agreements import agreements_apply_to
+from fusion.sharing.matching import matches_find
+from fusion.sharing.shares import shares_reconcile
+from fusion.sharing.visibility import visible_incidents
 from incidents.choices import TLP, TLP_ORDER
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person

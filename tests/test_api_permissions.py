@@ -13,9 +13,9 @@ from django.urls import get_resolver
 from agencies.models import Agency, Membership
 from analytics.models import Assessment
 from analytics.reports import report_generate
-from fusion.complaints import complaint_receive
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
-from fusion.sharing import share_grant, share_revoke
+from fusion.oversight.complaints import complaint_receive
+from fusion.sharing.shares import share_grant, share_revoke
 from incidents import stix
 from incidents.models import IncidentGroupObjectPermission
 from tests import factories

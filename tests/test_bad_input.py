@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 
 from analytics.models import Assessment
-from fusion.access_requests import access_request_create
 from fusion.models import AccessRequest, AuditEntry, Complaint, ShareGrant
-from fusion.sharing import share_grant
+from fusion.sharing.access_requests import access_request_create
+from fusion.sharing.shares import share_grant
 from incidents.models import Incident
 from tests import factories
 

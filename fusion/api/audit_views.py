@@ -15,11 +15,11 @@ from fusion.api.base import FusionGenericViewSet
 from fusion.api.datetimes import UtcIsoDateTimeFilter
 from fusion.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion.api.schema import errors
-from fusion.audit_chain import verify
-from fusion.audit_reads import visible_audit_entries
+from fusion.audit.chain import verify
 from fusion.models import AuditEntry
-from fusion.redaction import audit_changes
-from fusion.visibility import reader_agency_ids
+from fusion.oversight.audit_reads import visible_audit_entries
+from fusion.sharing.redaction import audit_changes
+from fusion.sharing.visibility import reader_agency_ids
 
 ACTIONS = {"create": 0, "update": 1, "delete": 2, "access": 3}
 ACTION_NAMES = {number: name for name, number in ACTIONS.items()}

@@ -1,4 +1,4 @@
-"""Notifications for agency admins (fusion.notifications)."""
+"""Notifications for agency admins (fusion.oversight.notifications)."""
 
 from datetime import timedelta
 
@@ -15,7 +15,7 @@ from fusion.api.datetimes import in_utc
 from fusion.api.pagination import PageNumberPagination
 from fusion.api.schema import errors
 from fusion.errors import Invalid, NotAllowed
-from fusion.notifications import notifications_for
+from fusion.oversight.notifications import notifications_for
 
 DEFAULT_DAYS = 30
 

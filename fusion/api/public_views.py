@@ -17,9 +17,9 @@ from fusion.api.permissions import IsAuditReader
 from fusion.api.schema import errors
 from fusion.api.serializers import StrictInputSerializer
 from fusion.choices import ComplaintAbout, ComplaintStatus
-from fusion.complaints import complaint_advance, complaint_receive, is_overdue
 from fusion.models import Complaint
-from fusion.transparency import statistics
+from fusion.oversight.complaints import complaint_advance, complaint_receive, is_overdue
+from fusion.oversight.transparency import statistics
 
 
 class ComplaintInputSerializer(StrictInputSerializer):
@@ -128,7 +128,8 @@ class ComplaintViewSet(
 
 
 class TransparencyView(FusionAPIView):
-    """Public aggregates under disclosure control (fusion.transparency); no account needed."""
+    """Public aggregates under disclosure control (fusion.oversight.transparency); no account
+    needed."""
 
     permission_classes = [AllowAny]
     throttle_scope = "transparency"

@@ -1,4 +1,4 @@
-"""The managed list of purpose codes a stated purpose names (fusion.purpose)."""
+"""The managed list of purpose codes a stated purpose names (fusion.sharing.purpose)."""
 
 from typing import Any
 
@@ -11,11 +11,11 @@ from rest_framework.response import Response
 from fusion.api.base import FusionAPIView
 from fusion.api.schema import errors
 from fusion.models import PurposeCode
-from fusion.purpose import MAX_CASE_REF, MAX_PURPOSE, active_purpose_codes
+from fusion.sharing.purpose import MAX_CASE_REF, MAX_PURPOSE, active_purpose_codes
 
 
 def purpose_schema() -> dict[str, Any]:
-    """A stated purpose (fusion.purpose.require_purpose): FUSION_PURPOSE_MIN_LENGTH to
+    """A stated purpose (fusion.sharing.purpose.require_purpose): FUSION_PURPOSE_MIN_LENGTH to
     MAX_PURPOSE characters once trimmed."""
     shortest = max(settings.FUSION_PURPOSE_MIN_LENGTH, 2)
     return {

@@ -9,16 +9,16 @@ from agencies.selectors import content_readers
 from fusion.api.serializers import AwareDateTimeField, StrictInputSerializer
 from fusion.choices import ShareLevel
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
-from fusion.sharing import NO_RECIPIENT
+from fusion.sharing.shares import NO_RECIPIENT
 
 
 def purpose_code_field() -> serializers.CharField:
-    """A code of GET purposes/ (`other` when left out); fusion.purpose checks it."""
+    """A code of GET purposes/ (`other` when left out); fusion.sharing.purpose checks it."""
     return serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
 def case_ref_field() -> serializers.CharField:
-    """An optional case or warrant reference; fusion.purpose checks it."""
+    """An optional case or warrant reference; fusion.sharing.purpose checks it."""
     return serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 

@@ -18,18 +18,19 @@ from rest_framework.response import Response
 from agencies.acting import acting_agency
 from agencies.choices import Role
 from agencies.selectors import agency_ids_with_role
-from fusion import access_requests, agreements, sharing
 from fusion.api import sharing_serializers as s
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import ReadsIncidents
 from fusion.api.purpose_views import PURPOSE_PARAMS, purpose_param
 from fusion.api.schema import errors
 from fusion.errors import NotAllowed
-from fusion.match_hints import sides
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
-from fusion.person_search import persons_search
-from fusion.purpose import purpose_from_query
-from fusion.visibility import reader_agency_ids, visible_hints, visible_incidents
+from fusion.sharing import access_requests, agreements
+from fusion.sharing import shares as sharing
+from fusion.sharing.match_hints import sides
+from fusion.sharing.person_search import persons_search
+from fusion.sharing.purpose import purpose_from_query
+from fusion.sharing.visibility import reader_agency_ids, visible_hints, visible_incidents
 from incidents.models import Incident
 from incidents.selectors import active_category_slugs
 

@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 
 from agencies.models import User
 from fusion.errors import Invalid
-from fusion.redaction import INCIDENT_FIELDS
-from fusion.visibility import access_levels
+from fusion.sharing.redaction import INCIDENT_FIELDS
+from fusion.sharing.visibility import access_levels
 from incidents import stix
 from incidents.api.geojson import feature
 from incidents.api.serializers import IncidentOutputSerializer

@@ -23,8 +23,8 @@ from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid
 from fusion.memory import gc_paused
-from fusion.purpose import purpose_from_query
-from fusion.visibility import visible_incidents
+from fusion.sharing.purpose import purpose_from_query
+from fusion.sharing.visibility import visible_incidents
 from incidents import stix
 from incidents.api.batch import checked_records, submitting_agency
 from incidents.api.exchange import csv_records, csv_text, geojson_text, pages, stix_text

@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from fusion.api.quick_validation import QuickValidator
 from fusion.api.serializers import AwareDateTimeField, FiniteFloatField, StrictInputSerializer
-from fusion.redaction import INCIDENT_FIELDS, is_redacted, readable_persons
-from fusion.visibility import Level
+from fusion.sharing.redaction import INCIDENT_FIELDS, is_redacted, readable_persons
+from fusion.sharing.visibility import Level
 from incidents.choices import TLP, Context, PersonRole, PersonSource, Status
 from incidents.models import Category, Incident
 

@@ -24,8 +24,8 @@ from fusion.api.purpose_views import PURPOSE_PARAMS, purpose_param
 from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import IDEMPOTENCY_KEY_SCHEMA, errors
 from fusion.memory import gc_paused
-from fusion.purpose import purpose_from_query
-from fusion.visibility import access_levels
+from fusion.sharing.purpose import purpose_from_query
+from fusion.sharing.visibility import access_levels
 from incidents.api.batch import ingest_batch, submitting_agency
 from incidents.api.geojson import (
     IncidentFeatureCollectionSerializer,

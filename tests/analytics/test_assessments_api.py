@@ -9,7 +9,7 @@ from analytics.runners import RUNNERS, Job
 from analytics.snapshot import load_inputs
 from fusion import outbox
 from fusion.models import AuditEntry
-from fusion.sharing import share_grant, share_revoke
+from fusion.sharing.shares import share_grant, share_revoke
 from incidents.models import Incident
 from tests import factories
 from tests.analytics.conftest import AFTER, BBOX, BEFORE, HOT, hotspot_request, ingest, records

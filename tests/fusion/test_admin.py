@@ -6,10 +6,10 @@ import pytest
 from knox.models import AuthToken
 
 from agencies.models import Membership
-from fusion.access_requests import access_request_create
-from fusion.agreements import agreement_apply, agreement_create
 from fusion.models import AuditEntry, ShareGrant, SharingAgreement
-from fusion.sharing import share_grant
+from fusion.sharing.access_requests import access_request_create
+from fusion.sharing.agreements import agreement_apply, agreement_create
+from fusion.sharing.shares import share_grant
 from incidents.models import IncidentGroupObjectPermission
 from tests import factories
 

@@ -6,8 +6,8 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from fusion.agreements import agreement_apply, agreement_update
 from fusion.models import ShareGrant, SharingAgreement
+from fusion.sharing.agreements import agreement_apply, agreement_update
 from tests import factories
 
 

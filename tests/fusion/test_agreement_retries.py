@@ -2,8 +2,8 @@
 
 import pytest
 
-from fusion.agreement_repair import agreement_deactivate
 from fusion.models import ShareGrant, SharingAgreement
+from fusion.sharing.agreement_repair import agreement_deactivate
 
 pytestmark = pytest.mark.django_db
 

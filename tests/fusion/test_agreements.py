@@ -2,8 +2,8 @@
 
 import pytest
 
-from fusion.agreements import agreement_apply
 from fusion.models import ShareGrant, SharingAgreement
+from fusion.sharing.agreements import agreement_apply
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +173,7 @@ def test_ingest_checks_existing_grants_by_probing_each_incident(world):
     agreement's grants when its statistics lag behind a backfill."""
     from django.utils import timezone
 
-    from fusion.agreements import _owed
+    from fusion.sharing.agreements import _owed
 
     agreement = SharingAgreement.objects.create(owner=world.police, recipient=world.levies)
     incident = factories.incident(world.police, world.police_submitter)

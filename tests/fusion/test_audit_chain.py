@@ -15,8 +15,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from fusion import audit_chain
-from fusion.audit_chain import seal, verify
+from fusion.audit import chain as audit_chain
+from fusion.audit.chain import seal, verify
 from fusion.models import AuditEntry, AuditSeal
 from tests import factories
 

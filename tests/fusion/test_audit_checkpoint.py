@@ -11,8 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from fusion.audit_chain import GENESIS, canonical_entries, link_hash, verify
-from fusion.audit_checkpoint import CheckpointError, take_checkpoint, verify_against
+from fusion.audit.chain import GENESIS, canonical_entries, link_hash, verify
+from fusion.audit.checkpoint import CheckpointError, take_checkpoint, verify_against
 from fusion.models import AuditEntry, AuditSeal
 from tests import factories
 

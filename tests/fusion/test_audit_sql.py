@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from agencies.models import User
 from fusion import audit
-from fusion.audit_sql import FLOAT_TEXT_SETTING, changes_sql, text_sql
+from fusion.audit.sql import FLOAT_TEXT_SETTING, changes_sql, text_sql
 from fusion.models import AuditEntry, ShareGrant
 from incidents.models import Category, Incident, Person
 from tests import factories

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fusion.match_hints import BUDGET_SPENT, PERSON_HINT
-from fusion.matching import MATCH_CELLS_PER_DEGREE, TIME_BUCKET, same_event
 from fusion.models import AuditEntry, Match
+from fusion.sharing.match_hints import BUDGET_SPENT, PERSON_HINT
+from fusion.sharing.matching import MATCH_CELLS_PER_DEGREE, TIME_BUCKET, same_event
 from incidents.models import Incident
 from tests import factories
 

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fusion.matching import (
+from fusion.sharing.matching import (
     MATCH_CELLS_PER_DEGREE,
     PLACE_CELLS_PER_DEGREE,
     _event_matches_postgresql,
@@ -106,7 +106,7 @@ def test_probe_uses_the_place_and_time_index(world):
     """The query repeats the index's expressions (incidents migration 0008): were they to
     drift apart, PostgreSQL could not probe the index and would scan by time alone. And it is
     not compiled (JIT): its cost is guessed high, and compiling takes longer than running."""
-    from fusion import matching
+    from fusion.sharing import matching
 
     # given: incidents spread over a province and two years, with statistics
     rng = random.Random(3)

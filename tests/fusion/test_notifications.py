@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fusion.models import AccessRequest
-from fusion.sharing import share_grant
+from fusion.sharing.shares import share_grant
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fusion.audit.events import REFUSED_READ
 from fusion.models import AuditEntry
-from fusion.notifications import REFUSED_READ
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from fusion import permission_store
 from fusion.models import AuditEntry, ShareGrant
-from fusion.sharing import shares_expire
+from fusion.sharing import permission_store
+from fusion.sharing.shares import shares_expire
 from incidents.models import IncidentGroupObjectPermission
 from tests import factories
 

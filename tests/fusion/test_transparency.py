@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from analytics.models import Assessment
 from fusion.models import ShareGrant
-from fusion.sharing import share_grant
-from fusion.transparency import Table, months, statistics, suppress, suppress_breakdown
+from fusion.oversight.transparency import Table, months, statistics, suppress, suppress_breakdown
+from fusion.sharing.shares import share_grant
 from incidents.models import Incident
 from tests import factories
 

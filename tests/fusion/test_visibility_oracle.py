@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from agencies.models import Membership
-from fusion.agreements import agreement_apply
 from fusion.errors import Invalid
 from fusion.models import SharingAgreement
-from fusion.sharing import share_grant, share_revoke
+from fusion.sharing.agreements import agreement_apply
+from fusion.sharing.shares import share_grant, share_revoke
 from incidents.bulk import incident_upsert_batch
 from incidents.models import Category, Incident
 from incidents.services import incident_upsert

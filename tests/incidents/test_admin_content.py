@@ -6,7 +6,7 @@ Every test logs in to /admin/ with a password (a real session) and reads the HTM
 import pytest
 
 from fusion.models import AuditEntry
-from fusion.sharing import share_grant
+from fusion.sharing.shares import share_grant
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from fusion.agreements import agreement_apply
 from fusion.models import AuditEntry, SharingAgreement
+from fusion.sharing.agreements import agreement_apply
 from incidents.models import Incident, Person
 from tests import factories
 

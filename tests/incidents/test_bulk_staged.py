@@ -8,10 +8,11 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from fusion import audit, permission_store
-from fusion.agreements import agreement_apply
+from fusion import audit
 from fusion.models import AuditEntry, ShareGrant, SharingAgreement
-from fusion.sharing import share_grant
+from fusion.sharing import permission_store
+from fusion.sharing.agreements import agreement_apply
+from fusion.sharing.shares import share_grant
 from incidents.bulk import incident_upsert_batch
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
 from tests import factories

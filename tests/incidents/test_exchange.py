@@ -9,7 +9,7 @@ import pytest
 import stix2
 
 from fusion.models import AuditEntry
-from fusion.sharing import share_grant
+from fusion.sharing.shares import share_grant
 from incidents import stix
 from incidents.models import Incident
 from tests import factories

@@ -8,8 +8,8 @@ import io
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from fusion.agreements import agreement_apply
 from fusion.models import AuditEntry, ShareGrant, SharingAgreement
+from fusion.sharing.agreements import agreement_apply
 from incidents import bulk, stix
 from incidents.models import Incident
 from tests import factories

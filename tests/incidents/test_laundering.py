@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from fusion.sharing import share_grant
+from fusion.sharing.shares import share_grant
 from incidents import bulk, stix
 from incidents.models import Incident
 from tests import factories

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fusion import audit
-from fusion.audit_checkpoint import CheckpointError, export_checkpoint, take_checkpoint
+from fusion.audit.checkpoint import CheckpointError, export_checkpoint, take_checkpoint
 from fusion.models import AuditSeal
 
 

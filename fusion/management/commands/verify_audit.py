@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fusion.audit_chain import Verification, seal, verify
-from fusion.audit_checkpoint import verify_against
+from fusion.audit.chain import Verification, seal, verify
+from fusion.audit.checkpoint import verify_against
 from fusion.models import AuditSeal
 from fusion.progress import ProgressBar
 

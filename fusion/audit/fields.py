@@ -1,5 +1,5 @@
 """What the audit trail records of a model: the fields auditlog diffs and the masked ones.
-Shared by the per-save path (fusion.audit) and the set-based SQL path (fusion.audit_sql)."""
+Shared by the per-save path (fusion.audit) and the set-based SQL path (fusion.audit.sql)."""
 
 from auditlog.registry import auditlog
 from django.db import models

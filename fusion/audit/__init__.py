@@ -24,8 +24,8 @@ from django.utils.encoding import smart_str
 from django.utils.functional import LazyObject, empty
 
 from fusion import after_response, request_context
-from fusion.audit_fields import REDACTED
-from fusion.audit_fields import audited_fields as _audited_fields
+from fusion.audit.fields import REDACTED
+from fusion.audit.fields import audited_fields as _audited_fields
 from fusion.pg_copy import copy_values
 
 T = TypeVar("T")
@@ -325,10 +325,10 @@ class SqlRows:
 def log_bulk_sql(rows: SqlRows, *, event: str) -> int:
     """One entry per row of `rows`, written by one INSERT … SELECT inside PostgreSQL, equal to
     what `log_bulk` writes from instances (the same fields, masks and text of values: see
-    fusion.audit_sql). No row passes through Python. Returns how many were written."""
+    fusion.audit.sql). No row passes through Python. Returns how many were written."""
     from django.db import connection
 
-    from fusion.audit_sql import FLOAT_TEXT_SETTING, changes_sql
+    from fusion.audit.sql import FLOAT_TEXT_SETTING, changes_sql
 
     entry_model = _entry_model()
     fixed, shared_data = _shared_values(event)

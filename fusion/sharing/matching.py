@@ -1,5 +1,5 @@
 """Deconfliction: find other agencies' incidents that look like the same event, or that name
-the same national id, and record a match hint for both owners (fusion.match_hints).
+the same national id, and record a match hint for both owners (fusion.sharing.match_hints).
 
 A hint must tell *that* a match exists and with which agency, never anything that can be
 inverted into the other record's place, time or attributes. So the rule that decides a match
@@ -12,7 +12,7 @@ narrows its place below one cell (whose half-diagonal is ~1.5 km) or its time be
 hours. Pairs up to one cell width (~1.9 km) and six hours apart always match; pairs up to two
 cells and twelve hours apart may.
 
-TLP:RED and TLP:AMBER+STRICT incidents never match (fusion.tlp.MATCHABLE_TLPS). Witnesses
+TLP:RED and TLP:AMBER+STRICT incidents never match (fusion.sharing.tlp.MATCHABLE_TLPS). Witnesses
 never produce person matches, and neither do incidents in protected contexts.
 This runs as the system, not as a user: it reads across agencies to produce hints only.
 Set-based: a batch of incidents costs a few queries, not one per incident.
@@ -30,9 +30,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from fusion.choices import MatchKind
-from fusion.match_hints import EVENT_BAND, PERSON_BAND, hints_record
 from fusion.models import Match
-from fusion.tlp import MATCHABLE_TLPS
+from fusion.sharing.match_hints import EVENT_BAND, PERSON_BAND, hints_record
+from fusion.sharing.tlp import MATCHABLE_TLPS
 from incidents.choices import PersonRole
 from incidents.models import Category, Incident, Person
 from incidents.rules import PROTECTED_CONTEXTS

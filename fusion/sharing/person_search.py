@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from agencies.models import User
 from fusion import audit
-from fusion.notifications import SEARCH_HIT
-from fusion.purpose import Purpose
-from fusion.redaction import readable_persons
-from fusion.visibility import access_levels, reader_agency_ids, visible_incidents
+from fusion.audit.events import SEARCH_HIT
+from fusion.sharing.purpose import Purpose
+from fusion.sharing.redaction import readable_persons
+from fusion.sharing.visibility import access_levels, reader_agency_ids, visible_incidents
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person
 
@@ -58,7 +58,7 @@ def persons_search(*, actor: User, national_id: str, purpose: Purpose) -> list[H
 
 def _notify_owners(actor: User, hits: list[Hit], purpose: Purpose) -> None:
     """One entry per other agency whose persons the search returned, about that agency (its
-    admins are notified; fusion.notifications): how many, never who."""
+    admins are notified; fusion.oversight.notifications): how many, never who."""
     own = set(reader_agency_ids(actor))
     counts: dict[int, int] = {}
     for hit in hits:

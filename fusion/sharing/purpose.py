@@ -4,7 +4,7 @@ case or warrant it serves.
 
 Data-protection law (LED Art. 25, UK DPA 2018 s.62) asks that every consultation and
 disclosure of personal data be logged with its justification. The code makes the log
-countable (fusion.transparency publishes accesses by code); the words stay required, with
+countable (fusion.oversight.transparency publishes accesses by code); the words stay required, with
 their minimum length, whatever the code: a code names the kind of work, not why this record.
 A caller that states words only (as before codes existed) is given the code `other`.
 Access entries keep the code and the reference in `additional_data` (covered by the audit

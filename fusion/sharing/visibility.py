@@ -4,7 +4,7 @@ Every list, detail, GeoJSON page, filter, search, count, export, assessment and 
 incidents through `visible_incidents` and `access_levels`; nothing else decides visibility.
 An incident outside `visible_incidents(user)` answers 404, exactly like a missing id. What is
 derived from incidents asks through `all_visible` (analytics.visibility: assessments and
-reports; fusion.audit_reads: the audit trail), so this module knows no model above it.
+reports; fusion.oversight.audit_reads: the audit trail), so this module knows no model above it.
 
 A user sees, through the agencies where they hold a content role (oversight reads none):
 - the incidents those agencies own (owner level, witnesses included);
@@ -25,10 +25,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from agencies.choices import CONTENT_ROLES
 from agencies.models import Agency, User
 from agencies.selectors import agency_ids_with_role
-from fusion.match_hints import hints_for
 from fusion.models import Match
-from fusion.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from fusion.plan_shapes import ProbeExists
+from fusion.sharing.match_hints import hints_for
+from fusion.sharing.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
 from incidents.choices import TLP
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
 
@@ -134,5 +134,5 @@ def all_visible(user: User, rows: QuerySet, field: str = "incident_id") -> Exist
 
 def visible_hints(user: User) -> QuerySet[Match]:
     """Deconfliction hints given to the agencies whose incidents the user reads (which side of
-    a hint each agency is given, and what is withheld, is fusion.match_hints' rule)."""
+    a hint each agency is given, and what is withheld, is fusion.sharing.match_hints' rule)."""
     return hints_for(reader_agency_ids(user))

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.utils import timezone
 
-from fusion.audit_chain import GENESIS, Verification, seal, verify
+from fusion.audit.chain import GENESIS, Verification, seal, verify
 from fusion.models import AuditSeal
 
 SIGNED = ("seq", "entry_id", "hash", "time")

@@ -12,7 +12,7 @@ cheap enough for the planner to leave JIT compilation off for statements of thou
 from django.conf import settings
 from django.db import connection, models
 
-from fusion.audit_fields import REDACTED, audited_fields
+from fusion.audit.fields import REDACTED, audited_fields
 
 # Floats are rendered from PostgreSQL's shortest round-trip text, which it only prints with
 # extra_float_digits = 1 (with 0 or less it rounds to 15 digits).
@@ -40,7 +40,7 @@ _AS_TEXT = (
 _STRINGS = (models.CharField, models.TextField, models.SlugField, models.EmailField)
 
 # Raised by the statement (a cast that fails with this text) for JSON holding an object.
-_NO_OBJECTS = "fusion.audit_sql renders no JSON object (jsonb orders keys otherwise)"
+_NO_OBJECTS = "fusion.audit.sql renders no JSON object (jsonb orders keys otherwise)"
 
 
 def text_sql(field: models.Field, column_ref: str) -> str:

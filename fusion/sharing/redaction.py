@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from fusion.visibility import Level
+from fusion.sharing.visibility import Level
 from incidents.choices import PersonRole
 from incidents.models import Person
 

@@ -31,7 +31,7 @@ from agencies.models import Agency
 from fusion import audit
 from fusion.choices import MatchKind
 from fusion.models import Match
-from fusion.tlp import MATCHABLE_TLPS
+from fusion.sharing.tlp import MATCHABLE_TLPS
 from incidents.choices import TLP
 from incidents.models import Incident
 

@@ -1,6 +1,6 @@
 """Switching a sharing agreement off as a repair: by its owner's admins or a platform admin.
 
-The API's agreement services (`fusion.agreements`) are for the owning agency's admins. A
+The API's agreement services (`fusion.sharing.agreements`) are for the owning agency's admins. A
 platform admin repairs permissions, and switching an agreement off only takes access away, so
 it may do this one thing too (from the Django admin), with the effect of the API's PATCH
 `active=false`: the agreement saved inactive and every live grant it made ended at once,
@@ -13,11 +13,12 @@ from agencies.choices import Role
 from agencies.models import User
 from agencies.permissions import is_platform_admin
 from agencies.selectors import roles_of
-from fusion import audit, permission_store
+from fusion import audit
 from fusion.choices import EndReason
 from fusion.errors import NotAllowed
 from fusion.models import SharingAgreement
-from fusion.sharing import end_grants
+from fusion.sharing import permission_store
+from fusion.sharing.shares import end_grants
 
 
 def can_deactivate(actor: User, agreement: SharingAgreement) -> bool:

@@ -17,13 +17,14 @@ from django.utils import timezone
 from agencies.choices import AgencyKind, Role
 from agencies.models import Agency, User
 from agencies.selectors import roles_of
-from fusion import audit, outbox, permission_store
+from fusion import audit, outbox
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Conflict, Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
 from fusion.plan_shapes import ProbeExists, id_array, in_array
-from fusion.sharing import end_grants
-from fusion.tlp import AGREEMENT_TLPS
+from fusion.sharing import permission_store
+from fusion.sharing.shares import end_grants
+from fusion.sharing.tlp import AGREEMENT_TLPS
 from incidents.models import Incident
 
 CHUNK = 2000

@@ -12,14 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from agencies.models import Agency
-from fusion.match_hints import BUDGET_SPENT, HINT_WITHHELD, PERSON_HINT, hints_for, sides
+from fusion.audit.events import LOCKED_OUT, REFUSED_READ, SEARCH_HIT
 from fusion.models import AccessRequest, AuditEntry
+from fusion.sharing.match_hints import BUDGET_SPENT, HINT_WITHHELD, PERSON_HINT, hints_for, sides
 
 # Per source, the newest this many (a feed, not an archive: the audit log holds the rest).
 PER_SOURCE = 200
-REFUSED_READ = "incident.access_refused"
-SEARCH_HIT = "persons.search_hit"
-LOCKED_OUT = "auth.locked_out"  # agencies.lockout: one entry per agency of the locked user
 
 
 def notifications_for(agency_ids: list[int], since: datetime) -> list[dict[str, Any]]:

@@ -15,12 +15,13 @@ from agencies.choices import Role
 from agencies.models import Agency, User
 from agencies.permissions import is_platform_admin, reads_content
 from agencies.selectors import roles_of
-from fusion import audit, permission_store
+from fusion import audit
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
-from fusion.purpose import stated_purpose
-from fusion.tlp import check_share, share_violation
+from fusion.sharing import permission_store
+from fusion.sharing.purpose import stated_purpose
+from fusion.sharing.tlp import check_share, share_violation
 from incidents.models import Incident
 
 
