@@ -13,7 +13,7 @@ admin.site.__class__ = FusionAdminSite
 api_v1 = [
     path("", include("agencies.api.urls")),
     path("", include("incidents.api.urls")),
-    path("", include("fusion.api.urls")),
+    path("", include("fusion.urls")),
     path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

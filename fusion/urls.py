@@ -4,11 +4,11 @@ purpose codes, complaints and transparency."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from fusion.api.audit_views import AuditViewSet
-from fusion.api.notification_views import NotificationsView
-from fusion.api.public_views import ComplaintViewSet, TransparencyView
-from fusion.api.purpose_views import PurposeCodeListView
-from fusion.api.sharing_views import (
+from fusion.oversight.api.audit import AuditViewSet
+from fusion.oversight.api.notifications import NotificationsView
+from fusion.oversight.api.public import ComplaintViewSet, TransparencyView
+from fusion.sharing.api.purposes import PurposeCodeListView
+from fusion.sharing.api.views import (
     AccessRequestViewSet,
     IncidentShareViewSet,
     MatchViewSet,

@@ -1,0 +1,2 @@
+"""The API of the sharing kernel: shares, agreements, matches, access requests, person search
+and purpose codes."""
