@@ -6,10 +6,10 @@ from agencies.models import User
 from fusion import audit
 from fusion.audit.events import SEARCH_HIT
 from fusion.sharing.purpose import Purpose
-from fusion.sharing.redaction import readable_persons
 from fusion.sharing.visibility import access_levels, reader_agency_ids, visible_incidents
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person
+from incidents.redaction import readable_persons
 
 MAX_HITS = 200
 

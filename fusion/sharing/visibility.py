@@ -17,7 +17,6 @@ A deconfliction hint is seen by the agencies whose incidents it names, each its 
 """
 
 from collections.abc import Iterable
-from enum import IntEnum
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -29,17 +28,9 @@ from fusion.models import Match
 from fusion.plan_shapes import ProbeExists
 from fusion.sharing.match_hints import hints_for
 from fusion.sharing.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
+from incidents.access import Level
 from incidents.choices import TLP
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
-
-
-class Level(IntEnum):
-    """How much of an incident a reader gets; higher includes lower."""
-
-    NONE = 0
-    VIEW = 1  # the incident without persons
-    VIEW_PERSONS = 2  # persons too, never witnesses
-    OWNER = 3  # everything: the owning agency
 
 
 def reader_agency_ids(user: User) -> list[int]:

@@ -19,12 +19,12 @@ from django.db.models import QuerySet
 
 from agencies.models import User
 from fusion.errors import Invalid
-from fusion.sharing.redaction import INCIDENT_FIELDS
 from fusion.sharing.visibility import access_levels
 from incidents import stix
 from incidents.api.geojson import feature
 from incidents.api.serializers import IncidentOutputSerializer
 from incidents.models import Incident
+from incidents.redaction import INCIDENT_FIELDS
 
 PAGE = 1000
 CSV_COLUMNS = INCIDENT_FIELDS

@@ -8,10 +8,10 @@ from rest_framework import serializers
 
 from fusion.api.quick_validation import QuickValidator
 from fusion.api.serializers import AwareDateTimeField, FiniteFloatField, StrictInputSerializer
-from fusion.sharing.redaction import INCIDENT_FIELDS, is_redacted, readable_persons
-from fusion.sharing.visibility import Level
+from incidents.access import Level
 from incidents.choices import TLP, Context, PersonRole, PersonSource, Status
 from incidents.models import Category, Incident
+from incidents.redaction import INCIDENT_FIELDS, is_redacted, readable_persons
 
 READ_ONLY = ("id", "version", "redacted")
 

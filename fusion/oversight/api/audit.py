@@ -18,8 +18,8 @@ from fusion.api.schema import errors
 from fusion.audit.chain import verify
 from fusion.models import AuditEntry
 from fusion.oversight.audit_reads import visible_audit_entries
-from fusion.sharing.redaction import audit_changes
 from fusion.sharing.visibility import reader_agency_ids
+from incidents.redaction import audit_changes
 
 ACTIONS = {"create": 0, "update": 1, "delete": 2, "access": 3}
 ACTION_NAMES = {number: name for name, number in ACTIONS.items()}

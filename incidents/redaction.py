@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from fusion.sharing.visibility import Level
+from incidents.access import Level
 from incidents.choices import PersonRole
 from incidents.models import Person
 
