@@ -19,9 +19,9 @@ from fusion.models import (
     ShareGrant,
     SharingAgreement,
 )
+from fusion.purpose import purpose_code_save
 from fusion.sharing import permission_store
 from fusion.sharing.agreement_repair import agreement_deactivate
-from fusion.sharing.purpose import purpose_code_save
 from fusion.sharing.shares import share_revoke
 from incidents.models import Incident
 

@@ -142,7 +142,7 @@ class Complaint(models.Model):
 
 class PurposeCode(models.Model):
     """One entry of the managed list of reasons for reading personal data, exporting or
-    sharing (fusion.sharing.purpose): a stated purpose names one, beside the words that justify the
+    sharing (fusion.purpose): a stated purpose names one, beside the words that justify the
     access. Codes are never deleted or renamed (audit entries and shares name them); a code
     no longer used is made inactive."""
 
@@ -199,7 +199,7 @@ class ShareGrant(models.Model):
     level = models.CharField(max_length=20, choices=ShareLevel.choices)
     purpose = models.TextField()
     # A code of fusion.PurposeCode and an optional case or warrant reference
-    # (fusion.sharing.purpose); database defaults too, for the grants standing agreements
+    # (fusion.purpose); database defaults too, for the grants standing agreements
     # insert in SQL.
     purpose_code = models.CharField(max_length=40, default="other", db_default="other")
     case_ref = models.CharField(max_length=100, blank=True, default="", db_default="")

@@ -23,8 +23,8 @@ from guardian.admin import GuardedModelAdmin
 from fusion import audit
 from fusion.admin_rules import AttributedAdminMixin, FusionModelAdmin, attributed_view
 from fusion.errors import Invalid
+from fusion.purpose import MAX_PURPOSE, require_purpose
 from fusion.sharing import permission_store
-from fusion.sharing.purpose import MAX_PURPOSE, require_purpose
 from fusion.sharing.visibility import access_levels
 from incidents.api.serializers import IncidentOutputSerializer
 from incidents.models import Category, Incident

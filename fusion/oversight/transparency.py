@@ -10,7 +10,7 @@ counts, only the backtest metrics of each method on reference data are published
 those measured on an assessment's inputs); no row is about a person or an incident.
 
 Accesses to personal data (person reads, searches, exports) are also counted by purpose code
-(fusion.sharing.purpose; entries from before codes count as `other`). That breakdown sums, month by
+(fusion.purpose; entries from before codes count as `other`). That breakdown sums, month by
 month, to two published tables (person_data_reads + exports), so a month's codes are shown
 whole or not at all: only when none of its cells is small and both of those months are
 shown. Hiding a single cell would not do: the month's sum and the other codes give it back,
@@ -33,7 +33,7 @@ from analytics.models import Assessment, BacktestRun
 from analytics.registry import METHODS, MODEL_STATUS, method_version
 from fusion.choices import ComplaintStatus
 from fusion.models import AuditEntry, Complaint, PurposeCode, ShareGrant
-from fusion.sharing.purpose import DEFAULT_CODE
+from fusion.purpose import DEFAULT_CODE
 from incidents.models import Incident
 
 MONTHS = 12

@@ -12,8 +12,8 @@ from fusion import audit
 from fusion.choices import RequestStatus, ShareOrigin
 from fusion.errors import Conflict, Invalid, NotAllowed, NotFound
 from fusion.models import AccessRequest, Match
+from fusion.purpose import stated_purpose
 from fusion.sharing.match_hints import sides
-from fusion.sharing.purpose import stated_purpose
 from fusion.sharing.shares import share_grant
 from fusion.sharing.visibility import reader_agency_ids, visible_incidents
 from incidents.choices import TLP

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from agencies.models import User
 from fusion import audit
 from fusion.audit.events import SEARCH_HIT
-from fusion.sharing.purpose import Purpose
+from fusion.purpose import Purpose
 from fusion.sharing.visibility import access_levels, reader_agency_ids, visible_incidents
 from incidents.crypto import blind_index
 from incidents.models import Incident, Person

@@ -19,8 +19,8 @@ from fusion import audit
 from fusion.choices import EndReason, ShareOrigin
 from fusion.errors import Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
+from fusion.purpose import stated_purpose
 from fusion.sharing import permission_store
-from fusion.sharing.purpose import stated_purpose
 from fusion.sharing.tlp import check_share, share_violation
 from incidents.models import Incident
 

@@ -18,12 +18,12 @@ from fusion import audit
 from fusion.api.base import FusionAPIView
 from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXParser
 from fusion.api.permissions import ReadsIncidents
+from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid
 from fusion.memory import gc_paused
-from fusion.sharing.api.purposes import PURPOSE_PARAMS, purpose_param
-from fusion.sharing.purpose import purpose_from_query
+from fusion.purpose import purpose_from_query
 from fusion.sharing.visibility import visible_incidents
 from incidents import stix
 from incidents.api.batch import checked_records, submitting_agency

@@ -20,11 +20,11 @@ from fusion.api.conditional import etag, expected_version
 from fusion.api.pagination import KeysetPagination
 from fusion.api.parsers import PayloadTooLarge
 from fusion.api.permissions import ReadsIncidents
+from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
 from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import IDEMPOTENCY_KEY_SCHEMA, errors
 from fusion.memory import gc_paused
-from fusion.sharing.api.purposes import PURPOSE_PARAMS, purpose_param
-from fusion.sharing.purpose import purpose_from_query
+from fusion.purpose import purpose_from_query
 from fusion.sharing.visibility import access_levels
 from incidents.api.batch import ingest_batch, submitting_agency
 from incidents.api.geojson import (

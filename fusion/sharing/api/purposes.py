@@ -1,9 +1,6 @@
-"""The managed list of purpose codes a stated purpose names (fusion.sharing.purpose)."""
+"""The managed list of purpose codes a stated purpose names (fusion.purpose)."""
 
-from typing import Any
-
-from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,39 +8,7 @@ from rest_framework.response import Response
 from fusion.api.base import FusionAPIView
 from fusion.api.schema import errors
 from fusion.models import PurposeCode
-from fusion.sharing.purpose import MAX_CASE_REF, MAX_PURPOSE, active_purpose_codes
-
-
-def purpose_schema() -> dict[str, Any]:
-    """A stated purpose (fusion.sharing.purpose.require_purpose): FUSION_PURPOSE_MIN_LENGTH to
-    MAX_PURPOSE characters once trimmed."""
-    shortest = max(settings.FUSION_PURPOSE_MIN_LENGTH, 2)
-    return {
-        "type": "string",
-        "maxLength": MAX_PURPOSE,
-        "pattern": rf"^\s*[^\s\x00][^\x00]{{{shortest - 2},{MAX_PURPOSE - 2}}}[^\s\x00]\s*$",
-    }
-
-
-def purpose_param(**kwargs: Any) -> OpenApiParameter:
-    """The `purpose` query parameter of a GET that asks for one."""
-    return OpenApiParameter("purpose", purpose_schema(), **kwargs)
-
-
-# The query parameters of every GET that requires a purpose (persons, search, export).
-PURPOSE_PARAMS = [
-    OpenApiParameter(
-        "purpose_code",
-        {"type": "string", "maxLength": 40},
-        description="A code of GET purposes/ that is active (else 400); `other` when left out.",
-    ),
-    OpenApiParameter(
-        "case_ref",
-        {"type": "string", "pattern": f"^[ -~]{{0,{MAX_CASE_REF}}}$"},
-        description=f"Case or warrant reference (at most {MAX_CASE_REF} printable "
-        "characters); logged.",
-    ),
-]
+from fusion.purpose import active_purpose_codes
 
 
 class PurposeCodeSerializer(serializers.ModelSerializer):

@@ -13,12 +13,12 @@ from fusion.sharing.shares import NO_RECIPIENT
 
 
 def purpose_code_field() -> serializers.CharField:
-    """A code of GET purposes/ (`other` when left out); fusion.sharing.purpose checks it."""
+    """A code of GET purposes/ (`other` when left out); fusion.purpose checks it."""
     return serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
 def case_ref_field() -> serializers.CharField:
-    """An optional case or warrant reference; fusion.sharing.purpose checks it."""
+    """An optional case or warrant reference; fusion.purpose checks it."""
     return serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 

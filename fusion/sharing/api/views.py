@@ -20,16 +20,16 @@ from agencies.choices import Role
 from agencies.selectors import agency_ids_with_role
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.permissions import ReadsIncidents
+from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
 from fusion.api.schema import errors
 from fusion.errors import NotAllowed
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
+from fusion.purpose import purpose_from_query
 from fusion.sharing import access_requests, agreements
 from fusion.sharing import shares as sharing
 from fusion.sharing.api import serializers as s
-from fusion.sharing.api.purposes import PURPOSE_PARAMS, purpose_param
 from fusion.sharing.match_hints import sides
 from fusion.sharing.person_search import persons_search
-from fusion.sharing.purpose import purpose_from_query
 from fusion.sharing.visibility import reader_agency_ids, visible_hints, visible_incidents
 from incidents.models import Incident
 from incidents.selectors import active_category_slugs
