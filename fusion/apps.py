@@ -16,5 +16,22 @@ class FusionConfig(AppConfig):
         from fusion.sharing import permission_store
 
         audit.register_models()
+        _install_kernel()
         checks.register()
         post_migrate.connect(permission_store.forget_permission_ids, dispatch_uid="fusion_perm_ids")
+
+
+def _install_kernel() -> None:
+    """Incidents sit below the sharing kernel: they ask it who reads what, and have it follow
+    their writes, through the answers and hooks it installs here."""
+    from fusion.sharing import ingest, permission_store, visibility
+    from incidents import access, ingest_hooks
+
+    access.install(
+        visible_incidents=visibility.visible_incidents,
+        access_levels=visibility.access_levels,
+        live_share_count=lambda incident: (
+            permission_store.live_grants().filter(incident=incident).count()
+        ),
+    )
+    ingest_hooks.install(after_write=ingest.after_write, after_upsert=ingest.after_upsert)

@@ -16,7 +16,7 @@ from fusion.choices import (
     ShareLevel,
     ShareOrigin,
 )
-from incidents.crypto import EncryptedTextField
+from fusion.crypto import EncryptedTextField
 
 
 class AuditEntry(AbstractLogEntry):

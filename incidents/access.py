@@ -1,8 +1,15 @@
-"""How much of an incident a reader gets. The sharing kernel (fusion.sharing.visibility)
-decides each reader's level; incidents' field policy (incidents.redaction) says what a level
+"""Reading incidents: how much of an incident a reader gets (`Level`), and who may read which,
+asked of the sharing kernel (fusion.sharing.visibility) through the answers it installs here
+at start. The kernel decides; incidents' field policy (incidents.redaction) says what a level
 shows."""
 
+from collections.abc import Callable, Iterable
 from enum import IntEnum
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 
 
 class Level(IntEnum):
@@ -12,3 +19,37 @@ class Level(IntEnum):
     VIEW = 1  # the incident without persons
     VIEW_PERSONS = 2  # persons too, never witnesses
     OWNER = 3  # everything: the owning agency
+
+
+# Who reads which incident is decided by the sharing kernel above this app; it installs its
+# answers here at start (FusionConfig.ready), so incidents ask without importing it.
+_kernel: dict[str, Callable[..., Any]] = {}
+
+
+def install(**answers: Callable[..., Any]) -> None:
+    """Called once by the sharing kernel: visible_incidents, access_levels, live_share_count."""
+    _kernel.update(answers)
+
+
+def _answer(name: str) -> Callable[..., Any]:
+    try:
+        return _kernel[name]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"No sharing kernel installed '{name}' (is the fusion app installed?)"
+        ) from None
+
+
+def visible_incidents(user: Any) -> QuerySet:
+    """Every incident the user may see (fusion.sharing.visibility decides)."""
+    return _answer("visible_incidents")(user)
+
+
+def access_levels(user: Any, incidents: Iterable[Any]) -> dict[UUID, Level]:
+    """The user's level for each of these visible incidents."""
+    return _answer("access_levels")(user, incidents)
+
+
+def live_share_count(incident: Any) -> int:
+    """How many live shares the incident has (for the admin's repair pages)."""
+    return _answer("live_share_count")(incident)

@@ -24,8 +24,7 @@ from fusion import audit
 from fusion.admin_rules import AttributedAdminMixin, FusionModelAdmin, attributed_view
 from fusion.errors import Invalid
 from fusion.purpose import MAX_PURPOSE, require_purpose
-from fusion.sharing import permission_store
-from fusion.sharing.visibility import access_levels
+from incidents.access import access_levels, live_share_count
 from incidents.api.serializers import IncidentOutputSerializer
 from incidents.models import Category, Incident
 from incidents.selectors import incidents_for_reading, log_refused_access
@@ -83,7 +82,7 @@ class IncidentAdmin(AttributedAdminMixin, GuardedModelAdmin):
 
     @admin.display(description="live shares")
     def live_shares(self, incident: Incident) -> str:
-        count = permission_store.live_grants().filter(incident=incident).count()
+        count = live_share_count(incident)
         url = reverse("admin:fusion_sharegrant_changelist")
         return format_html('<a href="{}?q={}">{} live</a>', url, incident.pk, count)
 

@@ -21,13 +21,7 @@ from agencies.models import Agency, User
 from fusion import audit
 from fusion.errors import Conflict
 from fusion.plan_shapes import id_array
-from fusion.sharing.agreements import (
-    active_agreements_of,
-    agreements_grant_new,
-    agreements_withdraw_stale,
-)
-from fusion.sharing.matching import event_matches_selected, person_matches_of
-from fusion.sharing.shares import shares_reconcile
+from incidents import ingest_hooks
 from incidents.models import Incident
 
 OLD, STAGE, DONE = "bulk_old", "bulk_stage", "bulk_done"
@@ -204,17 +198,9 @@ def after_upsert(
     """What single writes do after saving (incidents.services.after_write), set-based: shares
     the changed incidents' TLP no longer allows end, agreements share what they now cover,
     and matches are looked for."""
-    if updated:
-        changed = list(Incident.objects.filter(pk__in=updated))
-        shares_reconcile(changed)
-        agreements, _ = agreements_withdraw_stale(changed)
-    else:
-        agreements = active_agreements_of({agency.pk})
-    agreements_grant_new(agency.pk, agreements, ids)
-    event_matches_selected(
+    written = (
         f"SELECT d.id, %s AS agency_id, s.category, s.latitude, s.longitude, s.occurred_at "  # noqa: S608
         f"FROM {DONE} d JOIN {STAGE} s ON s.external_ref = d.external_ref",
         [agency.pk],
     )
-    if with_persons:
-        person_matches_of(with_persons)
+    ingest_hooks.after_upsert(agency, ids, updated, with_persons, written)

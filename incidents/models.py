@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from fusion.crypto import EncryptedTextField
 from incidents.choices import TLP, PersonRole, PersonSource, Status
-from incidents.crypto import EncryptedTextField
 
 
 class Category(models.Model):

@@ -45,7 +45,7 @@ from django.db.models.expressions import RawSQL
 
 from agencies.models import User
 from fusion.errors import Conflict
-from fusion.sharing.visibility import visible_incidents
+from incidents.access import visible_incidents
 from incidents.choices import TLP
 from incidents.models import Category
 

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from agencies.models import User
 from fusion import audit
 from fusion.audit.events import REFUSED_READ
-from fusion.sharing.visibility import visible_incidents
+from incidents.access import visible_incidents
 from incidents.choices import PersonRole
 from incidents.models import Category, Incident, Person
 

@@ -22,13 +22,11 @@ from django.utils import timezone
 from agencies.models import Agency, User
 from agencies.permissions import can_write_for
 from fusion import audit
+from fusion.crypto import blind_index
 from fusion.errors import Conflict, Invalid, NotAllowed, PreconditionFailed
-from fusion.sharing.agreements import agreements_apply_to
-from fusion.sharing.matching import matches_find
-from fusion.sharing.shares import shares_reconcile
-from fusion.sharing.visibility import visible_incidents
+from incidents import ingest_hooks
+from incidents.access import visible_incidents
 from incidents.choices import TLP, TLP_ORDER
-from incidents.crypto import blind_index
 from incidents.models import Incident, Person
 from incidents.provenance import claim_of, refuse_copies
 from incidents.rules import PROTECTED_CONTEXTS, record_errors, record_fingerprint
@@ -95,10 +93,9 @@ def _assign(incident: Incident, record: Mapping[str, Any]) -> None:
 
 
 def after_write(incidents: list[Incident]) -> None:
-    """Keep shares lawful for the (new) TLP, apply agreements, and look for matches."""
-    shares_reconcile(incidents)
-    agreements_apply_to(incidents)
-    matches_find(incidents)
+    """Keep shares lawful for the (new) TLP, apply agreements, and look for matches (the
+    sharing kernel's hook)."""
+    ingest_hooks.after_write(incidents)
 
 
 def _ensure_in_scope(actor: User, incident: Incident) -> None:

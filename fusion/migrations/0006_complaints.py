@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import incidents.crypto
+import fusion.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,15 +21,15 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reference', models.CharField(max_length=20, unique=True)),
                 ('about', models.CharField(choices=[('assessment', 'An assessment'), ('share', 'A share'), ('access', 'An access to data'), ('other', 'Something else')], default='other', max_length=12)),
-                ('subject', incidents.crypto.EncryptedTextField()),
-                ('details', incidents.crypto.EncryptedTextField()),
-                ('contact', incidents.crypto.EncryptedTextField(blank=True)),
+                ('subject', fusion.crypto.EncryptedTextField()),
+                ('details', fusion.crypto.EncryptedTextField()),
+                ('contact', fusion.crypto.EncryptedTextField(blank=True)),
                 ('status', models.CharField(choices=[('received', 'Received'), ('under_review', 'Under review'), ('upheld', 'Upheld'), ('rejected', 'Rejected'), ('closed', 'Closed')], default='received', max_length=12)),
                 ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('due_at', models.DateTimeField()),
                 ('decision', models.CharField(blank=True, choices=[('received', 'Received'), ('under_review', 'Under review'), ('upheld', 'Upheld'), ('rejected', 'Rejected'), ('closed', 'Closed')], max_length=12)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', incidents.crypto.EncryptedTextField(blank=True)),
+                ('resolution', fusion.crypto.EncryptedTextField(blank=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],

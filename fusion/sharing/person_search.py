@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from agencies.models import User
 from fusion import audit
 from fusion.audit.events import SEARCH_HIT
+from fusion.crypto import blind_index
 from fusion.purpose import Purpose
 from fusion.sharing.visibility import access_levels, reader_agency_ids, visible_incidents
-from incidents.crypto import blind_index
 from incidents.models import Incident, Person
 from incidents.redaction import readable_persons
 

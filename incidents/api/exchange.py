@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 
 from agencies.models import User
 from fusion.errors import Invalid
-from fusion.sharing.visibility import access_levels
 from incidents import stix
+from incidents.access import access_levels
 from incidents.api.geojson import feature
 from incidents.api.serializers import IncidentOutputSerializer
 from incidents.models import Incident

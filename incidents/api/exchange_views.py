@@ -24,8 +24,8 @@ from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid
 from fusion.memory import gc_paused
 from fusion.purpose import purpose_from_query
-from fusion.sharing.visibility import visible_incidents
 from incidents import stix
+from incidents.access import visible_incidents
 from incidents.api.batch import checked_records, submitting_agency
 from incidents.api.exchange import csv_records, csv_text, geojson_text, pages, stix_text
 from incidents.api.serializers import BulkResultSerializer

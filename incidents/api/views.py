@@ -25,7 +25,7 @@ from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import IDEMPOTENCY_KEY_SCHEMA, errors
 from fusion.memory import gc_paused
 from fusion.purpose import purpose_from_query
-from fusion.sharing.visibility import access_levels
+from incidents.access import access_levels
 from incidents.api.batch import ingest_batch, submitting_agency
 from incidents.api.geojson import (
     IncidentFeatureCollectionSerializer,

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from incidents import crypto
+from fusion import crypto
 from incidents.models import Person
 from tests import factories
 

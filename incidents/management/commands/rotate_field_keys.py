@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, models, transaction
 
 from fusion import audit
+from fusion.crypto import EncryptedTextField, current_key_id, key_id_of
 from fusion.progress import ProgressBar
-from incidents.crypto import EncryptedTextField, current_key_id, key_id_of
 
 BATCH = 500
 
