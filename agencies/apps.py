@@ -21,6 +21,24 @@ class AgenciesConfig(AppConfig):
             auditlog.register(model)
 
         lockout.connect()
+        _install_identity()
         user_logged_in.connect(
             session_lifetime.remember_login_time, dispatch_uid="fusion_login_time"
         )
+
+
+def _install_identity() -> None:
+    """The plumbing below this app (audit, API base) asks it who is calling through these."""
+    from agencies.acting import note_acting
+    from agencies.api.credentials import request_credential
+    from agencies.api.permissions import ScopeAllows
+    from agencies.selectors import roles_of, service_scopes
+    from fusion import identity
+
+    identity.install(
+        agencies_of=roles_of,
+        note_acting=note_acting,
+        service_scopes=service_scopes,
+        request_credential=request_credential,
+        scope_permission=ScopeAllows,
+    )

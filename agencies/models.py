@@ -62,7 +62,7 @@ def _default_scopes() -> list[str]:
 
 class ServiceAccount(models.Model):
     """An agency system's identity: a user bound to exactly one agency, role submitter, whose
-    tokens may do only what its `scopes` name (fusion.api.permissions.ScopeAllows)."""
+    tokens may do only what its `scopes` name (agencies.api.permissions.ScopeAllows)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_account"

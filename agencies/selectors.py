@@ -20,7 +20,7 @@ def roles_of(user: User) -> dict[int, str]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        # The service account's scopes come with the same query (fusion.api.permissions).
+        # The service account's scopes come with the same query (agencies.api.permissions).
         rows = Membership.objects.filter(user=user).values_list(
             "agency_id", "role", "agency__kind", "user__service_account__scopes"
         )

@@ -163,7 +163,7 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["fusion.api.permissions.IsActiveUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["agencies.api.permissions.IsActiveUser"],
     "DEFAULT_PARSER_CLASSES": ["fusion.api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

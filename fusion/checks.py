@@ -183,7 +183,7 @@ def check_api_permissions(**kwargs: Any) -> Errors:
             _error(
                 10,
                 "The API's default permission lets anyone in (AllowAny or none).",
-                "DEFAULT_PERMISSION_CLASSES: fusion.api.permissions.IsActiveUser.",
+                "DEFAULT_PERMISSION_CLASSES: agencies.api.permissions.IsActiveUser.",
             )
         ]
     return []

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from agencies import lockout, second_factor, services
 from agencies.api.authentication import EnrolmentTokenAuthentication
+from agencies.api.permissions import IsPlatformAdmin
 from agencies.api.serializers import (
     AgencyInputSerializer,
     AgencyOutputSerializer,
@@ -37,7 +38,6 @@ from agencies.permissions import can_manage_agency
 from agencies.selectors import service_account_tokens, user_by_username
 from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
-from fusion.api.permissions import IsPlatformAdmin
 from fusion.api.schema import errors
 from fusion.api.throttling import ScopedRateThrottle
 from fusion.errors import NotAllowed

@@ -11,12 +11,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.api.permissions import ReadsIncidents
 from analytics.models import Report
 from analytics.reports import report_content
 from analytics.visibility import visible_reports
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
-from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 

@@ -12,6 +12,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.api.permissions import ReadsIncidents
 from analytics import services
 from analytics.api import serializers as s
 from analytics.choices import Kind, Status
@@ -20,7 +21,6 @@ from analytics.registry import METHODS, model_card
 from analytics.visibility import visible_assessments
 from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
-from fusion.api.permissions import ReadsIncidents
 from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.errors import Conflict, Invalid

@@ -4,7 +4,6 @@ from contextlib import ExitStack
 from typing import Any
 
 from django.db import transaction
-from knox.models import AuthToken
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
@@ -12,12 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.acting import Credential, using_credential
-from agencies.services import token_touch
-from fusion import audit, idempotency
+from fusion import audit, idempotency, identity
 from fusion.api.errors import exception_handler
 from fusion.api.parsers import NUL_MESSAGE
-from fusion.api.permissions import ScopeAllows
 from fusion.api.schema import FusionAutoSchema
 from fusion.errors import DomainError, Invalid
 
@@ -53,13 +49,13 @@ class FusionViewMixin:
 
     def get_permissions(self) -> list[BasePermission]:
         # Service accounts' scopes are checked on every view, whatever else it declares.
-        return [*super().get_permissions(), ScopeAllows()]  # type: ignore[misc]
+        return [*super().get_permissions(), identity.scope_permission()()]  # type: ignore[misc]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         _refuse_nul(request, kwargs)
         self._exit_stack.enter_context(audit.acting(request.user))
-        self._exit_stack.enter_context(using_credential(_credential(request)))
+        self._exit_stack.enter_context(identity.request_credential(request))
         key = request.headers.get(idempotency.HEADER)
         # Keys are per user: an anonymous POST (a complaint) is not replayed.
         if request.method == "POST" and key is not None and request.user is not None:
@@ -102,19 +98,6 @@ class FusionViewMixin:
                 transaction.set_rollback(True)
                 response = exception_handler(exc, {"view": self, "request": request})
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-
-
-def _credential(request: Request) -> Credential | None:
-    """The token or browser session this call came with (None when neither)."""
-    user = request.user
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if isinstance(request.auth, AuthToken):
-        token_touch(token=request.auth, user=user)
-        return Credential(user_id=user.pk, token_digest=request.auth.digest)
-    session = getattr(request._request, "session", None)
-    key = getattr(session, "session_key", None)
-    return Credential(user_id=user.pk, session_key=key) if key else None
 
 
 class ReplayResponse(Exception):  # noqa: N818 - control flow, not an error

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.functional import LazyObject, empty
 
-from fusion import after_response, request_context
+from fusion import after_response, identity, request_context
 from fusion.audit.fields import REDACTED
 from fusion.audit.fields import audited_fields as _audited_fields
 from fusion.pg_copy import copy_values
@@ -116,23 +116,18 @@ def attributed(service: Callable[..., T]) -> Callable[..., T]:
 
 
 def _sole_agency_id(actor: Any) -> int | None:
-    from agencies.selectors import roles_of
-
-    roles = roles_of(actor) if actor is not None else {}
+    roles = identity.agencies_of(actor) if actor is not None else {}
     return next(iter(roles)) if len(roles) == 1 else None
 
 
 def _fill(entry: Any) -> None:
-    from agencies.acting import note_acting
-    from agencies.selectors import service_scopes
-
     ctx = _context.get() or AuditContext(component="system")
     if entry.actor_id is None and getattr(ctx.actor, "pk", None):
         entry.actor = ctx.actor
     if entry.acting_agency_id is None:
         entry.acting_agency_id = ctx.acting_agency_id or _sole_agency_id(entry.actor)
     if entry.acting_agency_id:  # the call's token or session acted for it
-        note_acting([entry.acting_agency_id])
+        identity.note_acting([entry.acting_agency_id])
     if entry.object_agency_id is None and entry.additional_data:
         entry.object_agency_id = entry.additional_data.get("object_agency_id")
     if entry.remote_addr is None:
@@ -141,7 +136,7 @@ def _fill(entry: Any) -> None:
         entry.cid = request_context.correlation_id()
     data = dict(entry.additional_data or {})
     data.setdefault("component", ctx.component)
-    scopes = service_scopes(entry.actor) if entry.actor_id else None
+    scopes = identity.service_scopes(entry.actor) if entry.actor_id else None
     if scopes is not None:  # a service account's call: what its token was allowed
         data.setdefault("scopes", sorted(scopes))
     entry.additional_data = data

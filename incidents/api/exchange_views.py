@@ -13,11 +13,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.api.permissions import ReadsIncidents
 from agencies.models import Agency, User
 from fusion import audit
 from fusion.api.base import FusionAPIView
 from fusion.api.parsers import LimitedCSVParser, LimitedJSONParser, LimitedSTIXParser
-from fusion.api.permissions import ReadsIncidents
 from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors

@@ -13,13 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.acting import acting_agency
+from agencies.api.permissions import ReadsIncidents
 from agencies.choices import WRITER_ROLES
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.conditional import etag, expected_version
 from fusion.api.pagination import KeysetPagination
 from fusion.api.parsers import PayloadTooLarge
-from fusion.api.permissions import ReadsIncidents
 from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
 from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import IDEMPOTENCY_KEY_SCHEMA, errors

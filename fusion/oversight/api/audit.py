@@ -10,10 +10,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.datetimes import UtcIsoDateTimeFilter
-from fusion.api.permissions import IsAuditReader, ReadsAuditTrail
 from fusion.api.schema import errors
 from fusion.audit.chain import verify
 from fusion.models import AuditEntry

@@ -11,9 +11,9 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.api.permissions import IsAuditReader
 from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
-from fusion.api.permissions import IsAuditReader
 from fusion.api.schema import errors
 from fusion.api.serializers import StrictInputSerializer
 from fusion.choices import ComplaintAbout, ComplaintStatus

@@ -16,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.acting import acting_agency
+from agencies.api.permissions import ReadsIncidents
 from agencies.choices import Role
 from agencies.selectors import agency_ids_with_role
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
-from fusion.api.permissions import ReadsIncidents
 from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
 from fusion.api.schema import errors
 from fusion.errors import NotAllowed

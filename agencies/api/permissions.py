@@ -1,7 +1,7 @@
 """The global DRF permission: an authenticated, active user. Views never restate it.
 
 And the one check of service accounts' scopes (`ScopeAllows`), which every Fusion view adds
-to whatever permissions it declares (fusion.api.base).
+to whatever permissions it declares (fusion.api.base asks for it through fusion.identity).
 """
 
 from typing import Any

@@ -1,0 +1,59 @@
+"""Who is calling, as the plumbing needs to know it: answered by agencies (the users,
+memberships, tokens and service accounts), which installs its answers at start
+(AgenciesConfig.ready), so the plumbing below agencies imports nothing of it.
+
+Every answer must be installed: a missing one raises ImproperlyConfigured rather than letting
+a request through unchecked or an audit entry go unattributed.
+"""
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.permissions import BasePermission
+
+_answers: dict[str, Any] = {}
+NAMES = (
+    "agencies_of",  # actor → {agency id: role}
+    "note_acting",  # agency ids the current credential acted for → None
+    "service_scopes",  # actor → a service account's scopes, or None for a person
+    "request_credential",  # DRF request → context manager binding its token or session
+    "scope_permission",  # the DRF permission class every view adds: service-account scopes
+)
+
+
+def install(**answers: Any) -> None:
+    unknown = set(answers) - set(NAMES)
+    if unknown:
+        raise ImproperlyConfigured(f"Unknown identity answers: {sorted(unknown)}")
+    _answers.update(answers)
+
+
+def _answer(name: str) -> Any:
+    try:
+        return _answers[name]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"No identity answer '{name}' installed (is the agencies app installed?)"
+        ) from None
+
+
+def agencies_of(actor: Any) -> dict[int, str]:
+    return _answer("agencies_of")(actor)
+
+
+def note_acting(agency_ids: Iterable[int]) -> None:
+    _answer("note_acting")(agency_ids)
+
+
+def service_scopes(actor: Any) -> set[str] | None:
+    return _answer("service_scopes")(actor)
+
+
+def request_credential(request: Any) -> AbstractContextManager[None]:
+    return _answer("request_credential")(request)
+
+
+def scope_permission() -> type[BasePermission]:
+    return _answer("scope_permission")
