@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import BasePermission
 
-_answers: dict[str, Any] = {}
+from fusion.hooks import Answers
+
 NAMES = (
     "agencies_of",  # actor → {agency id: role}
     "note_acting",  # agency ids the current credential acted for → None
@@ -21,22 +21,9 @@ NAMES = (
     "request_credential",  # DRF request → context manager binding its token or session
     "scope_permission",  # the DRF permission class every view adds: service-account scopes
 )
-
-
-def install(**answers: Any) -> None:
-    unknown = set(answers) - set(NAMES)
-    if unknown:
-        raise ImproperlyConfigured(f"Unknown identity answers: {sorted(unknown)}")
-    _answers.update(answers)
-
-
-def _answer(name: str) -> Any:
-    try:
-        return _answers[name]
-    except KeyError:
-        raise ImproperlyConfigured(
-            f"No identity answer '{name}' installed (is the agencies app installed?)"
-        ) from None
+answers = Answers("identity", *NAMES)
+install = answers.install
+_answer = answers.get
 
 
 def agencies_of(actor: Any) -> dict[int, str]:

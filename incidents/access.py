@@ -3,13 +3,14 @@ asked of the sharing kernel (fusion.sharing.visibility) through the answers it i
 at start. The kernel decides; incidents' field policy (incidents.redaction) says what a level
 shows."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import IntEnum
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+
+from fusion.hooks import Answers
 
 
 class Level(IntEnum):
@@ -23,21 +24,9 @@ class Level(IntEnum):
 
 # Who reads which incident is decided by the sharing kernel above this app; it installs its
 # answers here at start (FusionConfig.ready), so incidents ask without importing it.
-_kernel: dict[str, Callable[..., Any]] = {}
-
-
-def install(**answers: Callable[..., Any]) -> None:
-    """Called once by the sharing kernel: visible_incidents, access_levels, live_share_count."""
-    _kernel.update(answers)
-
-
-def _answer(name: str) -> Callable[..., Any]:
-    try:
-        return _kernel[name]
-    except KeyError:
-        raise ImproperlyConfigured(
-            f"No sharing kernel installed '{name}' (is the fusion app installed?)"
-        ) from None
+answers = Answers("sharing kernel", "visible_incidents", "access_levels", "live_share_count")
+install = answers.install
+_answer = answers.get
 
 
 def visible_incidents(user: Any) -> QuerySet:

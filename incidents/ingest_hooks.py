@@ -3,27 +3,14 @@ the new TLP no longer allows end, agreements share what they now cover, matches 
 for. The kernel installs these at start (FusionConfig.ready); ingest calls them in the same
 transaction as the write."""
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ImproperlyConfigured
+from fusion.hooks import Answers
 
-_hooks: dict[str, Callable[..., None]] = {}
-
-
-def install(**hooks: Callable[..., None]) -> None:
-    """Called once by the sharing kernel: after_write and after_upsert."""
-    _hooks.update(hooks)
-
-
-def _hook(name: str) -> Callable[..., None]:
-    try:
-        return _hooks[name]
-    except KeyError:
-        raise ImproperlyConfigured(
-            f"No sharing kernel installed '{name}' (is the fusion app installed?)"
-        ) from None
+hooks = Answers("sharing kernel", "after_write", "after_upsert")
+install = hooks.install
+_hook = hooks.get
 
 
 def after_write(incidents: list[Any]) -> None:

@@ -11,14 +11,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_agencies_installs_every_answer_at_start():
-    assert set(identity._answers) == set(identity.NAMES)
+    assert set(identity.answers._installed) == set(identity.NAMES)
     assert identity.scope_permission() is ScopeAllows
 
 
 def test_without_the_scope_check_an_api_call_fails_instead_of_passing(
     world, client_for, monkeypatch
 ):
-    monkeypatch.delitem(identity._answers, "scope_permission")
+    monkeypatch.delitem(identity.answers._installed, "scope_permission")
     with pytest.raises(ImproperlyConfigured, match="scope_permission"):
         client_for(world.police_analyst).get("/api/v1/incidents/")
 
@@ -27,7 +27,7 @@ def test_an_audit_entry_is_not_written_unattributed(world, monkeypatch):
     from agencies.models import Agency
     from fusion import audit
 
-    monkeypatch.delitem(identity._answers, "note_acting")
+    monkeypatch.delitem(identity.answers._installed, "note_acting")
     police = Agency.objects.get(code="police")
     with pytest.raises(ImproperlyConfigured, match="note_acting"), audit.acting(world.police_admin):
         audit.log_event(event="probe", obj=police)
