@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from analytics.choices import Kind
 from fusion.errors import Invalid
+from incidents.choices import TLP, TLP_ORDER
 from incidents.selectors import active_category_slugs
 
 PERSON_KEYS = frozenset(
@@ -198,6 +199,24 @@ def normalise_categories(categories: Any) -> list[str]:
     return sorted(set(categories))
 
 
+def normalise_tlp_max(value: Any) -> str | None:
+    """The most restrictive TLP an input may carry (None: every visible incident). A result
+    carries its strictest input's TLP, so one TLP:RED incident in scope makes it RED;
+    `"AMBER"` leaves RED and AMBER+STRICT incidents out and keeps the result shareable."""
+    if value in (None, ""):
+        return None
+    if value not in TLP.values:
+        raise Invalid(errors={"tlp_max": [f"Must be one of: {', '.join(TLP.values)}."]})
+    return value
+
+
+def allowed_tlps(tlp_max: str | None) -> list[str]:
+    """The labels an input may carry under `tlp_max`."""
+    if tlp_max is None:
+        return list(TLP.values)
+    return [label.value for label in TLP_ORDER[: TLP_ORDER.index(TLP(tlp_max)) + 1]]
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value, UTC)
@@ -248,6 +267,7 @@ def scope_key(kind: str, agency_id: int, scope: dict, params: dict) -> str:
         "agency": agency_id,
         "area": scope.get("area", {}),
         "categories": scope.get("categories", []),
+        **({"tlp_max": scope["tlp_max"]} if scope.get("tlp_max") else {}),
         "params": timeless,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

@@ -88,6 +88,9 @@ def assessment_request(
         "area": scopes.normalise_area(data.get("area")),
         "categories": scopes.normalise_categories(data.get("categories")),
     }
+    tlp_max = scopes.normalise_tlp_max(data.get("tlp_max"))
+    if tlp_max is not None:
+        scope["tlp_max"] = tlp_max
     asked = request_key(kind, agency.pk, scope, params, after, before)
     after, before = scopes.normalise_window(kind, params, after, before)
     scope.update(occurred_after=after.isoformat(), occurred_before=before.isoformat())

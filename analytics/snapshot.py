@@ -16,6 +16,7 @@ from django.db import connection
 from agencies.models import Agency, User
 from analytics.choices import Kind
 from analytics.models import Assessment, AssessmentInput
+from analytics.scope import allowed_tlps
 from fusion.errors import Invalid
 from fusion.sharing.visibility import visible_incidents
 from incidents.choices import strictest
@@ -41,6 +42,8 @@ def _scoped(user: User, scope: dict, after: datetime, before: datetime):
     rows = visible_incidents(user).filter(occurred_at__gte=after, occurred_at__lt=before)
     if scope.get("categories"):
         rows = rows.filter(category_id__in=scope["categories"])
+    if scope.get("tlp_max"):
+        rows = rows.filter(tlp__in=allowed_tlps(scope["tlp_max"]))
     area = scope.get("area", {})
     if "bbox" in area:
         west, south, east, north = area["bbox"]

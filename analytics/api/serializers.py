@@ -11,6 +11,7 @@ from analytics.models import Assessment
 from analytics.runners import NOTICE
 from analytics.scope import EARLIEST, LATEST, PARAMS, Spec
 from fusion.api.serializers import GEOMETRY_SCHEMA, constant
+from incidents.choices import TLP
 
 
 def _param_schema(spec: Spec) -> dict[str, Any]:
@@ -96,6 +97,12 @@ class AssessmentRequestSerializer(serializers.Serializer):
         required=False,
         default=list,
         help_text="Slugs of active categories (an unknown one is a 400).",
+    )
+    tlp_max = serializers.ChoiceField(
+        choices=TLP.choices,
+        required=False,
+        help_text="Leave out incidents more restrictive than this label (the result carries "
+        "its strictest input's TLP; AMBER keeps one TLP:RED incident from making it RED).",
     )
 
 
