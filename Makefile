@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production on one machine: gunicorn, a Celery worker and beat on PostgreSQL and Redis

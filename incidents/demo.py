@@ -1,7 +1,8 @@
 """A synthetic but realistic demo world: agencies, users in every role, incidents with patterns.
 
 Incidents cluster around district headquarters and a few tight hotspots, rise over recent
-weeks in Kech (IEDs), surge in the last fortnight in Mastung (armed assaults), and some events
+weeks in Kech (IEDs), surge in the last week in Mastung (armed assaults: the week a surge test
+at default settings tests, against the eight before it), and some events
 are reported by two agencies, so that hotspot, surge, forecast and link analyses have
 something real to find. Names, ids and phone numbers are generated and belong to no one.
 """
@@ -21,11 +22,23 @@ AGENCIES = [
     ("sb", "Special Branch Balochistan", "intelligence"),
     ("psob", "Provincial Security Oversight Board", "oversight"),
 ]
+# Users of each agency: (name after the agency code, role). Two analysts each, so that every
+# assessment can be reviewed by someone other than its requester (four eyes).
 ROLES_BY_KIND = {
-    "fusion_centre": ["agency_admin", "coordinator", "analyst"],
-    "oversight": ["agency_admin", "oversight"],
+    "fusion_centre": [
+        ("admin", "agency_admin"),
+        ("coordinator", "coordinator"),
+        ("analyst", "analyst"),
+        ("analyst2", "analyst"),
+    ],
+    "oversight": [("admin", "agency_admin"), ("oversight", "oversight")],
 }
-DEFAULT_ROLES = ["agency_admin", "submitter", "analyst"]
+DEFAULT_ROLES = [
+    ("admin", "agency_admin"),
+    ("submitter", "submitter"),
+    ("analyst", "analyst"),
+    ("analyst2", "analyst"),
+]
 CATEGORIES_BY_AGENCY = {
     "bpol": [
         "robbery",
@@ -208,10 +221,10 @@ def generate(count: int, *, now: datetime, seed: int = 20261123) -> list[DemoInc
             agency, district, category = "ctd", "Kech", "bombing-ied"
             lat, lon = rng.gauss(26.0, 0.06), rng.gauss(63.05, 0.06)
             occurred = now - timedelta(days=56 * rng.random() ** 0.5)
-        elif n % 40 == 1:  # a surge of armed assaults in Mastung in the last fortnight
+        elif n % 40 == 1:  # a surge of armed assaults in Mastung in the last week
             agency, district, category = "levies", "Mastung", "armed-assault"
             lat, lon = rng.gauss(29.80, 0.05), rng.gauss(66.85, 0.05)
-            occurred = _when(rng, now, 14)
+            occurred = _when(rng, now, 6.5)
         category = (
             category
             if category in CATEGORIES_BY_AGENCY[agency]
