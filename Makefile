@@ -15,10 +15,10 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/fus
 .PHONY: install run serve test lint format
 install: $(VENV)/.installed
 
+# PYTHONWARNINGS: setuptools announces how an editable install works (a UserWarning).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# setuptools announces how an editable install works (a UserWarning): not news here
 	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
