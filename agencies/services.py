@@ -132,7 +132,7 @@ def _check_role_fits(agency: Agency, role: str) -> None:
     kind = _ROLE_KIND.get(Role(role))
     if kind and agency.kind != kind:
         raise Invalid(
-            f"Role {role!r} exists only in agencies of kind {kind.value!r}.",
+            f"Role '{Role(role).value}' exists only in agencies of kind '{kind.value}'.",
             errors={"role": [f"Not allowed in a {agency.kind} agency."]},
         )
     if agency.kind == AgencyKind.OVERSIGHT and role not in _OVERSIGHT_AGENCY_ROLES:

@@ -145,6 +145,9 @@ FUSION_IDEMPOTENCY_TTL = timedelta(hours=env_int("FUSION_IDEMPOTENCY_TTL_HOURS",
 # unix://), e.g. redis://127.0.0.1:6379/1 beside the broker's /0. Without it each process
 # counts alone in its own memory: fine for one process (make run); `check --deploy` warns
 # (fusion.W014).
+# A share made by approving an access request lasts this many days unless the approval names
+# its own expiry.
+FUSION_SHARE_DEFAULT_DAYS = env_int("FUSION_SHARE_DEFAULT_DAYS", 90)
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": {

@@ -108,9 +108,13 @@ class Complaint(models.Model):
     by anyone (no account needed) and handled by oversight (fusion.oversight.complaints).
 
     What the complainant wrote and how to reach them are personal data: stored encrypted,
-    masked in the audit trail. Oversight's resolution may quote them, so it is too."""
+    masked in the audit trail. Oversight's resolution may quote them, so it is too; so is the
+    public response, which the complainant reads with the reference and the secret they were
+    given (stored as its SHA-256 digest only)."""
 
     reference = models.CharField(max_length=20, unique=True)
+    # empty for complaints filed before secrets were given: their status is not public
+    secret_digest = models.CharField(max_length=64, blank=True, editable=False)
     about = models.CharField(
         max_length=12, choices=ComplaintAbout.choices, default=ComplaintAbout.OTHER
     )
@@ -126,6 +130,7 @@ class Complaint(models.Model):
     decision = models.CharField(max_length=12, choices=ComplaintStatus.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     resolution = EncryptedTextField(blank=True)
+    public_response = EncryptedTextField(blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
@@ -306,6 +311,7 @@ class Match(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "matches"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from fusion.oversight.api.audit import AuditViewSet
 from fusion.oversight.api.notifications import NotificationsView
-from fusion.oversight.api.public import ComplaintViewSet, TransparencyView
+from fusion.oversight.api.public import ComplaintStatusView, ComplaintViewSet, TransparencyView
 from fusion.sharing.api.purposes import PurposeCodeListView
 from fusion.sharing.api.views import (
     AccessRequestViewSet,
@@ -29,5 +29,6 @@ urlpatterns = [
     path("purposes/", PurposeCodeListView.as_view(), name="purposes"),
     path("transparency/", TransparencyView.as_view(), name="transparency"),
     path("notifications/", NotificationsView.as_view(), name="notifications"),
+    path("complaints/status/", ComplaintStatusView.as_view(), name="complaint-status"),
     *router.urls,
 ]

@@ -504,17 +504,21 @@ ROUTES = {
     ),
     "purposes": ("get", "/api/v1/purposes/", None, table(200)),
     "transparency": ("get", "/api/v1/transparency/", None, table(200, anonymous=200)),
-    "notifications": (
-        "get",
-        "/api/v1/notifications/",
-        None,
-        table(403, police_admin=200, levies_admin=200),
-    ),
+    # agency admins get their agencies' notifications; every member who reads incidents, those
+    # addressed to them (the decisions on their access requests)
+    "notifications": ("get", "/api/v1/notifications/", None, table(403, CONTENT_OK)),
     "complaint-list": (
         "get",
         "/api/v1/complaints/",
         None,
         table(403, platform_admin=200, overseer=200),
+    ),
+    # anyone, no account: a wrong reference or secret is a 404 for all alike
+    "complaint-status": (
+        "post",
+        "/api/v1/complaints/status/",
+        {"reference": "C-MATRIX", "secret": "not-the-secret"},
+        table(404, anonymous=404),
     ),
     "complaint-detail": (
         "patch",

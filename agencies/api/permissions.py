@@ -104,6 +104,12 @@ class IsAuditReader(IsActiveUser):
         )
 
 
+class HandlesComplaints(IsAuditReader):
+    """Oversight members and platform admins read and handle complaints."""
+
+    message = "Only oversight members and platform admins handle complaints."
+
+
 class ScopeAllows(BasePermission):
     """A service account's token does only what its scopes allow (least privilege); people's
     calls are not concerned. Added to every Fusion view by fusion.api.base."""

@@ -53,8 +53,9 @@ def register_models() -> None:
 
     auditlog.register(
         Complaint,
-        mask_fields=["subject", "details", "contact", "resolution"],
+        mask_fields=["subject", "details", "contact", "resolution", "public_response"],
         mask_callable="fusion.audit.redact",
+        exclude_fields=["secret_digest"],
     )
     # Matches and guardian rows are derived data, rebuilt from audited records.
     for model in (ShareGrant, SharingAgreement, AccessRequest, PurposeCode):

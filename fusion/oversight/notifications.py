@@ -4,6 +4,11 @@ agency that it holds a record, its own match hint budget running out, and its me
 locked after repeated failures (audit entries about the agency's objects), access requests for
 its incidents, and deconfliction matches.
 
+A notification may also be addressed to one user: the requester of an access request is told
+when it was approved or denied (`decisions_for`), and no one else is. It shows the incident
+only while the requester may see it (fusion.sharing.visibility decides), so it never tells more
+than the share gave.
+
 Nothing is stored twice: the feed is the newest of each source since a time, merged. It says
 which agency did what, never another agency's content or any person's identifiers.
 """
@@ -11,24 +16,74 @@ which agency did what, never another agency's content or any person's identifier
 from datetime import datetime
 from typing import Any
 
-from agencies.models import Agency
+from agencies.models import Agency, User
 from fusion.audit.events import LOCKED_OUT, REFUSED_READ, SEARCH_HIT
+from fusion.choices import RequestStatus
 from fusion.models import AccessRequest, AuditEntry
 from fusion.sharing.match_hints import BUDGET_SPENT, HINT_WITHHELD, PERSON_HINT, hints_for, sides
+from fusion.sharing.visibility import reader_agency_ids, visible_incidents
 
 # Per source, the newest this many (a feed, not an archive: the audit log holds the rest).
 PER_SOURCE = 200
 
 
-def notifications_for(agency_ids: list[int], since: datetime) -> list[dict[str, Any]]:
-    """The notifications of these agencies since `since`, newest first."""
+def notifications_for(
+    agency_ids: list[int], since: datetime, user: User | None = None
+) -> list[dict[str, Any]]:
+    """The notifications of these agencies (their admins') and those addressed to `user`,
+    since `since`, newest first."""
     codes = dict(Agency.objects.values_list("pk", "code"))
     items = [
         *_audited(agency_ids, since, codes),
         *_access_requests(agency_ids, since, codes),
         *_matches(agency_ids, since, codes),
+        *(decisions_for(user, since, codes) if user is not None else []),
     ]
     return sorted(items, key=lambda item: (item["at"], item["id"]), reverse=True)
+
+
+def decisions_for(user: User, since: datetime, codes: dict[int, str]) -> list[dict[str, Any]]:
+    """The user's own access requests decided since `since`, for agencies the user still reads
+    for: approved (with the share's level and expiry while the user sees the incident) or
+    denied (with the owner's reason)."""
+    rows = (
+        AccessRequest.objects.filter(
+            requester=user,
+            requester_agency_id__in=reader_agency_ids(user),
+            status__in=[RequestStatus.APPROVED, RequestStatus.DENIED],
+            decided_at__gte=since,
+        )
+        .select_related("incident", "share")
+        .order_by("-decided_at", "-id")[:PER_SOURCE]
+    )
+    rows = list(rows)
+    shown = set(
+        visible_incidents(user)
+        .filter(pk__in=[r.incident_id for r in rows])
+        .values_list("pk", flat=True)
+    )
+    return [_decision(r, codes, r.incident_id in shown) for r in rows]
+
+
+def _decision(request: AccessRequest, codes: dict[int, str], shown: bool) -> dict[str, Any]:
+    item = {
+        "id": f"access-decision-{request.pk}",
+        "kind": f"access_request_{request.status}",
+        "at": request.decided_at,
+        "agency": codes.get(request.requester_agency_id),
+        "by_agency": codes.get(request.incident.agency_id),
+        "access_request": request.pk,
+        "status": request.status,
+        "incident": str(request.incident_id) if shown else None,
+    }
+    if request.status == RequestStatus.DENIED:
+        return {**item, "reason": request.reason}
+    share = request.share if shown else None
+    return {
+        **item,
+        "level": share.level if share else None,
+        "expires_at": share.expires_at if share else None,
+    }
 
 
 def _audited(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> list[dict]:

@@ -1,7 +1,8 @@
 """Access requests: an agency asks an owner for access; the owner's admin approves or denies."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -95,8 +96,11 @@ def access_request_approve(
     *, actor: User, request: AccessRequest, level: str, expires_at: datetime | None = None
 ) -> AccessRequest:
     """Approve: share the incident with the requesting agency (or, for TLP:RED, the requester)
-    with the request's purpose. Raises NotAllowed, Conflict (decided), Invalid (TLP rules)."""
+    with the request's purpose, until `expires_at` (none given: FUSION_SHARE_DEFAULT_DAYS from
+    now). Raises NotAllowed, Conflict (decided), Invalid (TLP rules, expiry in the past)."""
     _require_owner_admin(actor, request)
+    if expires_at is None:
+        expires_at = timezone.now() + timedelta(days=settings.FUSION_SHARE_DEFAULT_DAYS)
     red = request.incident.tlp == TLP.RED
     share = share_grant(
         actor=actor,

@@ -18,13 +18,15 @@ from agencies.choices import AgencyKind, Role
 from agencies.models import Agency, User
 from agencies.selectors import roles_of
 from fusion import audit, outbox
-from fusion.choices import EndReason, ShareOrigin
+from fusion.choices import EndReason, ShareLevel, ShareOrigin
 from fusion.errors import Conflict, Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
 from fusion.plan_shapes import ProbeExists, id_array, in_array
 from fusion.sharing import permission_store
 from fusion.sharing.shares import end_grants
 from fusion.sharing.tlp import AGREEMENT_TLPS
+from fusion.sharing.visibility import agency_keeps_without, agency_sees
+from incidents.access import Level
 from incidents.models import Incident
 
 CHUNK = 2000
@@ -268,18 +270,21 @@ def agreement_create(*, actor: User, owner: Agency, data: dict[str, Any]) -> Sha
     return agreement_submit(actor=actor, owner=owner, data=data)[0]
 
 
-@transaction.atomic
-def agreement_submit(
-    *, actor: User, owner: Agency, data: dict[str, Any]
-) -> tuple[SharingAgreement, bool]:
-    """Create an agreement, True; or, when the owner has one with the same coverage, purpose
-    and state, that one, False: a retried POST makes no duplicate, with or without an
-    Idempotency-Key. One with the same coverage but otherwise different is a Conflict (409).
-    Actor: owner's admin."""
+def _check_new(actor: User, owner: Agency, data: dict[str, Any]) -> None:
+    """The checks of a new agreement. Raises NotAllowed, Invalid naming the field."""
     _require_owner_admin(actor, owner)
     _check_definition(owner, data)
-    # One creation per owner at a time, so two retries racing cannot both create.
-    Agency.objects.select_for_update().filter(pk=owner.pk).first()
+
+
+def _check_change(actor: User, agreement: SharingAgreement, changes: dict[str, Any]) -> None:
+    """The checks of a change. Raises NotAllowed, Invalid naming the field."""
+    _require_owner_admin(actor, agreement.owner)
+    _check_definition(agreement.owner, changes)
+
+
+def _repeated(owner: Agency, data: dict[str, Any]) -> SharingAgreement | None:
+    """The owner's agreement this one repeats (same coverage, purpose and state), or None.
+    Raises Conflict when one has the same coverage but another purpose or state."""
     defaults = {f: SharingAgreement._meta.get_field(f).get_default() for f in NATURAL_KEY}
     key = {f: data.get(f, defaults[f]) for f in NATURAL_KEY if f != "districts"}
     districts = _district_key(data.get("districts", []))
@@ -291,17 +296,34 @@ def agreement_submit(
         ),
         None,
     )
+    if same is None:
+        return None
+    wanted = {
+        f: data.get(f, SharingAgreement._meta.get_field(f).get_default())
+        for f in ("purpose", "active")
+    }
+    if all(getattr(same, f) == v for f, v in wanted.items()):
+        return same
+    raise Conflict(
+        f"Agreement {same.pk} already covers these incidents for {same.recipient.code}; "
+        "change it with PATCH instead of making another."
+    )
+
+
+@transaction.atomic
+def agreement_submit(
+    *, actor: User, owner: Agency, data: dict[str, Any]
+) -> tuple[SharingAgreement, bool]:
+    """Create an agreement, True; or, when the owner has one with the same coverage, purpose
+    and state, that one, False: a retried POST makes no duplicate, with or without an
+    Idempotency-Key. One with the same coverage but otherwise different is a Conflict (409).
+    Actor: owner's admin."""
+    _check_new(actor, owner, data)
+    # One creation per owner at a time, so two retries racing cannot both create.
+    Agency.objects.select_for_update().filter(pk=owner.pk).first()
+    same = _repeated(owner, data)
     if same is not None:
-        wanted = {
-            f: data.get(f, SharingAgreement._meta.get_field(f).get_default())
-            for f in ("purpose", "active")
-        }
-        if all(getattr(same, f) == v for f, v in wanted.items()):
-            return same, False
-        raise Conflict(
-            f"Agreement {same.pk} already covers these incidents for {same.recipient.code}; "
-            "change it with PATCH instead of making another."
-        )
+        return same, False
     with audit.acting_for(actor, owner.pk):
         agreement = SharingAgreement.objects.create(owner=owner, created_by=actor, **data)
     _enqueue_apply(agreement)
@@ -313,8 +335,7 @@ def agreement_update(
     *, actor: User, agreement: SharingAgreement, changes: dict[str, Any]
 ) -> SharingAgreement:
     """Change an agreement: lost access ends now, gained access follows from the worker."""
-    _require_owner_admin(actor, agreement.owner)
-    _check_definition(agreement.owner, changes)
+    _check_change(actor, agreement, changes)
     with audit.acting_for(actor, agreement.owner_id):
         recipient_changed = "recipient" in changes and changes["recipient"] != agreement.recipient
         for name, value in changes.items():
@@ -344,41 +365,70 @@ def agreement_delete(*, actor: User, agreement: SharingAgreement) -> None:
         agreement.delete()
 
 
+# A preview lists this many incident ids per side, first by id; its counts are exact.
+PREVIEW_LIST_MAX = 100
+
+
 def agreement_preview(
-    *, owner: Agency, data: dict[str, Any], current: SharingAgreement | None = None
+    *,
+    actor: User,
+    owner: Agency,
+    data: dict[str, Any],
+    current: SharingAgreement | None = None,
+    deleting: bool = False,
 ) -> dict[str, Any]:
-    """Who would gain or lose access to which incidents if `data` were saved (nothing saved)."""
-    before = (
-        set(
-            permission_store.live_grants()
-            .filter(agreement=current)
-            .values_list("incident_id", flat=True)
-        )
-        if current
-        else set()
-    )
+    """Who would gain or lose access to which incidents if `data` were saved (nothing saved).
+
+    It runs the checks of the request it previews, so it refuses what that request would
+    (NotAllowed, Invalid naming the field, Conflict). A gain is an incident the recipient
+    does not see at the agreement's level now (neither shared already, by this or another
+    agreement or explicitly, nor TLP:CLEAR at view level); a loss one the recipient would
+    stop seeing altogether. Actor: owner's admin."""
+    if current is None:
+        _check_new(actor, owner, data)
+        _repeated(owner, data)
+    elif deleting:
+        _require_owner_admin(actor, owner)
+    else:
+        _check_change(actor, current, data)
     proposed = SharingAgreement(
         owner=owner, **{**({n: getattr(current, n) for n in DEFINITION} if current else {}), **data}
     )
-    after = (
-        set(covered(proposed).values_list("pk", flat=True))
-        if data.get("active", proposed.active)
-        else set()
-    )
-    old_recipient = current.recipient if current else None
-    new_recipient = proposed.recipient
-    if old_recipient is not None and old_recipient != new_recipient:
-        gain, lose = after, before
-    else:
-        gain, lose = after - before, before - after
+    if deleting:
+        proposed.active = False
+    after = covered(proposed)
+    gain = after.exclude(agency_sees(proposed.recipient, _LEVELS[proposed.level]))
+    old_recipient = current.recipient if current else proposed.recipient
+    lose = _leaving(current, after if old_recipient == proposed.recipient else None)
+    if current is not None:
+        lose = lose.exclude(agency_keeps_without(old_recipient, current.pk))
+    gain_count, lose_count = gain.count(), lose.count()
     return {
         "gain": {
-            "agency": new_recipient.code,
+            "agency": proposed.recipient.code,
             "level": proposed.level,
-            "incidents": sorted(map(str, gain)),
+            "incidents": _first_ids(gain),
         },
-        "lose": {
-            "agency": (old_recipient or new_recipient).code,
-            "incidents": sorted(map(str, lose)),
-        },
+        "lose": {"agency": old_recipient.code, "incidents": _first_ids(lose)},
+        "gain_count": gain_count,
+        "loss_count": lose_count,
+        "unchanged_count": after.count() - gain_count,
+        "list_limit": PREVIEW_LIST_MAX,
     }
+
+
+_LEVELS = {ShareLevel.VIEW: Level.VIEW, ShareLevel.VIEW_PERSONS: Level.VIEW_PERSONS}
+
+
+def _leaving(current: SharingAgreement | None, after: QuerySet[Incident] | None) -> QuerySet:
+    """The incidents the current agreement shares now and would share no more (`after`: what
+    it would cover with the same recipient; None when the recipient changes)."""
+    if current is None:
+        return Incident.objects.none()
+    granted = permission_store.live_grants().filter(agreement=current).values("incident_id")
+    rows = Incident.objects.filter(pk__in=granted)
+    return rows if after is None else rows.exclude(pk__in=after.values("pk"))
+
+
+def _first_ids(rows: QuerySet[Incident]) -> list[str]:
+    return [str(pk) for pk in rows.order_by("pk").values_list("pk", flat=True)[:PREVIEW_LIST_MAX]]

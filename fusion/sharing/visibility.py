@@ -13,6 +13,9 @@ A user sees, through the agencies where they hold a content role (oversight read
   guardian's direct foreign-key rows that have not lapsed (view or view_persons level).
 The filter is one EXISTS per permission table on its (holder, permission, object) index.
 
+An agency as a whole (what every content member of it sees, as a recipient of a sharing
+agreement does) is asked through `agency_sees` and `agency_keeps_without`.
+
 A deconfliction hint is seen by the agencies whose incidents it names, each its own side.
 """
 
@@ -27,7 +30,13 @@ from agencies.selectors import agency_ids_with_role
 from fusion.models import Match
 from fusion.plan_shapes import ProbeExists
 from fusion.sharing.match_hints import hints_for
-from fusion.sharing.permission_store import VIEW, VIEW_PERSONS, permission_id, unexpired
+from fusion.sharing.permission_store import (
+    VIEW,
+    VIEW_PERSONS,
+    live_grants,
+    permission_id,
+    unexpired,
+)
 from incidents.access import Level
 from incidents.choices import TLP
 from incidents.models import Incident, IncidentGroupObjectPermission, IncidentUserObjectPermission
@@ -121,6 +130,32 @@ def all_visible(user: User, rows: QuerySet, field: str = "incident_id") -> Exist
     kernel, without the kernel knowing their models."""
     hidden = rows.exclude(**{f"{field}__in": visible_incidents(user).order_by().values("pk")})
     return ~Exists(hidden)
+
+
+def agency_sees(agency: Agency, level: Level = Level.VIEW) -> Q:
+    """Condition on incidents: the agency's members see it at `level` or above now (its own,
+    TLP:CLEAR at view level, live shares to its group; AMBER+STRICT never with persons).
+    Shares to one member by name are that member's, not the agency's."""
+    this = OuterRef("pk")
+    codename = VIEW_PERSONS if level >= Level.VIEW_PERSONS else VIEW
+    rows = IncidentGroupObjectPermission.objects.filter(
+        unexpired(), group_id=agency.group_id, permission=permission_id(codename)
+    )
+    shared = ProbeExists(rows.filter(content_object=this))
+    if level >= Level.VIEW_PERSONS:
+        return Q(agency_id=agency.pk) | (shared & ~Q(tlp=TLP.AMBER_STRICT))
+    return Q(agency_id=agency.pk) | Q(tlp=TLP.CLEAR) | shared
+
+
+def agency_keeps_without(agency: Agency, agreement_id: int) -> Q:
+    """Condition on incidents: the agency would still see it (at any level) once the grants
+    of this agreement ended: its own, TLP:CLEAR, or another live grant to the agency."""
+    others = live_grants().filter(agency=agency, incident=OuterRef("pk"))
+    return (
+        Q(agency_id=agency.pk)
+        | Q(tlp=TLP.CLEAR)
+        | ProbeExists(others.exclude(agreement_id=agreement_id))
+    )
 
 
 def visible_hints(user: User) -> QuerySet[Match]:

@@ -118,6 +118,18 @@ def test_since_narrows_the_feed_and_must_have_an_offset(world, client_for):
         assert "since" in bad.json()["errors"]
 
 
-@pytest.mark.parametrize("role", ["police_analyst", "police_submitter", "overseer", "outsider"])
-def test_only_agency_admins_get_notifications(world, client_for, role):
+@pytest.mark.parametrize("role", ["overseer", "outsider"])
+def test_only_agency_admins_and_members_who_read_incidents_get_notifications(
+    world, client_for, role
+):
     assert client_for(getattr(world, role)).get(URL).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["police_analyst", "police_submitter"])
+def test_members_get_only_what_is_addressed_to_them(world, client_for, role):
+    # given: what the police admins are told
+    incident = factories.incident(world.police, world.police_submitter, tlp="AMBER")
+    client_for(world.levies_analyst).get(f"/api/v1/incidents/{incident.pk}/")
+    assert feed(client_for, world.police_admin)
+    # then
+    assert feed(client_for, getattr(world, role)) == []

@@ -1,4 +1,5 @@
-"""Notifications for agency admins (fusion.oversight.notifications)."""
+"""Notifications for agency admins, and those addressed to one member
+(fusion.oversight.notifications)."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies.permissions import admin_agency_ids
+from agencies.permissions import admin_agency_ids, reads_content
 from fusion.api.base import FusionAPIView
 from fusion.api.datetimes import in_utc
 from fusion.api.pagination import PageNumberPagination
@@ -21,11 +22,13 @@ DEFAULT_DAYS = 30
 
 
 class NotificationsView(FusionAPIView):
-    """What happened to your agency's incidents and persons that you should know about."""
+    """What happened to your agency's incidents and persons that you should know about, and
+    the answers to your own access requests."""
 
     @extend_schema(
         summary="Notifications for your agency's admins: refused reads of its incidents, "
-        "searches that returned its persons, access requests, matches",
+        "searches that returned its persons, access requests, matches; and for any member, "
+        "the decisions on their own access requests",
         parameters=[
             OpenApiParameter(
                 "since", OpenApiTypes.DATETIME, description=f"Default: {DEFAULT_DAYS} days ago."
@@ -35,11 +38,12 @@ class NotificationsView(FusionAPIView):
     )
     def get(self, request: Request) -> Response:
         agencies = admin_agency_ids(request.user)
-        if not agencies:
-            raise NotAllowed("Notifications are for agency admins.")
+        if not agencies and not reads_content(request.user):
+            raise NotAllowed("Notifications are for agency admins and members who read incidents.")
         since = self._since(request.query_params.get("since"))
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(notifications_for(agencies, since), request, view=self)
+        items = notifications_for(agencies, since, user=request.user)
+        page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(page)
 
     @staticmethod

@@ -136,15 +136,34 @@ class AgreementOutputSerializer(serializers.ModelSerializer):
         )
 
 
-class PreviewSideSerializer(serializers.Serializer):
+class PreviewGainSerializer(serializers.Serializer):
     agency = serializers.CharField()
-    level = serializers.CharField(required=False)
-    incidents = serializers.ListField(child=serializers.UUIDField())
+    level = serializers.CharField()
+    incidents = serializers.ListField(
+        child=serializers.UUIDField(),
+        help_text="Incidents the recipient would see at this level and does not now, first "
+        "`list_limit` by id.",
+    )
+
+
+class PreviewLossSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    incidents = serializers.ListField(
+        child=serializers.UUIDField(),
+        help_text="Incidents the recipient would stop seeing altogether, first `list_limit` by id.",
+    )
 
 
 class AgreementPreviewSerializer(serializers.Serializer):
-    gain = PreviewSideSerializer()
-    lose = PreviewSideSerializer()
+    gain = PreviewGainSerializer()
+    lose = PreviewLossSerializer()
+    gain_count = serializers.IntegerField(help_text="How many incidents `gain` stands for.")
+    loss_count = serializers.IntegerField(help_text="How many incidents `lose` stands for.")
+    unchanged_count = serializers.IntegerField(
+        help_text="Incidents the agreement would cover that the recipient sees at its level "
+        "already (shared otherwise, by this or another agreement, or TLP:CLEAR)."
+    )
+    list_limit = serializers.IntegerField(help_text="Most ids listed per side.")
 
 
 class MatchOutputSerializer(serializers.Serializer):

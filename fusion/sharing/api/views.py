@@ -35,7 +35,10 @@ from incidents.models import Incident
 from incidents.selectors import active_category_slugs
 
 DRY_RUN = OpenApiParameter(
-    "dry_run", bool, description="Answer who would gain or lose access; save nothing."
+    "dry_run",
+    bool,
+    description="Answer who would gain or lose access; save nothing. The request is checked "
+    "as if it were made: what it would refuse (400, 403, 409) the preview refuses alike.",
 )
 
 
@@ -170,7 +173,8 @@ class SharingAgreementViewSet(
             "manage sharing agreements",
         )
         if _dry_run(request):
-            return Response(agreements.agreement_preview(owner=owner, data=data))
+            preview = agreements.agreement_preview(actor=request.user, owner=owner, data=data)
+            return Response(s.AgreementPreviewSerializer(preview).data)
         made, created = agreements.agreement_submit(actor=request.user, owner=owner, data=data)
         answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.AgreementOutputSerializer(made).data, status=answer)
@@ -180,9 +184,9 @@ class SharingAgreementViewSet(
         changes = self._input(s.AgreementUpdateSerializer, partial=True)
         if _dry_run(request):
             preview = agreements.agreement_preview(
-                owner=agreement.owner, data=changes, current=agreement
+                actor=request.user, owner=agreement.owner, data=changes, current=agreement
             )
-            return Response(preview)
+            return Response(s.AgreementPreviewSerializer(preview).data)
         changed = agreements.agreement_update(
             actor=request.user, agreement=agreement, changes=changes
         )
@@ -192,9 +196,13 @@ class SharingAgreementViewSet(
         agreement = self.get_object()
         if _dry_run(request):
             preview = agreements.agreement_preview(
-                owner=agreement.owner, data={"active": False}, current=agreement
+                actor=request.user,
+                owner=agreement.owner,
+                data={},
+                current=agreement,
+                deleting=True,
             )
-            return Response(preview)
+            return Response(s.AgreementPreviewSerializer(preview).data)
         agreements.agreement_delete(actor=request.user, agreement=agreement)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
