@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from fusion.api.throttling import ScopedRateThrottle
-from fusion.models import Complaint
+from fusion.models import AuditEntry, Complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,10 @@ def test_filing_gives_a_secret_kept_only_as_a_digest(client_for):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {Complaint._meta.db_table}")  # noqa: S608
         assert secret not in str(cursor.fetchall())
+    # nor is the digest copied into the audit trail
+    logged = str(list(AuditEntry.objects.values_list("changes", flat=True)))
+    assert "secret_digest" not in logged
+    assert complaint.secret_digest not in logged
 
 
 def test_the_complainant_reads_status_dates_and_the_public_response_only(world, client_for):
