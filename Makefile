@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 $(PY) manage.py runserver_embedded $(HOST):$(PORT)
 
 # Production on one machine: gunicorn, a Celery worker and beat on PostgreSQL and Redis
 # (bin/serve; settings from the environment or .env, see docs/deploy.md).

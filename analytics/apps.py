@@ -8,10 +8,11 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Assessments and standing assessments are audited (not their progress ticks)."""
+        """Assessments, standing assessments and reports are audited (not progress ticks)."""
         from auditlog.registry import auditlog
 
-        from analytics.models import Assessment, StandingAssessment
+        from analytics.models import Assessment, Report, StandingAssessment
 
         auditlog.register(Assessment, exclude_fields=["progress", "lease_until", "timings"])
         auditlog.register(StandingAssessment)
+        auditlog.register(Report)

@@ -1,4 +1,4 @@
-"""Choice sets of assessments."""
+"""Choice sets of assessments and reports."""
 
 from django.db import models
 
@@ -26,3 +26,12 @@ class Decision(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+
+class ReportStatus(models.TextChoices):
+    """Where a report's build is: a report made on a schedule is ready when it is made."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"

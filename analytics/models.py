@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from analytics.choices import Decision, Kind, Status
+from analytics.choices import Decision, Kind, ReportStatus, Status
 
 
 class Assessment(models.Model):
@@ -178,16 +178,27 @@ class StandingAssessment(models.Model):
 
 
 class Report(models.Model):
-    """A periodic report for decision makers of one agency: the assessments it approved in
+    """A report for decision makers of one agency: the assessments it approved in
     [period_start, period_end) (analytics.reports). What it shows is worked out when it is
-    read, from those still approved, so a withdrawn result leaves every report."""
+    read, from those still approved, so a withdrawn result leaves every report. One per agency
+    and period, whether made weekly or asked for (analytics.report_requests): an asked-for
+    one is built by a worker, and `status` says where that build is."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     period_start = models.DateField()
     period_end = models.DateField()
     assessments = models.ManyToManyField(Assessment, related_name="+")
+    status = models.CharField(
+        max_length=8, choices=ReportStatus.choices, default=ReportStatus.READY
+    )
+    error = models.TextField(blank=True)
+    # Who asked for it (null: made on the schedule).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period_start", "agency_id"]

@@ -5,7 +5,10 @@ A report names its agency, its period and the assessments approved in it. Its co
 worked out when it is read, from the assessments still approved: a result withdrawn or
 rejected later leaves the report, and the report carries the most restrictive TLP of what it
 shows. Who may read it is decided in analytics.visibility (visible_reports). `reports_due` makes
-last week's reports (Celery beat, daily; it is idempotent).
+last week's reports (Celery beat, daily; it is idempotent); `report_generate` makes or brings
+up to date one agency's report of a period, there and then. Reports asked for through the API
+are built by a worker (analytics.report_requests); either way there is one report per agency
+and period.
 """
 
 import statistics
@@ -18,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency
-from analytics.choices import Status
+from analytics.choices import ReportStatus, Status
 from analytics.models import Assessment, AssessmentInput, Report
 from incidents.choices import strictest
 
@@ -53,8 +56,18 @@ def report_generate(*, agency: Agency, start: date, end: date) -> Report | None:
     if not approved:
         return None
     report, _ = Report.objects.get_or_create(agency=agency, period_start=start, period_end=end)
-    report.assessments.add(*approved)
+    report_fill(report)
     return report
+
+
+def report_fill(report: Report) -> None:
+    """Add the assessments its agency approved in its period and mark it ready (a report
+    asked for and still queued, or failed, is so made)."""
+    report.assessments.add(*approved_in(report.agency, report.period_start, report.period_end))
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.READY, error="", finished_at=timezone.now()
+    )
+    report.refresh_from_db(fields=["status", "error", "finished_at"])
 
 
 def reports_due(now: datetime | None = None) -> list[Report]:

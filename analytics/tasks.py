@@ -8,7 +8,7 @@ Whatever ends a run for good is recorded on the assessment, not only in a log.
 
 from celery import shared_task
 
-from analytics import services, standing
+from analytics import report_requests, services, standing
 from analytics.reports import reports_due
 from fusion import audit
 
@@ -48,3 +48,10 @@ def reports_due_task() -> int:
     """Make last week's reports (idempotent: a report of a period is made once, then kept up
     to date)."""
     return len(reports_due())
+
+
+@shared_task(name="analytics.report_build", acks_late=True, soft_time_limit=600, time_limit=660)
+def report_build_task(report_id: str) -> None:
+    """Build a report asked for through the API (idempotent; a failure is recorded on it)."""
+    with audit.acting(None, component="worker"):
+        report_requests.report_build(report_id)

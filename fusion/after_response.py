@@ -11,6 +11,11 @@ still open (a caller that wraps the request in its own, as tests do), the work r
 and then instead: in another thread it could not see what that transaction wrote. Work that
 fails is logged as an error with what it was; it is never dropped silently. The writer
 finishes its queue when the process exits.
+
+Long work (a task run in-process when no broker is configured: an assessment may compute for
+many seconds) is deferred with `long=True` and done by a second thread, so that the records
+of later requests never wait behind it. Deferred work runs outside any request: what it
+defers in turn is done at once, not collected into a request that has already answered.
 """
 
 import atexit
@@ -27,7 +32,7 @@ from django.http import HttpResponseBase
 logger = logging.getLogger(__name__)
 
 Work = Callable[[], object]
-Job = tuple[Context, Work]
+Job = tuple[Context, Work, bool]  # the context it was deferred in, the work, whether long
 
 _collected: ContextVar[list[Job] | None] = ContextVar("fusion_after_response", default=None)
 
@@ -43,13 +48,14 @@ def collecting() -> Iterator[list[Job]]:
         _collected.reset(token)
 
 
-def defer(work: Work) -> bool:
-    """Run `work` once the response is sent, in the context it has now. False (nothing is
-    deferred) outside a request: the caller does the work itself."""
+def defer(work: Work, *, long: bool = False) -> bool:
+    """Run `work` once the response is sent, in the context it has now (`long`: on the thread
+    for long work). False (nothing is deferred) outside a request: the caller does the work
+    itself."""
     jobs = _collected.get()
     if jobs is None:
         return False
-    jobs.append((copy_context(), work))
+    jobs.append((copy_context(), work, long))
     return True
 
 
@@ -65,14 +71,21 @@ def hand_over(jobs: list[Job]) -> None:
     if connection.in_atomic_block:
         for job in jobs:
             _perform(job)
-    else:
-        _writer.submit(jobs)
+        return
+    for writer, long in ((_writer, False), (_long_writer, True)):
+        if mine := [job for job in jobs if job[2] is long]:
+            writer.submit(mine)
+
+
+def _outside_request(work: Work) -> object:
+    _collected.set(None)  # in the job's own copy of the context only
+    return work()
 
 
 def _perform(job: Job) -> None:
-    context, work = job
+    context, work, _ = job
     try:
-        context.run(work)
+        context.run(_outside_request, work)
     except Exception:
         logger.exception("Work after a response failed and was not done: %r", work)
         if not connection.in_atomic_block:
@@ -82,7 +95,8 @@ def _perform(job: Job) -> None:
 class _Writer:
     """One thread that does handed-over work in order, on its own database connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self._name = name
         self._queue: queue.SimpleQueue[list[Job] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -90,9 +104,7 @@ class _Writer:
     def submit(self, jobs: list[Job]) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():  # first use, or forked
-                self._thread = threading.Thread(
-                    target=self._run, name="fusion-after-response", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
         self._queue.put(jobs)
 
@@ -110,5 +122,7 @@ class _Writer:
             self._thread.join(timeout)
 
 
-_writer = _Writer()
+_writer = _Writer("fusion-after-response")
+_long_writer = _Writer("fusion-after-response-long")
 atexit.register(_writer.stop)
+atexit.register(_long_writer.stop)

@@ -6,7 +6,11 @@ worker's upkeep loop and by beat) sends it when the broker is back. Sending is a
 so every task sent through here must be safe to run twice; a key keeps a retried request from
 recording the same task twice while it waits.
 
-Without a broker (the embedded default) the task runs in-process after commit, as before.
+Without a broker (the embedded default) the task runs in-process after commit: inside a
+request once the response has been sent (fusion.after_response, on its thread for long work),
+so that a request that queues a run answers at once and truthfully that it is queued;
+elsewhere (a command, the in-process scheduler) there and then. The row is the claim: whoever
+deletes it runs the task, so a run deferred and the relay never run it twice.
 """
 
 import logging
@@ -21,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from fusion import after_response
 from fusion.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -63,20 +68,26 @@ def _broker() -> Iterator[Any]:
 
 
 def send(pk: int) -> bool:
-    """Send one unsent task; True when this call sent it. A broker error is recorded on the
-    row and left for the relay."""
+    """Send one unsent task; True when this call sent it (without a broker: ran it, or
+    deferred its run until the response is sent). A broker error is recorded on the row and
+    left for the relay."""
     if _eager():
-        row = OutboxTask.objects.filter(pk=pk, sent_at=None).first()
-        if row is None or not OutboxTask.objects.filter(pk=pk, sent_at=None).delete()[0]:
-            return False
-        _publish(row)  # runs the task here; its errors are the caller's, as without an outbox
-        return True
+        return after_response.defer(lambda: _run_here(pk), long=True) or _run_here(pk)
     try:
         with _broker() as connection:
             return _send_batch([pk], connection)[0] == 1
     except Exception as exc:  # the broker is down: the row waits for the relay
         _refused(OutboxTask.objects.filter(pk=pk, sent_at=None), exc)
         return False
+
+
+def _run_here(pk: int) -> bool:
+    """Run an unsent task in this thread (no broker); False when another took it first."""
+    row = OutboxTask.objects.filter(pk=pk, sent_at=None).first()
+    if row is None or not OutboxTask.objects.filter(pk=pk, sent_at=None).delete()[0]:
+        return False
+    _publish(row)  # runs the task here; its errors are the caller's, as without an outbox
+    return True
 
 
 def _refused(rows: QuerySet[OutboxTask], exc: Exception) -> None:

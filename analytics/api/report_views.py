@@ -1,24 +1,28 @@
-"""Reports for decision makers: JSON, HTML (`.html` or `?format=html`) and PDF (`.pdf`)."""
+"""Reports for decision makers: JSON, HTML (`.html` or `?format=html`) and PDF (`.pdf`); asked
+for a period (202, built by a worker)."""
 
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.api.permissions import ReadsIncidents
+from analytics.choices import ReportStatus
 from analytics.models import Report
+from analytics.report_requests import MAX_PERIOD_DAYS, report_request
 from analytics.reports import report_content
 from analytics.visibility import visible_reports
 from fusion import audit
 from fusion.api.base import FusionGenericViewSet
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
+from fusion.api.serializers import StrictInputSerializer
 
 
 class HTMLRenderer(DocumentRenderer):
@@ -32,10 +36,34 @@ class PDFRenderer(DocumentRenderer):
 class ReportListSerializer(serializers.ModelSerializer):
     agency = serializers.CharField(source="agency.code")
     assessments = serializers.IntegerField(source="assessment_count")
+    status = serializers.ChoiceField(
+        choices=ReportStatus.choices,
+        help_text="Where its build is: a report made on the schedule is ready when made; one "
+        "asked for is queued, then running, then ready (or failed, with `error`).",
+    )
+    requested_by = serializers.CharField(
+        source="requested_by.username", allow_null=True, help_text="Null: made on the schedule."
+    )
 
     class Meta:
         model = Report
-        fields = ("id", "agency", "period_start", "period_end", "created_at", "assessments")
+        fields = (
+            "id", "agency", "period_start", "period_end", "created_at", "assessments",
+            "status", "error", "requested_by", "finished_at",
+        )  # fmt: skip
+
+
+class ReportRequestSerializer(StrictInputSerializer):
+    agency = serializers.CharField(
+        required=False,
+        help_text="Code of the agency the report is for: needed only by a member of several.",
+    )
+    period_start = serializers.DateField(help_text="First day of the period (UTC).")
+    period_end = serializers.DateField(
+        help_text="Day after the last day of the period (excluded): after period_start, at most "
+        f"{MAX_PERIOD_DAYS} days after it, and at most tomorrow's date (the period ends by the "
+        "end of today)."
+    )
 
 
 @extend_schema_view(
@@ -53,6 +81,22 @@ class ReportListSerializer(serializers.ModelSerializer):
         },
     ),
 )
+@extend_schema_view(
+    create=extend_schema(
+        summary="Ask for the report of a period (analysts and coordinators, for their agency): "
+        "202 queued for a worker; 200 with the period's existing report",
+        description="One report per agency and period: asking again answers the existing one "
+        "(200), whether made weekly or asked for before, unless its build failed (queued "
+        "again, 202). Reading it follows the same rules as any report.",
+        request=ReportRequestSerializer,
+        parameters=[OpenApiParameter("format", str, enum=["json"])],
+        responses={
+            200: ReportListSerializer,
+            202: ReportListSerializer,
+            **errors(400, 403),
+        },
+    ),
+)
 class ReportViewSet(
     JSONErrors, mixins.ListModelMixin, mixins.RetrieveModelMixin, FusionGenericViewSet
 ):
@@ -66,7 +110,7 @@ class ReportViewSet(
             return Report.objects.none()
         return (
             visible_reports(self.request.user)
-            .select_related("agency")
+            .select_related("agency", "requested_by")
             .annotate(assessment_count=Count("assessments"))
             .order_by("-period_start", "agency_id", "pk")  # Meta.ordering is dropped by GROUP BY
         )
@@ -75,6 +119,28 @@ class ReportViewSet(
         request.accepted_renderer = JSONRenderer()  # a list is data, whatever was asked
         request.accepted_media_type = JSONRenderer.media_type
         return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+        form = ReportRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        report, queued = report_request(
+            actor=request.user,
+            start=data["period_start"],
+            end=data["period_end"],
+            agency=data.get("agency"),
+        )
+        shown = (
+            Report.objects.select_related("agency", "requested_by")
+            .annotate(assessment_count=Count("assessments"))
+            .get(pk=report.pk)
+        )
+        return Response(
+            ReportListSerializer(shown).data,
+            status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK,
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         report = self.get_object()
