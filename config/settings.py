@@ -96,6 +96,14 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default serves requests and in-process tasks from threads of one process:
+    # a write waits for the one before it (up to 30 s) instead of failing "database is
+    # locked", and a transaction takes the write lock at its start, so two transactions
+    # that read and then write cannot deadlock on upgrading their locks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
 if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_int("DATABASE_POOL_MAX", 0):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
