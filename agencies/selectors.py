@@ -51,6 +51,18 @@ def oversight_agency_ids(user: User) -> frozenset[int]:
     return getattr(user, _OVERSIGHT_ATTR, frozenset())
 
 
+def stand_in(username: str, roles: dict[int, str]) -> User:
+    """An unsaved user holding `roles` (agency id → role) and nothing else: who an account
+    not yet made would be, for checks that must write nothing (a dry run). Its id is one no
+    user has, so it has no named shares, tokens or scopes."""
+    user = User(id=0, username=username, is_active=True)
+    oversight = Agency.objects.filter(pk__in=roles, kind=AgencyKind.OVERSIGHT)
+    setattr(user, _CACHE_ATTR, dict(roles))
+    setattr(user, _OVERSIGHT_ATTR, frozenset(oversight.values_list("pk", flat=True)))
+    setattr(user, _SCOPES_ATTR, None)
+    return user
+
+
 def forget_roles(user: User) -> None:
     """Drop the cached roles after memberships change."""
     for attr in (_CACHE_ATTR, _OVERSIGHT_ATTR, _SCOPES_ATTR):

@@ -9,18 +9,23 @@ order, all rows are upserted with INSERT … ON CONFLICT (agency, external_ref) 
 that same order (so two overlapping batches cannot deadlock), persons are replaced and
 encrypted, one audit entry per created or updated incident (and person) is written in bulk,
 shares are kept lawful, agreements applied and matches looked for — a fixed number of queries
-per batch, never one per record. On PostgreSQL each of those steps is one statement over a
-staged copy of the batch (incidents.bulk_staged); elsewhere (SQLite for a demo) they run over
-model instances with the services single writes use.
+per batch, never one per record. A record that would store exactly what is stored (its
+fields after the merge, and the persons it sends, compared in plaintext) is left out of all
+of that: its incident keeps its version, ETag and updated_at, and it is counted `unchanged`.
+On PostgreSQL each of those steps is one statement over a staged copy of the batch
+(incidents.bulk_staged); elsewhere (SQLite for a demo) they run over model instances with the
+services single writes use.
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -40,6 +45,8 @@ from incidents.services import (
     log_tlp_lowered,
     new_person,
     require_writer,
+    same_persons,
+    same_values,
 )
 
 CHUNK = 1000
@@ -55,11 +62,30 @@ UPDATED_ON_CONFLICT = [
 ]
 
 
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
 @dataclass(frozen=True)
 class BatchResult:
+    """What a batch did: counts, and the id and status (`CREATED`, `UPDATED`, `UNCHANGED`:
+    the record would have stored what was stored, so nothing was written) of each record in
+    input order."""
+
     created: int
     updated: int
     ids: list[UUID]
+    unchanged: int = 0
+    statuses: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, ids: list[UUID], statuses: Sequence[str]) -> "BatchResult":
+        return cls(
+            created=statuses.count(CREATED),
+            updated=statuses.count(UPDATED),
+            ids=ids,
+            unchanged=statuses.count(UNCHANGED),
+            statuses=tuple(statuses),
+        )
 
 
 def batch_errors(
@@ -205,6 +231,50 @@ def incident_upsert_batch(
         raise
 
 
+def incident_upsert_plan(
+    *,
+    actor: User,
+    agency: Agency,
+    records: Sequence[Mapping[str, Any]],
+    earlier: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[BatchResult, dict[str, dict[str, Any]]]:
+    """What `incident_upsert_batch` would do with these records, writing nothing and locking
+    nothing: the same checks and errors (NotAllowed, Invalid, Copied), and the status each
+    record would have (ids of the incidents that exist; None for those it would create).
+
+    `earlier` (external_ref → a complete record that an earlier plan of the same run would
+    have stored, as returned here) stands for what is stored, so that a run planned in
+    several batches counts as it would import. Returns the result and, by external_ref, the
+    complete records that would be written (created or updated)."""
+    require_writer(actor, agency)
+    records = list(records)
+    refs = sorted({r["external_ref"] for r in records if r.get("external_ref")})
+    found = Incident.objects.filter(agency=agency, external_ref__in=refs)
+    ids: dict[str, UUID | None] = {i.external_ref: i.pk for i in found}
+    stored = {i.external_ref: {**current_record(i), "fingerprint": i.fingerprint} for i in found}
+    earlier = earlier or {}
+    for ref in set(refs) & set(earlier):
+        stored[ref] = {k: v for k, v in earlier[ref].items() if k != "persons"}
+        ids.setdefault(ref, None)
+    ordered = _checked(actor, agency, records, stored)
+
+    def persons(asked: list[str]) -> dict[str, list[Person]]:
+        kept = stored_persons(agency, asked)
+        for ref in asked:
+            if "persons" in earlier.get(ref, {}):
+                kept[ref] = [new_person(Incident(), p) for p in earlier[ref]["persons"]]
+        return kept
+
+    same = unchanged_refs(ordered, stored, persons)
+    statuses = [
+        UNCHANGED if ref in same else UPDATED if ref in stored else CREATED
+        for ref in (r["external_ref"] for r in records)
+    ]
+    written = {r["external_ref"]: r for r in ordered if r["external_ref"] not in same}
+    result = BatchResult.of([ids.get(r["external_ref"]) for r in records], statuses)
+    return result, written
+
+
 def _lock_existing(agency: Agency, records: list[Mapping[str, Any]]) -> dict[str, Incident]:
     refs = sorted({r["external_ref"] for r in records if r.get("external_ref")})
     rows = Incident.objects.select_for_update().filter(agency=agency, external_ref__in=refs)
@@ -296,13 +366,43 @@ def _lowered(
     ]  # fmt: skip
 
 
+def unchanged_refs(
+    ordered: Sequence[Mapping[str, Any]],
+    stored: Mapping[str, Mapping[str, Any]],
+    persons: Callable[[list[str]], Mapping[str, list[Person]]],
+) -> set[str]:
+    """The references whose complete record (`_checked`) stores exactly the `stored` values
+    (`current_record` and fingerprint of every existing incident) and, when it sends persons,
+    the persons stored (`persons`: references → their stored persons, asked once)."""
+    same = [r for r in ordered if r["external_ref"] in stored]
+    same = [r for r in same if same_values(stored[r["external_ref"]], r)]
+    sending = [r["external_ref"] for r in same if "persons" in r]
+    kept = persons(sending) if sending else {}
+    return {
+        r["external_ref"]
+        for r in same
+        if "persons" not in r or same_persons(kept.get(r["external_ref"], ()), r["persons"])
+    }
+
+
+def stored_persons(agency: Agency, refs: list[str]) -> dict[str, list[Person]]:
+    """external_ref → the stored persons of the agency's incidents with these references."""
+    found: dict[str, list[Person]] = {}
+    rows = Person.objects.filter(incident__agency=agency, incident__external_ref__in=refs)
+    for person in rows.annotate(ref=F("incident__external_ref")):
+        found.setdefault(person.ref, []).append(person)
+    return found
+
+
 def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
     if is_postgresql():
         return _write_staged(actor, agency, records)
     before = _lock_existing(agency, records)
     stored = {ref: {**current_record(i), "fingerprint": i.fingerprint} for ref, i in before.items()}
     ordered = _checked(actor, agency, records, stored)
-    incidents = _upsert_rows(ordered, agency, actor, before)
+    same = unchanged_refs(ordered, stored, partial(stored_persons, agency))
+    ordered = [r for r in ordered if r["external_ref"] not in same]
+    incidents = _upsert_rows(ordered, agency, actor, before) if ordered else {}
     created = [i for i in incidents.values() if i.version == 1]
     updated = [i for i in incidents.values() if i.version > 1]
     audit.log_bulk(
@@ -312,9 +412,12 @@ def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> Bat
     )
     log_tlp_lowered(_lowered(ordered, stored, {r: i.pk for r, i in incidents.items()}, agency))
     _replace_persons(incidents, ordered)
-    after_write(list(incidents.values()))
-    ids = [incidents[r["external_ref"]].pk for r in records]
-    return BatchResult(created=len(created), updated=len(updated), ids=ids)
+    if incidents:
+        after_write(list(incidents.values()))
+    written = {ref: UPDATED if i.version > 1 else CREATED for ref, i in incidents.items()}
+    ids = {**{ref: before[ref].pk for ref in same}, **{r: i.pk for r, i in incidents.items()}}
+    refs = [r["external_ref"] for r in records]
+    return BatchResult.of([ids[r] for r in refs], [written.get(r, UNCHANGED) for r in refs])
 
 
 def _write_staged(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> BatchResult:
@@ -326,17 +429,20 @@ def _write_staged(actor: User, agency: Agency, records: list[Mapping[str, Any]])
     stored = bulk_staged.lock_existing(agency, refs, with_description=bare)
     ordered = _checked(actor, agency, records, stored)
     sent = {r["external_ref"]: frozenset(r) for r in records}
-    ids, updated = bulk_staged.upsert(actor, agency, ordered, stored, sent)
+    written, updated, same = bulk_staged.upsert(
+        actor, agency, ordered, stored, sent, partial(stored_persons, agency)
+    )
+    ids = {**same, **written}
     log_tlp_lowered(_lowered(ordered, stored, ids, agency))
     owners = {
         r["external_ref"]: bulk_staged.light(r, ids[r["external_ref"]], agency)
         for r in ordered
-        if "persons" in r
+        if "persons" in r and r["external_ref"] in written
     }
-    _replace_persons(owners, ordered)
-    bulk_staged.after_upsert(agency, list(ids.values()), updated, list(owners.values()))
-    return BatchResult(
-        created=len(ids) - len(updated),
-        updated=len(updated),
-        ids=[ids[r["external_ref"]] for r in records],
-    )
+    _replace_persons(owners, [r for r in ordered if r["external_ref"] in written])
+    if written:
+        bulk_staged.after_upsert(agency, list(written.values()), updated, list(owners.values()))
+    changed = set(updated)
+    refs = [r["external_ref"] for r in records]
+    statuses = [UNCHANGED if r in same else UPDATED if ids[r] in changed else CREATED for r in refs]
+    return BatchResult.of([ids[r] for r in refs], statuses)

@@ -3,14 +3,16 @@ every write that follows is one statement over it — the upsert (which merges: 
 record did not carry keeps its stored value, told apart by a per-row mask of the columns
 sent), one audit entry per incident,
 agreement shares with their audit entries and permission rows, and match hints. Python builds
-none of those rows; it writes the COPY (and persons, whose fields it encrypts).
+none of those rows; it writes the COPY (and persons, whose fields it encrypts). A staged row
+that would store exactly what is stored is taken out of the stage before the upsert, so none
+of those statements touches it (`_unchanged`).
 
 The caller (incidents.bulk) holds the transaction, validates the batch and maps errors; the
 temporary tables live in that transaction and are dropped at its end.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +25,7 @@ from fusion.errors import Conflict
 from fusion.plan_shapes import id_array
 from incidents import ingest_hooks
 from incidents.models import Incident
+from incidents.services import same_persons
 
 OLD, STAGE, DONE = "bulk_old", "bulk_stage", "bulk_done"
 # The columns a record sets; the rest (id, agency, version, creator, times) the upsert sets.
@@ -170,11 +173,14 @@ def upsert(
     records: Sequence[Mapping[str, Any]],
     existing: Mapping[str, Any],
     sent: Mapping[str, frozenset[str]],
-) -> tuple[dict[str, UUID], list[UUID]]:
+    persons: Callable[[list[str]], Mapping[str, list[Any]]],
+) -> tuple[dict[str, UUID], list[UUID], dict[str, UUID]]:
     """Upsert validated records (locked by `lock_existing`, which returned `existing`; `sent`:
-    external_ref → the fields the client sent) and audit each; returns external_ref → id and
-    the ids that were updated. Raises Conflict (retryable) when a concurrent batch created
-    one of the references after the lock."""
+    external_ref → the fields the client sent; `persons`: references → their stored persons)
+    and audit each; returns external_ref → id of the rows written, the ids that were updated,
+    and external_ref → id of the records left out because they would store what is stored
+    (`_unchanged`). Raises Conflict (retryable) when a concurrent batch created one of the
+    references after the lock."""
     with connection.cursor() as cursor:
         # Plans here are index probes and hash joins over a few thousand rows; compiling them
         # (JIT, on for any plan the optimiser costs high) takes longer than running them.
@@ -184,12 +190,43 @@ def upsert(
         cursor.execute("SET LOCAL work_mem = '32MB'")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
     _stage(records, sent)
-    stored = _upsert(agency, actor)
+    same = _unchanged(records, persons)
+    stored = _upsert(agency, actor) if len(same) < len(records) else []
     if any(version > 1 and ref not in existing for ref, _, version in stored):
         raise Conflict("A concurrent batch created some of these incidents; retry.")
     ids = {ref: pk for ref, pk, _ in stored}
-    _audit_incidents(list(ids.values()))
-    return ids, [pk for _, pk, version in stored if version > 1]
+    if ids:
+        _audit_incidents(list(ids.values()))
+    return ids, [pk for _, pk, version in stored if version > 1], same
+
+
+def _unchanged(
+    records: Sequence[Mapping[str, Any]],
+    persons: Callable[[list[str]], Mapping[str, list[Any]]],
+) -> dict[str, UUID]:
+    """external_ref → id of the staged rows that would store what is stored: every column
+    as merged equals the locked row's, and the persons a record sends are those stored
+    (compared in plaintext in Python: their ciphertext differs at every write). They are
+    taken out of the stage, so nothing that follows writes them. One statement, and a
+    read of the stored persons when some record sends persons."""
+    merged = ", ".join(_merged(c) for c in STAGED)
+    old = ", ".join(f"o.{_q(c)}" for c in STAGED)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.external_ref, o.id FROM {STAGE} s "  # noqa: S608
+            f"JOIN {OLD} o ON o.external_ref = s.external_ref "
+            f"WHERE ROW({merged}) IS NOT DISTINCT FROM ROW({old})"
+        )
+        same = dict(cursor.fetchall())
+        sending = {r["external_ref"]: r["persons"] for r in records if "persons" in r}
+        asked = [ref for ref in same if ref in sending]
+        kept = persons(asked) if asked else {}
+        for ref in asked:
+            if not same_persons(kept.get(ref, ()), sending[ref]):
+                del same[ref]
+        if same:
+            cursor.execute(f"DELETE FROM {STAGE} WHERE external_ref = ANY(%s)", [list(same)])  # noqa: S608
+    return same
 
 
 def after_upsert(

@@ -8,6 +8,8 @@ every re-post does; incidents.services). Rows are read in chunks;
 each chunk's good records are upserted in one transaction (a later row with the same
 external_ref updates the earlier one), bad rows go to a reject file with their line number
 and errors, and the committed position is saved so that an interrupted import resumes.
+A dry run writes nothing (no account, no run, no incident): it checks every row as the import
+would and counts what it would create, update and leave unchanged.
 """
 
 import csv
@@ -20,6 +22,7 @@ from typing import Any
 
 from agencies.choices import Role
 from agencies.models import Agency, Membership, ServiceAccount, User
+from agencies.selectors import stand_in
 
 FINGERPRINT_BYTES = 1 << 20
 
@@ -102,9 +105,16 @@ def read_rows(path: Path, kind: str) -> Iterator[tuple[int, dict[str, Any] | Non
             yield (number, row, "") if isinstance(row, dict) else (number, None, "not an object")
 
 
-def importer_account(agency: Agency) -> User:
-    """The agency's file-import service account (created once), the actor of imports."""
+def importer_account(agency: Agency, *, create: bool = True) -> User:
+    """The agency's file-import service account (created once), the actor of imports.
+
+    With `create` False (a dry run) nothing is written: the account when it exists, otherwise
+    an unsaved stand-in holding the role the account will have, so that the checks see and
+    allow what they will for the import."""
     username = f"svc.{agency.code}.file-import"
+    if not create:
+        existing = User.objects.filter(username=username).first()
+        return existing or stand_in(username, {agency.pk: Role.SUBMITTER})
     user, made = User.objects.get_or_create(username=username)
     if made:
         user.set_unusable_password()

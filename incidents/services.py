@@ -11,6 +11,10 @@ value; a PUT gives it the default, but keeps the stored TLP. So a TLP is lowered
 request that names the lower TLP, and every lowering is audited as `incident.tlp_lowered`.
 Persons a write leaves out stay, and are checked against the contexts the incident ends up
 with, like persons sent.
+
+A write that leaves every stored value as it is (the incident's fields after the merge, and
+the persons it sends, compared in plaintext) changes nothing: no save, no new version or
+ETag, no audit entry, no share, agreement or match work (`is_unchanged`).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     "contexts": [],
     "status": "open",
 }
+PERSON_KEY_FIELDS = (
+    "role", "full_name", "national_id", "phone", "notes", "source", "legal_basis",
+)  # fmt: skip
 
 
 def require_writer(actor: User, agency: Agency) -> None:
@@ -120,6 +127,53 @@ def new_person(incident: Incident, data: Mapping[str, Any]) -> Person:
     )
 
 
+def person_key(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """A person as stored (see `new_person`), in plaintext: what tells two persons apart."""
+    return (
+        data["role"],
+        data.get("full_name") or "",
+        data.get("national_id") or "",
+        data.get("phone") or "",
+        data.get("notes") or "",
+        data.get("source") or "report",
+        data.get("legal_basis") or "",
+    )
+
+
+def stored_person_key(person: Person) -> tuple[str, ...]:
+    """`person_key` of a stored person (its fields decrypted on load)."""
+    return person_key({name: getattr(person, name) for name in PERSON_KEY_FIELDS})
+
+
+def same_persons(stored: Iterable[Person], sent: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether replacing `stored` with `sent` would store the same persons (in any order: the
+    stored order of persons written together is not the order they were sent in)."""
+    return sorted(map(stored_person_key, stored)) == sorted(map(person_key, sent))
+
+
+def same_values(stored: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    """Whether `record` (complete, with its fingerprint) stores exactly the `stored` values
+    (`current_record` and the fingerprint), each compared as its model field holds it."""
+    for name in STORED_FIELDS:
+        field = Incident._meta.get_field(name)
+        value = record[name]
+        if name != "category" and value is not None:
+            value = field.to_python(value)
+        if value != stored[name]:
+            return False
+    return True
+
+
+def is_unchanged(incident: Incident, record: Mapping[str, Any]) -> bool:
+    """Whether writing `record` (complete, with its fingerprint) over the stored `incident`
+    would leave it as it is: the same field values and, when it sends persons, the same
+    persons."""
+    stored = {**current_record(incident), "fingerprint": incident.fingerprint}
+    if not same_values(stored, record):
+        return False
+    return "persons" not in record or same_persons(incident.persons.all(), record["persons"])
+
+
 def _replace_persons(incident: Incident, persons: Sequence[Mapping[str, Any]]) -> None:
     for person in incident.persons.all():
         person.delete()
@@ -165,12 +219,15 @@ def _create(actor: User, agency: Agency, record: Mapping[str, Any]) -> Incident:
     return incident
 
 
-def _apply(actor: User, incident: Incident, full: dict[str, Any]) -> Incident:
+def _apply(actor: User, incident: Incident, full: dict[str, Any]) -> tuple[Incident, bool]:
     """Write `full` (every writable field, as the incident is to be) over the locked
     `incident`: the rules (stored persons included, when `full` keeps them), the copy check
-    of what changes, the audit of a lowered TLP."""
+    of what changes, the audit of a lowered TLP. Returns (incident, changed): a record that
+    leaves the incident as it is writes nothing."""
     _check_rules(full, kept=incident)
     full["fingerprint"] = record_fingerprint(full)
+    if is_unchanged(incident, full):
+        return incident, False
     ref = full["external_ref"]
     claim = claim_of(
         full,
@@ -186,7 +243,7 @@ def _apply(actor: User, incident: Incident, full: dict[str, Any]) -> Incident:
         _replace_persons(incident, full["persons"])
     if is_lowered(before, incident.tlp):
         log_tlp_lowered([(incident, before)])
-    return incident
+    return incident, True
 
 
 @transaction.atomic
@@ -206,24 +263,27 @@ def incident_upsert(
     """
     require_writer(actor, agency)
     with audit.acting_for(actor, agency.pk):
-        incident, created = _upsert(actor, agency, record)
-        after_write([incident])
+        incident, created, changed = _upsert(actor, agency, record)
+        if changed:
+            after_write([incident])
     _ensure_in_scope(actor, incident)
     return incident, created
 
 
-def _upsert(actor: User, agency: Agency, record: Mapping[str, Any]) -> tuple[Incident, bool]:
+def _upsert(actor: User, agency: Agency, record: Mapping[str, Any]) -> tuple[Incident, bool, bool]:
+    """(incident, created, changed)."""
     ref = record.get("external_ref")
     existing = _locked_by_ref(agency, ref) if ref else None
     if existing is None:
         try:
             with transaction.atomic():
-                return _create(actor, agency, record), True
+                return _create(actor, agency, record), True, True
         except IntegrityError:
             existing = _locked_by_ref(agency, ref) if ref else None
             if existing is None:
                 raise
-    return _apply(actor, existing, {**current_record(existing), **record}), False
+    incident, changed = _apply(actor, existing, {**current_record(existing), **record})
+    return incident, False, changed
 
 
 def _locked_by_ref(agency: Agency, ref: str) -> Incident | None:
@@ -266,8 +326,9 @@ def incident_update(
     """
     require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):
-        updated = _update(actor, incident, changes, expected_version, replace)
-        after_write([updated])
+        updated, changed = _update(actor, incident, changes, expected_version, replace)
+        if changed:
+            after_write([updated])
     _ensure_in_scope(actor, updated)
     return updated
 
@@ -278,7 +339,7 @@ def _update(
     changes: Mapping[str, Any],
     expected_version: int | None,
     replace: bool,
-) -> Incident:
+) -> tuple[Incident, bool]:
     current = _lock_current(incident, expected_version)
     if replace:
         base = {**DEFAULTS, "reported_at": current.reported_at, "tlp": current.tlp}

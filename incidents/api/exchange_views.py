@@ -199,6 +199,7 @@ class ImportView(FusionAPIView):
             {
                 "created": result.created,
                 "updated": result.updated,
+                "unchanged": result.unchanged,
                 "ids": [str(i) for i in result.ids],
                 "ignored": other,
             }

@@ -268,7 +268,8 @@ class IncidentViewSet(JSONErrors, FusionGenericViewSet):
         # str ids: the JSON encoder calls its Python default() per UUID otherwise (twice with an
         # Idempotency-Key); the bytes sent are the same.
         ids = [str(i) for i in result.ids]
-        return Response({"created": result.created, "updated": result.updated, "ids": ids})
+        body = {"created": result.created, "updated": result.updated, "ids": ids}
+        return Response({**body, "unchanged": result.unchanged})
 
     @extend_schema(
         summary="The managed category taxonomy",

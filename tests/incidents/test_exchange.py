@@ -217,7 +217,8 @@ def test_an_agency_re_importing_its_own_export_gets_the_same_incidents(
     # then
     assert response.status_code == 200, response.content
     result = response.json()
-    assert (result["created"], result["updated"]) == (0, 3)
+    # the export is what is stored: nothing changes
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 3)
     assert result["ignored"] == 8  # Fusion's identity and extension, 5 TLP markings, police
     assert set(result["ids"]) == {str(i.pk) for i in shared_world.values()}
     shared = Incident.objects.get(pk=shared_world["shared"].pk)
@@ -269,7 +270,8 @@ def test_reposting_a_bundle_updates_what_it_created(world, client_for, shared_wo
     # when
     second = client.post(IMPORT, bundle_of([fields, {**fields, "severity": 4}]), format="json")
     # then
-    assert (second.json()["created"], second.json()["updated"]) == (0, 2)
+    assert (second.json()["created"], second.json()["updated"]) == (0, 1)
+    assert second.json()["unchanged"] == 1
     assert Incident.objects.get(pk=second.json()["ids"][1]).severity == 4
     assert second.json()["ids"] == first.json()["ids"]
 

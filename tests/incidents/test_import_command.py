@@ -89,9 +89,11 @@ def test_reimport_is_idempotent_upsert(world, sf_slice):
     path, _ = sf_slice
     run(path)
     count = Incident.objects.count()
+    versions = dict(Incident.objects.values_list("external_ref", "version"))
     output = run(path, "--restart")
     assert Incident.objects.count() == count
-    assert f"0 created, {count} updated" in output
+    assert f"0 created, 0 updated, {count} unchanged" in output
+    assert dict(Incident.objects.values_list("external_ref", "version")) == versions
 
 
 def test_interrupted_import_resumes_after_last_committed_chunk(world, sf_slice):

@@ -153,8 +153,10 @@ def test_a_batch_mixing_sent_and_left_out_fields_merges_each_record(world, monke
     result = bulk.incident_upsert_batch(
         actor=world.police_submitter, agency=world.police, records=records
     )
-    # then: what was left out is kept; "" and [] sent are stored as sent
-    assert (result.created, result.updated) == (0, 3)
+    # then: what was left out is kept; "" and [] sent are stored as sent; the first record
+    # stores what was stored, so its incident is left unchanged
+    assert (result.created, result.updated, result.unchanged) == (0, 2, 1)
+    assert Incident.objects.get(pk=made[0].pk).version == made[0].version
     first, second, third = (Incident.objects.get(pk=m.pk) for m in made)
     assert (first.description, first.contexts, first.district, first.status, first.tlp) == (
         "text 0", ["protest"], "Kech", "verified", "AMBER",

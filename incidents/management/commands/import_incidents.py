@@ -14,7 +14,12 @@ from fusion.errors import Invalid
 from fusion.memory import gc_paused
 from fusion.progress import ProgressBar
 from incidents.api.serializers import validate_records
-from incidents.bulk import BatchResult, batch_errors, incident_upsert_batch
+from incidents.bulk import (
+    BatchResult,
+    batch_errors,
+    incident_upsert_batch,
+    incident_upsert_plan,
+)
 from incidents.importer import (
     Mapping,
     MappingError,
@@ -36,9 +41,10 @@ class Command(BaseCommand):
     help = (
         "Import incidents from FILE (CSV or JSON Lines) into agency CODE: upserted by "
         "external_ref in chunked transactions (an update keeps the stored value of every field "
-        "a row leaves out; the mapping's defaults apply on create only), bad rows and rows "
-        "copying another agency's incident written to a reject file by line number, resumable "
-        "after an interruption."
+        "a row leaves out; the mapping's defaults apply on create only; a row that would "
+        "store what is stored leaves its incident unchanged), bad rows and rows copying "
+        "another agency's incident written to a reject file by line number, resumable after "
+        "an interruption. --dry-run writes nothing to the database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,7 +61,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--chunk", type=int, default=1000, help="rows per transaction")
         parser.add_argument("--rejects", help="reject file (default: ./NAME.rejects.jsonl)")
-        parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check every row as the import would and count what it would create, update "
+            "and leave unchanged; writes nothing to the database (the reject file is written)",
+        )
         parser.add_argument(
             "--restart",
             action="store_true",
@@ -75,12 +86,15 @@ class Command(BaseCommand):
         except (MappingError, OSError, json.JSONDecodeError) as exc:
             raise CommandError(f"mapping: {exc}") from exc
         run = None if opts["dry_run"] else self._run(agency, path, opts["restart"])
+        # What a dry run would have written, by external_ref: later chunks merge into it.
+        self._planned: dict[str, dict[str, Any]] = {}
         rejects_path = Path(opts["rejects"] or f"{path.name}.rejects.jsonl")
         with rejects_path.open("w") as rejects, audit.acting(component="command"):
             totals = self._import(path, kind, mapping, agency, run, rejects, opts)
         verb = "would import" if opts["dry_run"] else "imported"
         self.stdout.write(
             f"{verb}: {totals['created']} created, {totals['updated']} updated, "
+            f"{totals['unchanged']} unchanged, "
             f"{totals['rejected']} rejected (see {rejects_path}), "
             f"{totals['superseded']} superseded by a later row with the same external_ref"
         )
@@ -114,11 +128,12 @@ class Command(BaseCommand):
             "created": run.created if run else 0,
             "updated": run.updated if run else 0,
             "rejected": run.rejected if run else 0,
+            "unchanged": 0,
             "superseded": 0,
         }
         bar = ProgressBar(count_rows(path, kind), stream=self.stdout, label="rows")
         bar.advance(skip)
-        actor = importer_account(agency)
+        actor = importer_account(agency, create=not opts["dry_run"])
         categories = active_category_slugs()
         chunk: list[tuple[int, dict | None, str]] = []
         try:
@@ -162,12 +177,11 @@ class Command(BaseCommand):
         # after the last chunk that was kept.
         with gc_paused(), transaction.atomic():  # gc: see fusion.memory
             good = self._validated(rows, mapping, categories, agency, rejects, totals)
-            if good and not opts["dry_run"]:
-                result = self._upsert(good, agency, actor, rejects, totals)
+            if good:
+                result = self._upsert(good, agency, actor, rejects, totals, opts["dry_run"])
                 totals["created"] += result.created
                 totals["updated"] += result.updated
-            elif good:
-                totals["created"] += len(good)
+                totals["unchanged"] += result.unchanged
             if run:
                 run.position += len(rows)
                 run.created, run.updated, run.rejected = (
@@ -178,12 +192,25 @@ class Command(BaseCommand):
                 run.save(update_fields=["position", "created", "updated", "rejected"])
 
     def _upsert(
-        self, good: list[tuple[int, dict]], agency: Agency, actor: Any, rejects: Any, totals: dict
+        self,
+        good: list[tuple[int, dict]],
+        agency: Agency,
+        actor: Any,
+        rejects: Any,
+        totals: dict,
+        dry_run: bool,
     ) -> BatchResult:
-        """Upsert the chunk's good records; those copying another agency's incident the
-        importer sees are rejected by line, and the rest upserted without them."""
+        """Upsert the chunk's good records (a dry run: plan them, writing nothing); those
+        copying another agency's incident the importer sees are rejected by line, and the rest
+        upserted without them."""
         records = [record for _, record in good]
         try:
+            if dry_run:
+                result, written = incident_upsert_plan(
+                    actor=actor, agency=agency, records=records, earlier=self._planned
+                )
+                self._planned.update(written)
+                return result
             with transaction.atomic():
                 return incident_upsert_batch(actor=actor, agency=agency, records=records)
         except Copied as exc:
@@ -192,7 +219,7 @@ class Command(BaseCommand):
             kept = [item for index, item in enumerate(good) if index not in exc.by_index]
             if not kept:
                 return BatchResult(created=0, updated=0, ids=[])
-            return self._upsert(kept, agency, actor, rejects, totals)
+            return self._upsert(kept, agency, actor, rejects, totals, dry_run)
         except Invalid as exc:
             raise CommandError(f"chunk refused: {exc.detail}") from exc
 
@@ -230,6 +257,7 @@ class Command(BaseCommand):
                 "external_ref", flat=True
             )
         )
+        existing.update(ref for ref in good if ref in self._planned)
         row_at = dict(readable)
         kept: list = []
         for line, record in good.values():
