@@ -3,6 +3,7 @@ incident, no audit entry: every table keeps its rows), yet checks every row as t
 does, reports the same rejects and counts what it would create, update and leave unchanged."""
 
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -114,3 +115,16 @@ def test_dry_run_with_the_account_made_writes_nothing_either(source, tmp_path):
     # then: a second import would change only the repeated reference (twice)
     assert rows_of_every_model() == before
     assert "would import: 0 created, 2 updated, 3 unchanged, 2 rejected" in output
+
+
+def test_dry_run_names_what_it_would_do_with_each_row(source, tmp_path):
+    # when
+    output = run(source, tmp_path / "dry.rej", "--dry-run", "--verbosity", "2")
+    # then: rows 4 and 5 are rejected, the others named with their status
+    assert re.findall(r"line \d+: (\S+ \w+)", output) == [
+        "D-NEW created",
+        "D-SAME unchanged",
+        "D-CHANGED updated",
+        "D-TWICE created",
+        "D-TWICE updated",
+    ]

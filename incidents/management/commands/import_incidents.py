@@ -65,7 +65,8 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help="check every row as the import would and count what it would create, update "
-            "and leave unchanged; writes nothing to the database (the reject file is written)",
+            "and leave unchanged (-v 2: each row's line, external_ref and status); writes "
+            "nothing to the database (the reject file is written)",
         )
         parser.add_argument(
             "--restart",
@@ -88,6 +89,7 @@ class Command(BaseCommand):
         run = None if opts["dry_run"] else self._run(agency, path, opts["restart"])
         # What a dry run would have written, by external_ref: later chunks merge into it.
         self._planned: dict[str, dict[str, Any]] = {}
+        self._verbosity = opts["verbosity"]
         rejects_path = Path(opts["rejects"] or f"{path.name}.rejects.jsonl")
         with rejects_path.open("w") as rejects, audit.acting(component="command"):
             totals = self._import(path, kind, mapping, agency, run, rejects, opts)
@@ -210,9 +212,9 @@ class Command(BaseCommand):
                     actor=actor, agency=agency, records=records, earlier=self._planned
                 )
                 self._planned.update(written)
-                return result
-            with transaction.atomic():
-                return incident_upsert_batch(actor=actor, agency=agency, records=records)
+            else:
+                with transaction.atomic():
+                    result = incident_upsert_batch(actor=actor, agency=agency, records=records)
         except Copied as exc:
             for index, found in exc.by_index.items():
                 self._reject(rejects, good[index][0], found, None, totals)
@@ -222,6 +224,10 @@ class Command(BaseCommand):
             return self._upsert(kept, agency, actor, rejects, totals, dry_run)
         except Invalid as exc:
             raise CommandError(f"chunk refused: {exc.detail}") from exc
+        if self._verbosity >= 2:  # what became of each row
+            for (line, record), status in zip(good, result.statuses, strict=True):
+                self.stdout.write(f"line {line}: {record.get('external_ref')} {status}")
+        return result
 
     def _validated(
         self,
