@@ -18,6 +18,7 @@ from django.utils import timezone
 from analytics.choices import Kind
 from fusion.errors import Invalid
 from incidents.choices import TLP, TLP_ORDER
+from incidents.districts import register, unknown_district
 from incidents.selectors import active_category_slugs
 
 PERSON_KEYS = frozenset(
@@ -159,8 +160,18 @@ def normalise_area(area: Any) -> dict[str, Any]:
             isinstance(d, str) and d.strip() for d in districts
         ):
             raise Invalid(errors={"area.districts": ["Must be a list of district names."]})
-        out["districts"] = sorted({d.strip() for d in districts})
+        out["districts"] = _districts(districts)
     return out
+
+
+def _districts(names: list[str]) -> list[str]:
+    """The districts as the register names them (aliases accepted); unknown ones are a 400."""
+    current = register()
+    found = {name: current.canonical(name) for name in names}
+    unknown = [unknown_district(name) for name, district in found.items() if district is None]
+    if unknown:
+        raise Invalid(errors={"area.districts": unknown})
+    return sorted({district for district in found.values() if district})
 
 
 def _bbox(value: Any) -> list[float]:

@@ -131,6 +131,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FUSION_MAX_BODY_BYTES", 16 * 1024 * 1024)
 # How far in the future (clock skew) a reported time may lie.
 FUSION_FUTURE_TOLERANCE = timedelta(minutes=env_int("FUSION_FUTURE_TOLERANCE_MINUTES", 10))
 FUSION_PURPOSE_MIN_LENGTH = env_int("FUSION_PURPOSE_MIN_LENGTH", 5)
+# The district register ingest and the incident filters check names and places against
+# (incidents.districts): a packaged one (balochistan, san-francisco), a path to a file of the
+# same format, or "off" for data of no known province (no district checks).
+FUSION_DISTRICT_REGISTER = env_str("FUSION_DISTRICT_REGISTER", "balochistan")
 # New deconfliction hints an agency's writes may find in 24 hours (fusion.sharing.match_hints).
 FUSION_MATCH_HINT_BUDGET = env_int("FUSION_MATCH_HINT_BUDGET", 200)
 # Audit checkpoints (fusion.audit.checkpoint): the Ed25519 signing key (base64 of a 32-byte

@@ -35,7 +35,7 @@ from fusion.pg_copy import is_postgresql
 from incidents import bulk_staged
 from incidents.models import Incident, Person
 from incidents.provenance import claim_of, refuse_copies
-from incidents.rules import record_errors, record_fingerprint
+from incidents.rules import record_errors, record_fingerprint, settle_district
 from incidents.services import (
     DEFAULTS,
     after_write,
@@ -319,6 +319,7 @@ def _validated(
     now = timezone.now()
     full = [effective(r, stored.get(r["external_ref"]), now) for r in records]
     for record in full:
+        settle_district(record)
         record["fingerprint"] = record_fingerprint(record)
     return full
 
@@ -428,7 +429,9 @@ def _write_staged(actor: User, agency: Agency, records: list[Mapping[str, Any]])
     bare = [r["external_ref"] for r in records if "description" not in r and r.get("external_ref")]
     stored = bulk_staged.lock_existing(agency, refs, with_description=bare)
     ordered = _checked(actor, agency, records, stored)
-    sent = {r["external_ref"]: frozenset(r) for r in records}
+    # The district is always written: the rules settle it (canonical name, or the one the
+    # point lies in) from the record merged with the stored district.
+    sent = {r["external_ref"]: frozenset(r) | {"district"} for r in records}
     written, updated, same = bulk_staged.upsert(
         actor, agency, ordered, stored, sent, partial(stored_persons, agency)
     )

@@ -58,8 +58,8 @@ def lock_existing(
     batches cannot deadlock), and keep them as they are in a temporary table for the audit
     diff and for the fields a record does not carry. Returns external_ref → the stored values
     the rules, the copy check and the TLP audit read in Python (reported_at, contexts, tlp,
-    fingerprint; description for the references in `with_description`, whose records do not
-    carry one and whose fingerprint is made with the stored text)."""
+    fingerprint, district; description for the references in `with_description`, whose
+    records do not carry one and whose fingerprint is made with the stored text)."""
     table = _q(Incident._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {OLD}, {STAGE}, {DONE}")
@@ -69,14 +69,15 @@ def lock_existing(
             [agency.pk, sorted(set(refs))],
         )
         cursor.execute(
-            "SELECT external_ref, reported_at, contexts, tlp, fingerprint, "  # noqa: S608
+            "SELECT external_ref, reported_at, contexts, tlp, fingerprint, district, "  # noqa: S608
             f"CASE WHEN external_ref = ANY(%s) THEN description END FROM {OLD}",
             [list(with_description)],
         )
         stored = {}
-        for ref, reported_at, contexts, tlp, fingerprint, description in cursor.fetchall():
+        for row in cursor.fetchall():
+            ref, reported_at, contexts, tlp, fingerprint, district, description = row
             values = {"reported_at": reported_at, "contexts": json.loads(contexts)}
-            values.update(tlp=tlp, fingerprint=fingerprint)
+            values.update(tlp=tlp, fingerprint=fingerprint, district=district)
             if description is not None:
                 values["description"] = description
             stored[ref] = values

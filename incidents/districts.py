@@ -1,4 +1,28 @@
-"""Districts of Balochistan with approximate headquarters coordinates (lat, lon)."""
+"""Districts: the register that ingest and the incident filters check district names and
+places against, and the headquarters points of Balochistan's districts.
+
+The register is named by the FUSION_DISTRICT_REGISTER setting: a register shipped in
+incidents/data/districts/ (`balochistan`, the default, or `san-francisco`), a path to a file
+of the same format, or `off` (no checks: data of no known province). A register file is JSON:
+`{"register", "source", "licence", "tolerance_km", "districts": [{"name", "aliases",
+"bbox": [west, south, east, north], "centre": [lat, lon]}]}`. Names match case-, space- and
+punctuation-insensitively. A point belongs to a district when it lies in its area or within
+`tolerance_km` of it, since the areas are approximate. Loaded once per setting value.
+"""
+
+import difflib
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGED = Path(__file__).resolve().parent / "data" / "districts"
+OFF = "off"
 
 BALOCHISTAN_DISTRICTS: dict[str, tuple[float, float]] = {
     "Quetta": (30.1798, 66.9750),
@@ -37,3 +61,156 @@ BALOCHISTAN_DISTRICTS: dict[str, tuple[float, float]] = {
     "Nushki": (29.5540, 66.0190),
     "Chagai": (28.8900, 64.4000),
 }
+
+
+def name_key(name: str) -> str:
+    """What names are matched on: case-folded letters and digits only."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Area:
+    """A district's bounding box (degrees) and centre (its headquarters or mean point)."""
+
+    name: str
+    west: float
+    south: float
+    east: float
+    north: float
+    centre: tuple[float, float]
+
+    def distance_km(self, lat: float, lon: float) -> float:
+        """Kilometres from the point to the box; 0 inside it."""
+        dlat = max(self.south - lat, 0.0, lat - self.north) * 110.57
+        dlon = max(self.west - lon, 0.0, lon - self.east) * 111.32 * math.cos(math.radians(lat))
+        return math.hypot(dlat, dlon)
+
+    def centre_km(self, lat: float, lon: float) -> float:
+        c_lat, c_lon = self.centre
+        dlon = (lon - c_lon) * math.cos(math.radians(lat))
+        return math.hypot(lat - c_lat, dlon) * 111.0
+
+
+class Register:
+    """The districts of one register, in memory: names, aliases and areas."""
+
+    enabled = True
+
+    def __init__(self, *, label: str, source: str, licence: str, tolerance_km: float,
+                 areas: list[Area], aliases: dict[str, str]) -> None:  # fmt: skip
+        self.label, self.source, self.licence = label, source, licence
+        self.tolerance_km = tolerance_km
+        self._areas = {area.name: area for area in areas}
+        self._by_key = {name_key(a.name): a.name for a in areas} | {
+            name_key(alias): name for alias, name in aliases.items()
+        }
+
+    def names(self) -> list[str]:
+        """Canonical district names, sorted."""
+        return sorted(self._areas)
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical name of a district name or alias; None when unknown."""
+        return self._by_key.get(name_key(name or "")) or None
+
+    def contains(self, name: str, lat: float, lon: float) -> bool:
+        """Whether the point lies in the named district (within the tolerance)."""
+        district = self.canonical(name)
+        if district is None:
+            return False
+        return self._areas[district].distance_km(lat, lon) <= self.tolerance_km
+
+    def district_at(self, lat: float, lon: float) -> str | None:
+        """The district the point lies in: among the areas holding it, the one with the nearest
+        centre; else the nearest area within the tolerance; None when outside every area."""
+        inside = [a for a in self._areas.values() if a.distance_km(lat, lon) == 0.0]
+        if inside:
+            return min(inside, key=lambda a: a.centre_km(lat, lon)).name
+        near = [(a.distance_km(lat, lon), a.name) for a in self._areas.values()]
+        distance, name = min(near)
+        return name if distance <= self.tolerance_km else None
+
+    def close_matches(self, name: str) -> list[str]:
+        """Canonical names whose name or alias resembles `name` (for "did you mean")."""
+        keys = difflib.get_close_matches(name_key(name), list(self._by_key), n=5, cutoff=0.6)
+        return list(dict.fromkeys(self._by_key[k] for k in keys))[:3]
+
+
+class OpenRegister:
+    """FUSION_DISTRICT_REGISTER=off: every name is accepted as written, no place is checked."""
+
+    enabled = False
+    label = OFF
+
+    def names(self) -> list[str]:
+        return []
+
+    def canonical(self, name: str) -> str | None:
+        return (name or "").strip() or None
+
+    def contains(self, name: str, lat: float, lon: float) -> bool:
+        return True
+
+    def district_at(self, lat: float, lon: float) -> str | None:
+        return None
+
+    def close_matches(self, name: str) -> list[str]:
+        return []
+
+
+def parse_register(data: dict[str, Any], label: str) -> Register:
+    """A Register from the JSON of a register file."""
+    areas, aliases = [], {}
+    for entry in data["districts"]:
+        west, south, east, north = (float(v) for v in entry["bbox"])
+        if not (west <= east and south <= north):
+            raise ImproperlyConfigured(f"District {entry['name']!r}: bbox min above max.")
+        centre = entry.get("centre") or ((south + north) / 2, (west + east) / 2)
+        areas.append(Area(entry["name"], west, south, east, north, tuple(centre)))
+        aliases.update(dict.fromkeys(entry.get("aliases", ()), entry["name"]))
+    return Register(
+        label=data.get("register", label),
+        source=data.get("source", ""),
+        licence=data.get("licence", ""),
+        tolerance_km=float(data.get("tolerance_km", 5)),
+        areas=areas,
+        aliases=aliases,
+    )
+
+
+def packaged_registers() -> list[str]:
+    return sorted(p.stem for p in PACKAGED.glob("*.json"))
+
+
+@cache
+def load(spec: str) -> Register | OpenRegister:
+    """The register named by `spec` (a packaged name, a file path, or `off`); cached."""
+    if spec.strip().lower() in (OFF, ""):
+        return OpenRegister()
+    path = PACKAGED / f"{spec.strip().lower()}.json"
+    if not path.is_file():
+        path = Path(spec)
+    if not path.is_file():
+        raise ImproperlyConfigured(
+            f"FUSION_DISTRICT_REGISTER={spec!r}: neither a packaged register "
+            f"({', '.join(packaged_registers())}), a readable file, nor {OFF!r}."
+        )
+    try:
+        return parse_register(json.loads(path.read_text(encoding="utf-8")), path.stem)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ImproperlyConfigured(f"District register {path}: {exc!r}") from exc
+
+
+def register() -> Register | OpenRegister:
+    """The register in force (FUSION_DISTRICT_REGISTER)."""
+    return load(getattr(settings, "FUSION_DISTRICT_REGISTER", "balochistan"))
+
+
+def unknown_district(name: str) -> str:
+    """The message of an unknown district name, with close matches when there are some."""
+    current = register()
+    message = f"Unknown district {name!r} in the {current.label} register."
+    matches = current.close_matches(name)
+    if matches:
+        message += f" Did you mean {' or '.join(matches)}?"
+    return message

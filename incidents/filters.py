@@ -10,7 +10,8 @@ from agencies.choices import CONTENT_ROLES
 from agencies.selectors import agency_ids_with_role
 from fusion.api.datetimes import UtcIsoDateTimeFilter
 from incidents.choices import TLP
-from incidents.models import Incident
+from incidents.districts import register, unknown_district
+from incidents.models import Category, Incident
 
 
 class BBoxField(forms.CharField):
@@ -55,18 +56,59 @@ class BBoxFilter(filters.Filter):
         )
 
 
-@extend_schema_field({"type": "integer", "minimum": 1})
+class DistrictField(forms.CharField):
+    """A district name or alias, as the district register names it (400 when unknown)."""
+
+    def clean(self, value: str | None) -> str | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        name = register().canonical(value)
+        if name is None:
+            raise ValidationError(unknown_district(value))
+        return name
+
+
+@extend_schema_field(
+    {"type": "string", "description": "A district of the register (aliases accepted; else 400)."}
+)
+class DistrictFilter(filters.CharFilter):
+    field_class = DistrictField
+
+
+class CategoryField(forms.CharField):
+    """A category slug of the taxonomy, active or retired (400 when unknown)."""
+
+    def clean(self, value: str | None) -> str | None:
+        value = super().clean(value)
+        if value and not Category.objects.filter(slug=value).exists():
+            raise ValidationError(f"Unknown category {value!r}; see /api/v1/incidents/categories/.")
+        return value or None
+
+
+@extend_schema_field({"type": "string", "description": "A category slug (unknown: 400)."})
+class CategoryFilter(filters.CharFilter):
+    field_class = CategoryField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5})
 class SeverityFilter(filters.NumberFilter):
-    """A lowest severity, 1 or more."""
+    """A severity bound, 1 to 5 (else 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, min_value=1, max_value=5, **kwargs)
 
 
 class IncidentFilter(filters.FilterSet):
     agency = filters.CharFilter(field_name="agency__code")
-    category = filters.CharFilter(field_name="category_id")
-    severity_min = SeverityFilter(field_name="severity", lookup_expr="gte", min_value=1)
+    category = CategoryFilter(field_name="category_id")
+    severity_min = SeverityFilter(field_name="severity", lookup_expr="gte")
+    severity_max = SeverityFilter(field_name="severity", lookup_expr="lte")
     occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    district = filters.CharFilter(field_name="district", lookup_expr="iexact")
+    district = DistrictFilter(field_name="district", lookup_expr="iexact")
     tlp = filters.ChoiceFilter(choices=TLP.choices)
     bbox = BBoxFilter(label="min_lon,min_lat,max_lon,max_lat")
     q = filters.CharFilter(method="filter_text", label="text search")

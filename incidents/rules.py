@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from incidents.choices import Context, PersonSource
+from incidents.districts import register, unknown_district
 
 PROTECTED_CONTEXTS = frozenset({Context.PROTEST, Context.RELIGIOUS_GATHERING, Context.CAMPUS})
 
@@ -39,6 +40,53 @@ def _person_errors(person: Mapping[str, Any], protected: bool) -> dict[str, list
     return errors
 
 
+def _outside(district: str, lat: float, lon: float) -> str:
+    current = register()
+    found = current.district_at(lat, lon)
+    where = (
+        f"it lies in {found}"
+        if found
+        else f"it lies in no district of the {current.label} register"
+    )
+    return (
+        f"({lat:g}, {lon:g}) lies outside {district} (beyond the register's "
+        f"{current.tolerance_km:g} km tolerance); {where}."
+    )
+
+
+def place(record: Mapping[str, Any]) -> tuple[str, dict[str, list[str]]]:
+    """The district the record is stored with, and the errors of its place, checked against
+    the district register (incidents.districts): a name or alias becomes the canonical name;
+    an unknown one names `district`; a point outside the named district names `latitude` and
+    `longitude`; a blank district is the one the point lies in, and a point in none names
+    `latitude`. With the register off, the district is kept as written."""
+    current = register()
+    given = (record.get("district") or "").strip()
+    lat, lon = record.get("latitude"), record.get("longitude")
+    if not current.enabled:
+        return record.get("district") or "", {}
+    district = current.canonical(given) if given else None
+    if given and district is None:
+        return given, {"district": [unknown_district(given)]}
+    if lat is None or lon is None:
+        return district or "", {}
+    if district is None:
+        district = current.district_at(lat, lon)
+        if district is None:
+            message = f"({lat:g}, {lon:g}) lies in no district of the {current.label} register."
+            return "", {"latitude": [message]}
+    elif not current.contains(district, lat, lon):
+        message = _outside(district, lat, lon)
+        return district, {"latitude": [message], "longitude": [message]}
+    return district, {}
+
+
+def settle_district(record: dict[str, Any]) -> None:
+    """Store the record's district as the register names it (see `place`); run after the
+    record passed `record_errors`."""
+    record["district"] = place(record)[0]
+
+
 def record_errors(
     record: Mapping[str, Any], *, now: datetime, stored_persons: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:
@@ -48,7 +96,7 @@ def record_errors(
     `persons` (a re-post, PATCH or PUT of a stored incident): protected contexts apply to
     them too, so a write that gives an incident a protected context while it keeps a person
     the context does not allow is refused, naming `contexts`."""
-    errors: dict[str, Any] = _time_errors(record, now)
+    errors: dict[str, Any] = {**_time_errors(record, now), **place(record)[1]}
     protected = bool(PROTECTED_CONTEXTS.intersection(record.get("contexts") or ()))
     person_errors = {
         index: found

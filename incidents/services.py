@@ -33,7 +33,12 @@ from incidents.access import visible_incidents
 from incidents.choices import TLP, TLP_ORDER
 from incidents.models import Incident, Person
 from incidents.provenance import claim_of, refuse_copies
-from incidents.rules import PROTECTED_CONTEXTS, record_errors, record_fingerprint
+from incidents.rules import (
+    PROTECTED_CONTEXTS,
+    record_errors,
+    record_fingerprint,
+    settle_district,
+)
 
 TLP_LOWERED = "incident.tlp_lowered"  # the audit event of a write that lowered a TLP
 # Incident columns a client sets; `persons` is handled apart.
@@ -209,6 +214,7 @@ def _with_defaults(record: Mapping[str, Any]) -> dict[str, Any]:
 def _create(actor: User, agency: Agency, record: Mapping[str, Any]) -> Incident:
     full = _with_defaults(record)
     _check_rules(full)
+    settle_district(full)
     full["fingerprint"] = record_fingerprint(full)
     claim = claim_of(full, external_ref=full["external_ref"], content=True)
     refuse_copies(actor, agency.pk, [claim], single=True)
@@ -225,6 +231,7 @@ def _apply(actor: User, incident: Incident, full: dict[str, Any]) -> tuple[Incid
     of what changes, the audit of a lowered TLP. Returns (incident, changed): a record that
     leaves the incident as it is writes nothing."""
     _check_rules(full, kept=incident)
+    settle_district(full)
     full["fingerprint"] = record_fingerprint(full)
     if is_unchanged(incident, full):
         return incident, False

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from knox.models import AuthToken
 
 from agencies.models import Agency, Membership, User
+from incidents.districts import register
 from incidents.models import Incident
 from incidents.services import incident_upsert
 
@@ -47,7 +48,8 @@ def token(for_user: User) -> str:
 
 
 def record(**overrides: Any) -> dict[str, Any]:
-    """A valid incident record as a service takes it (Python values)."""
+    """A valid incident record as a service takes it (Python values); unless named, its
+    district is the one its place lies in (Quetta at the default place)."""
     n = next(_seq)
     base = {
         "external_ref": f"REF-{n}",
@@ -67,6 +69,8 @@ def record(**overrides: Any) -> dict[str, Any]:
         "status": "open",
     }
     base.update(overrides)
+    if "district" not in overrides:  # the district the register has at the record's place
+        base["district"] = register().district_at(base["latitude"], base["longitude"]) or ""
     return base
 
 

@@ -22,7 +22,9 @@ def police_incidents(world):
     by = (world.police, world.police_submitter)
     return {
         "kidnap_quetta": make(*by, category="kidnapping", severity=4, district="Quetta"),
-        "kidnap_kech": make(*by, category="kidnapping", severity=4, district="Kech"),
+        "kidnap_kech": make(
+            *by, category="kidnapping", severity=4, district="Kech", latitude=26.0, longitude=63.05
+        ),
         "kidnap_low": make(*by, category="kidnapping", severity=2, district="Quetta"),
         "robbery": make(*by, category="robbery", severity=5, district="Quetta"),
         "strict": make(

@@ -233,7 +233,7 @@ def test_bulk_records_match_persons_as_single_writes_do(world):
             persons=[{**person, "legal_basis": "warrant 12"}], contexts=["protest"],
             latitude=26.0, longitude=62.0,
         ),
-        factories.record(persons=[{**person, "role": "witness"}], latitude=27.0, longitude=62.0),
+        factories.record(persons=[{**person, "role": "witness"}], latitude=27.0, longitude=64.0),
     ]  # fmt: skip
     # when
     result = incident_upsert_batch(

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 DESCRIPTION = "Ambush at the old Kalat bazaar checkpoint"
 SUSPECT = "Zarghuna Baloch-Mengal"
 WITNESS = "Hayatullah Witness-Kakar"
-LATITUDE, LONGITUDE = 30.123457, 67.654321
+LATITUDE, LONGITUDE = 30.123457, 67.054321  # in Quetta, the factory's district
 PURPOSE = "Review of the Kalat ambush for case 2026-17"
 
 

@@ -21,8 +21,10 @@ MAPPING = ROOT / "docs" / "mappings" / "sf-crime.json"
 
 
 @pytest.fixture
-def sf_slice(tmp_path):
-    """The first 300 data rows of the SF file, with line 11 (data row 10) corrupted."""
+def sf_slice(tmp_path, settings):
+    """The first 300 data rows of the SF file, with line 11 (data row 10) corrupted. Its rows
+    name SFPD districts: they are checked against the san-francisco register."""
+    settings.FUSION_DISTRICT_REGISTER = "san-francisco"
     lines = SF.read_text().splitlines()[:301]
     lines[10] = lines[10].replace(",", ";", 5)  # wrong number of columns
     cols = lines[20].split(",")

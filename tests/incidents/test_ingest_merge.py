@@ -127,8 +127,12 @@ def test_a_repost_without_description_contexts_or_persons_keeps_them(world, post
 
 
 @pytest.mark.parametrize("path", ["staged", "python"])
-def test_a_batch_mixing_sent_and_left_out_fields_merges_each_record(world, monkeypatch, path):
-    # given: three incidents with text and contexts
+def test_a_batch_mixing_sent_and_left_out_fields_merges_each_record(
+    world, monkeypatch, settings, path
+):
+    # given: three incidents with text and contexts; no district register, so that a blank
+    # district sent is stored as sent (a register fills it from the coordinates)
+    settings.FUSION_DISTRICT_REGISTER = "off"
     if path == "python":
         monkeypatch.setattr(bulk, "is_postgresql", lambda: False)
     made = [
@@ -168,9 +172,13 @@ def test_a_batch_mixing_sent_and_left_out_fields_merges_each_record(world, monke
 
 def test_put_without_tlp_keeps_it_and_replaces_the_rest(world, client_for):
     # given
-    red = factories.incident(world.police, world.police_submitter, tlp="RED", district="Kech")
+    red = factories.incident(
+        world.police, world.police_submitter, tlp="RED", district="Kech", latitude=26.0,
+        longitude=63.05,
+    )  # fmt: skip
     client = client_for(world.police_submitter)
     body = repost(red, drop=("tlp", "district", "persons"))
+    body.update(latitude=30.18, longitude=67.0)  # moved to Quetta: the district is not kept
     # when
     response = client.put(
         f"/api/v1/incidents/{red.pk}/", body, format="json", HTTP_IF_MATCH=f'"{red.version}"'
@@ -178,7 +186,7 @@ def test_put_without_tlp_keeps_it_and_replaces_the_rest(world, client_for):
     # then
     assert response.status_code == 200, response.content[:300]
     red.refresh_from_db()
-    assert (red.tlp, red.district) == ("RED", "")
+    assert (red.tlp, red.district) == ("RED", "Quetta")  # filled from the new place
 
 
 def lowerings(incident: Incident) -> list[AuditEntry]:

@@ -20,6 +20,8 @@ def hidden(world):
         external_ref="SECRET-1",
         tlp="AMBER",
         district="Zhob",
+        latitude=31.34,
+        longitude=69.45,
         description="hidden operation",
         persons=[
             {"role": "witness", "full_name": "Hidden Witness", "national_id": "11111-1111111-1"}

@@ -121,7 +121,7 @@ def test_bulk_and_single_posts_refuse_a_copy_naming_index_and_field(
     # when
     batch = client.post(
         "/api/v1/incidents/bulk/",
-        {"incidents": [factories.payload(latitude=29.0), copy, same_ref]},
+        {"incidents": [factories.payload(latitude=29.0, district="Kalat"), copy, same_ref]},
         format="json",
     )
     single = client.post("/api/v1/incidents/", copy, format="json")
@@ -308,7 +308,7 @@ def test_copies_with_cheap_edits_are_refused_in_a_batch_by_index(
     # when
     response = client_for(world.levies_submitter).post(
         "/api/v1/incidents/bulk/",
-        {"incidents": [factories.payload(latitude=29.0), *copies]},
+        {"incidents": [factories.payload(latitude=29.0, district="Kalat"), *copies]},
         format="json",
     )
     # then: every copy is named, the unrelated record is not; nothing is stored
@@ -395,7 +395,7 @@ def test_a_reference_taken_by_another_agency_does_not_block_a_batch(
         purpose="joint operation",
     )  # fmt: skip
     records = [
-        factories.payload(external_ref=ref, latitude=28.5, longitude=66.0)
+        factories.payload(external_ref=ref, latitude=28.5, longitude=66.0, district="Surab")
         for ref in ("LEV-2025-0051", "LEV-2025-0052")
     ]
     # when
