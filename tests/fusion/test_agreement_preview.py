@@ -80,13 +80,13 @@ def test_the_gain_leaves_out_what_the_recipient_sees_already(world, client_for):
     # given: four incidents the agreement would cover
     clear = kidnapping(world, tlp="CLEAR")
     shared = kidnapping(world)
-    by_other_agreement = kidnapping(world, district="Kech")
+    by_other_agreement = kidnapping(world, severity=5)
     new = kidnapping(world)
     share_grant(
         actor=world.police_admin, incident=shared, agency=world.levies, level="view",
         purpose="explicit share",
     )  # fmt: skip
-    applied(world, districts=["Kech"])
+    applied(world, categories=["kidnapping"], severity_min=5)
     admin = client_for(world.police_admin)
     # when
     at_view = admin.post(f"{URL}?dry_run=true", KIDNAP, format="json").json()

@@ -10,6 +10,7 @@ from fusion.api.serializers import AwareDateTimeField, StrictInputSerializer
 from fusion.choices import ShareLevel
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 from fusion.sharing.shares import NO_RECIPIENT
+from incidents.districts import register, unknown_district
 
 
 def purpose_code_field() -> serializers.CharField:
@@ -87,6 +88,16 @@ class AgreementInputSerializer(StrictInputSerializer):
         if unknown:
             raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}.")
         return sorted(set(value))
+
+    def validate_districts(self, value: list[str]) -> list[str]:
+        """Names of the district register in force (FUSION_DISTRICT_REGISTER), as it spells
+        them: an alias or another case is taken, an unknown name refused."""
+        current = register()
+        found = {name: current.canonical(name) for name in value}
+        unknown = sorted(name for name, canonical in found.items() if canonical is None)
+        if unknown:
+            raise serializers.ValidationError([unknown_district(name) for name in unknown])
+        return list(dict.fromkeys(canonical for canonical in found.values() if canonical))
 
 
 class AgreementUpdateSerializer(AgreementInputSerializer):
