@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from incidents.districts import BALOCHISTAN_DISTRICTS
+from incidents.districts import BALOCHISTAN_DISTRICTS, register
 
 AGENCIES = [
     ("bfc", "Balochistan Fusion Centre", "fusion_centre"),
@@ -166,6 +166,14 @@ def _nearest_district(lat: float, lon: float) -> str:
     )
 
 
+def _registered(district: str, lat: float, lon: float) -> str:
+    """The district as the register places the point (ingest checks the same)."""
+    districts = register()
+    if districts.contains(district, lat, lon):
+        return district
+    return districts.district_at(lat, lon) or district
+
+
 def _person(rng: random.Random) -> dict:
     return {
         "role": rng.choices(["victim", "suspect", "witness", "other"], [5, 3, 2, 1])[0],
@@ -231,6 +239,7 @@ def generate(count: int, *, now: datetime, seed: int = 20261123) -> list[DemoInc
             else rng.choice(CATEGORIES_BY_AGENCY[agency])
         )
         severity, killed, injured = _casualties(rng, category)
+        district = _registered(district, round(lat, 5), round(lon, 5))
         reported = min(occurred + timedelta(minutes=rng.randint(5, 600)), now)
         persons = tuple(_person(rng) for _ in range(rng.choices([0, 1, 2, 3], [14, 4, 1, 1])[0]))
         made.append(

@@ -15,6 +15,7 @@ from analytics.models import Assessment, Report
 from fusion.models import AccessRequest, AuditEntry, Match, SharingAgreement
 from fusion.oversight import transparency
 from fusion.sharing.visibility import visible_incidents
+from incidents.districts import register
 from incidents.models import Incident, Person
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,10 @@ def test_the_demo_world_exercises_every_role(monkeypatch):
     centre = Agency.objects.get(kind="fusion_centre")
     coordinator = User.objects.get(username="bfc.coordinator")
 
+    # every incident lies in its district, as ingest would check
+    districts = register()
+    placed = Incident.objects.values_list("district", "latitude", "longitude")
+    assert all(districts.contains(*place) for place in placed)
     # two analysts in every agency that has analysts: one can review the other's result
     analysts = Counter(
         Membership.objects.filter(role=Role.ANALYST).values_list("agency__code", flat=True)
