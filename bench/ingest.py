@@ -32,16 +32,23 @@ CATEGORIES = ["robbery", "kidnapping", "bombing-ied", "narcotics", "extortion"]
 
 
 def rows(count: int, prefix: str) -> list[dict]:
+    """Records spread over Balochistan's districts, each within 11 km of its headquarters
+    and naming its district (checked against the district register at ingest)."""
+    from incidents.districts import BALOCHISTAN_DISTRICTS
+
     rng = random.Random(11)
     start = datetime(2025, 1, 1, tzinfo=UTC)
+    places = sorted(BALOCHISTAN_DISTRICTS.items())
     made = []
     for n in range(count):
         at = (start + timedelta(seconds=rng.randrange(300 * 86400))).isoformat()
+        district, (lat, lon) = rng.choice(places)
         made.append({
             "external_ref": f"{prefix}-{n:07d}", "occurred_at": at, "reported_at": at,
             "category": rng.choice(CATEGORIES), "severity": rng.randint(1, 5),
-            "killed": 0, "injured": rng.randint(0, 3), "latitude": round(rng.uniform(25, 31), 5),
-            "longitude": round(rng.uniform(61, 70), 5), "district": "Quetta",
+            "killed": 0, "injured": rng.randint(0, 3),
+            "latitude": round(lat + rng.uniform(-0.1, 0.1), 5),
+            "longitude": round(lon + rng.uniform(-0.1, 0.1), 5), "district": district,
             "description": "benchmark incident", "tlp": "AMBER",
         })  # fmt: skip
     return made
