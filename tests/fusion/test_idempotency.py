@@ -58,7 +58,10 @@ def test_without_key_a_repost_is_an_upsert_not_a_replay(world, client_for):
     body = factories.payload(external_ref="NOKEY")
     assert client.post(URL, body, format="json").status_code == 201
     assert client.post(URL, body, format="json").status_code == 200
-    assert Incident.objects.get().version == 2
+    assert Incident.objects.get().version == 1  # the same record: nothing to change
+    changed = {**body, "severity": body["severity"] + 1}
+    assert client.post(URL, changed, format="json").status_code == 200
+    assert Incident.objects.get().version == 2  # an upsert, not a replay of the first answer
 
 
 def test_overlong_key_is_400(world, client_for):
