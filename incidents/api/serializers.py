@@ -214,5 +214,8 @@ def validate_records(
 
 class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
-    updated = serializers.IntegerField()
+    updated = serializers.IntegerField(help_text="Records that existed and changed.")
+    unchanged = serializers.IntegerField(
+        help_text="Records that existed as sent: nothing written, versions and ETags kept."
+    )
     ids = serializers.ListField(child=serializers.UUIDField(), help_text="In input order.")
