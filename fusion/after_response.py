@@ -14,14 +14,15 @@ finishes its queue when the process exits.
 
 Long work (a task run in-process when no broker is configured: an assessment may compute for
 many seconds) is deferred with `long=True` and done by a second thread, so that the records
-of later requests never wait behind it. Deferred work runs outside any request: what it
-defers in turn is done at once, not collected into a request that has already answered.
+of later requests never wait behind it. Long work runs outside any request: what it defers in
+turn (a task it queues) is done at once, not collected into a request that has answered.
 """
 
 import atexit
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import Context, ContextVar, copy_context
@@ -77,15 +78,30 @@ def hand_over(jobs: list[Job]) -> None:
             writer.submit(mine)
 
 
+def drain(timeout: float = 30.0) -> bool:
+    """Wait until the work handed over so far has been done; False if it takes longer than
+    `timeout` seconds (a test waits on it before it looks, and before its data is removed)."""
+    marks = []
+    for writer in (_writer, _long_writer):
+        done = threading.Event()
+        writer.submit([(copy_context(), done.set, False)])
+        marks.append(done)
+    end = time.monotonic() + timeout
+    return all(mark.wait(max(0.0, end - time.monotonic())) for mark in marks)
+
+
 def _outside_request(work: Work) -> object:
     _collected.set(None)  # in the job's own copy of the context only
     return work()
 
 
 def _perform(job: Job) -> None:
-    context, work, _ = job
+    context, work, long = job
     try:
-        context.run(_outside_request, work)
+        if long:  # a task: what it queues in turn runs, not joins a request that has answered
+            context.run(_outside_request, work)
+        else:
+            context.run(work)
     except Exception:
         logger.exception("Work after a response failed and was not done: %r", work)
         if not connection.in_atomic_block:

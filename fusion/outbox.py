@@ -15,11 +15,12 @@ deletes it runs the task, so a run deferred and the relay never run it twice.
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
 from celery import current_app
+from celery.exceptions import Retry
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -82,11 +83,19 @@ def send(pk: int) -> bool:
 
 
 def _run_here(pk: int) -> bool:
-    """Run an unsent task in this thread (no broker); False when another took it first."""
+    """Run an unsent task in this thread (no broker); False when another took it first. A
+    task that asks to be retried (a locked row, a dropped connection) waits unsent again for
+    the relay: run eagerly, Celery would only raise its retry, and the run would be lost."""
     row = OutboxTask.objects.filter(pk=pk, sent_at=None).first()
     if row is None or not OutboxTask.objects.filter(pk=pk, sent_at=None).delete()[0]:
         return False
-    _publish(row)  # runs the task here; its errors are the caller's, as without an outbox
+    try:
+        _publish(row)  # runs the task here; its errors are the caller's, as without an outbox
+    except Retry as retry:
+        logger.warning("outbox: %s %s waits for the relay: %s", row.task, row.args, retry)
+        again = {"task": row.task, "args": row.args, "options": row.options, "key": row.key}
+        with suppress(IntegrityError), transaction.atomic():  # the same task waits already
+            OutboxTask.objects.create(**again, tries=row.tries + 1, last_error=str(retry)[:2000])
     return True
 
 

@@ -14,6 +14,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
 
 from analytics.models import Assessment, Report
+from fusion import after_response
 from fusion.models import OutboxTask
 from tests import factories
 from tests.analytics.conftest import hotspot_request
@@ -58,6 +59,7 @@ def test_an_assessment_runs_after_the_response_is_sent(world, scene, client_for,
     close()
     # then: the run happens, once
     assert wait_for(lambda: Assessment.objects.get(pk=body["id"]).status == "pending_review")
+    assert after_response.drain()
     read = client_for(world.police_analyst).get(f"/api/v1/assessments/{body['id']}/").json()
     assert read["status"] == "pending_review"
     assert read["attempts"] == 1
@@ -83,4 +85,5 @@ def test_a_report_is_built_after_the_response_is_sent(world):
     assert Report.objects.get(pk=body["id"]).status == "queued"
     close()
     assert wait_for(lambda: Report.objects.get(pk=body["id"]).status == "ready")
+    assert after_response.drain()
     assert Report.objects.get(pk=body["id"]).assessments.count() == 1
