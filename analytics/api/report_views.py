@@ -23,6 +23,7 @@ from fusion.api.base import FusionGenericViewSet
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.api.serializers import StrictInputSerializer
+from fusion.errors import NotFound
 
 
 class HTMLRenderer(DocumentRenderer):
@@ -87,13 +88,14 @@ class ReportRequestSerializer(StrictInputSerializer):
         "202 queued for a worker; 200 with the period's existing report",
         description="One report per agency and period: asking again answers the existing one "
         "(200), whether made weekly or asked for before, unless its build failed (queued "
-        "again, 202). Reading it follows the same rules as any report.",
+        "again, 202). Reading it follows the same rules as any report: a period whose report "
+        "shows a result you may not see answers 404.",
         request=ReportRequestSerializer,
         parameters=[OpenApiParameter("format", str, enum=["json"])],
         responses={
             200: ReportListSerializer,
             202: ReportListSerializer,
-            **errors(400, 403),
+            **errors(400, 403, 404),
         },
     ),
 )
@@ -132,11 +134,11 @@ class ReportViewSet(
             end=data["period_end"],
             agency=data.get("agency"),
         )
-        shown = (
-            Report.objects.select_related("agency", "requested_by")
-            .annotate(assessment_count=Count("assessments"))
-            .get(pk=report.pk)
-        )
+        # the period's report as any read of it: one that shows a result hidden from the
+        # caller is not theirs to see, asked for or not
+        shown = self.get_queryset().filter(pk=report.pk).first()
+        if shown is None:
+            raise NotFound("The report of this period shows results you may not see.")
         return Response(
             ReportListSerializer(shown).data,
             status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK,

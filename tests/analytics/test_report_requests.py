@@ -8,9 +8,10 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from analytics import report_requests
-from analytics.models import Assessment, Report
+from analytics.models import Assessment, AssessmentInput, Report
 from analytics.reports import report_generate, reports_due
 from fusion.models import AuditEntry, OutboxTask
+from tests import factories
 from tests.test_schema_responses import assert_conforms
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,9 @@ WEEK = date(2026, 11, 23)  # a Monday
 PERIOD = {"period_start": WEEK.isoformat(), "period_end": (WEEK + timedelta(days=7)).isoformat()}
 
 
-def approved(world, when: datetime, agency=None) -> Assessment:
+def approved(world, when: datetime, agency=None, requester=None) -> Assessment:
     return Assessment.objects.create(
-        kind="hotspots", status="approved", requester=world.police_analyst,
+        kind="hotspots", status="approved", requester=requester or world.police_analyst,
         agency=agency or world.police, scope={}, params={}, scope_key="asked",
         method_version="1", code_version="asked", result={"cells": [], "warnings": []},
         tlp="AMBER", finished_at=when, reviewed_at=when, reviewed_by=world.police_submitter,
@@ -245,3 +246,27 @@ def test_answers_fit_the_schema(world, client_for, capture):
     assert_conforms(openapi, "/api/v1/reports/", "get", api.get(URL))
     body = openapi["paths"]["/api/v1/reports/"]["post"]["requestBody"]["content"]
     jsonschema.validate(PERIOD, body["application/json"]["schema"] | openapi)
+
+
+def test_asking_for_a_period_whose_report_shows_a_hidden_result_is_a_404(
+    world, client_for, capture
+):
+    # given: the police report of the week shows a colleague's result over an incident the
+    # police analyst may not see (a levies one, from a share since revoked)
+    when = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    result = approved(world, when, requester=world.police_admin)
+    levies = factories.incident(world.levies, world.levies_submitter, tlp="AMBER")
+    AssessmentInput.objects.create(
+        assessment=result, incident_id=levies.pk, incident_version=levies.version,
+        agency_id=world.levies.pk, occurred_at=levies.occurred_at, category="robbery",
+        latitude=levies.latitude, longitude=levies.longitude, tlp="AMBER",
+    )  # fmt: skip
+    weekly = report_generate(agency=world.police, start=WEEK, end=WEEK + timedelta(days=7))
+    api = client_for(world.police_analyst)
+    assert api.get(f"{URL}{weekly.pk}/").status_code == 404
+    # when
+    with capture(execute=True):
+        response = api.post(URL, PERIOD, format="json")
+    # then: as a read of it would answer; nothing of it is told
+    assert response.status_code == 404, response.content
+    assert str(weekly.pk) not in response.content.decode()
