@@ -14,8 +14,8 @@ finishes its queue when the process exits.
 
 Long work (a task run in-process when no broker is configured: an assessment may compute for
 many seconds) is deferred with `long=True` and done by a second thread, so that the records
-of later requests never wait behind it. Long work runs outside any request: what it defers in
-turn (a task it queues) is done at once, not collected into a request that has answered.
+of later requests never wait behind it. All work runs outside any request: what it defers in
+turn is done at once, not collected into a request that has answered.
 """
 
 import atexit
@@ -96,12 +96,11 @@ def _outside_request(work: Work) -> object:
 
 
 def _perform(job: Job) -> None:
-    context, work, long = job
+    context, work, _ = job
     try:
-        if long:  # a task: what it queues in turn runs, not joins a request that has answered
-            context.run(_outside_request, work)
-        else:
-            context.run(work)
+        # What the work defers in turn (a task it queues, a record it writes) is done at once,
+        # not collected into a request that has answered already (it would never run).
+        context.run(_outside_request, work)
     except Exception:
         logger.exception("Work after a response failed and was not done: %r", work)
         if not connection.in_atomic_block:
