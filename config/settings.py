@@ -145,6 +145,9 @@ AUDIT_CHECKPOINT_PUBLIC_KEY = env_str("AUDIT_CHECKPOINT_PUBLIC_KEY", "")
 AUDIT_CHECKPOINT_DIR = env_str("AUDIT_CHECKPOINT_DIR", "")
 # Complaints: days oversight has to decide one.
 FUSION_COMPLAINT_DAYS = env_int("FUSION_COMPLAINT_DAYS", 30)
+# A share made by approving an access request lasts this many days unless the approval names
+# its own expiry.
+FUSION_SHARE_DEFAULT_DAYS = env_int("FUSION_SHARE_DEFAULT_DAYS", 90)
 # Transparency statistics: counts from 1 to this minus one are suppressed (k-anonymity of cells).
 FUSION_TRANSPARENCY_MIN_CELL = env_int("FUSION_TRANSPARENCY_MIN_CELL", 10)
 # Proxies whose X-Forwarded-For is believed; everyone else is recorded by REMOTE_ADDR.
@@ -157,9 +160,6 @@ FUSION_IDEMPOTENCY_TTL = timedelta(hours=env_int("FUSION_IDEMPOTENCY_TTL_HOURS",
 # unix://), e.g. redis://127.0.0.1:6379/1 beside the broker's /0. Without it each process
 # counts alone in its own memory: fine for one process (make run); `check --deploy` warns
 # (fusion.W014).
-# A share made by approving an access request lasts this many days unless the approval names
-# its own expiry.
-FUSION_SHARE_DEFAULT_DAYS = env_int("FUSION_SHARE_DEFAULT_DAYS", 90)
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": {
