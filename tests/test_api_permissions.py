@@ -542,6 +542,15 @@ ROUTES = {
     "readyz": ("get", "/readyz", None, table(200, anonymous=200)),
 }
 INCIDENT_ROUTES = {"incident-list", "incident-detail", "share-list", "share-detail", "export"}
+# Other methods of routes above: (route name, method) → path, body, outcomes by role.
+METHOD_ROUTES = {
+    # analysts and coordinators ask for their own agency's report of a period
+    ("report-list", "post"): (
+        "/api/v1/reports/",
+        {"period_start": "2026-11-02", "period_end": "2026-11-09"},
+        table(403, police_analyst=202, levies_analyst=202, coordinator=202),
+    ),
+}
 # The scopes a service account needs on these routes (a police submitter's outcome then);
 # every other route is closed to service accounts (403). Public routes need none.
 ROUTE_NEEDS = {
@@ -669,6 +678,20 @@ def api_route_names() -> set[str]:
 
 def test_every_route_is_in_the_matrix():
     assert api_route_names() == set(ROUTES) | INCIDENT_ROUTES
+    assert {name for name, _ in METHOD_ROUTES} <= api_route_names()
+
+
+@pytest.mark.parametrize(("name", "method"), sorted(METHOD_ROUTES))
+def test_method_matrix(world, client_for, svc, name, method):
+    path, body, want = METHOD_ROUTES[(name, method)]
+    wrong = []
+    for role in ROLES:
+        response = getattr(client(world, client_for, role, svc), method)(
+            fill(path, world), body, format="json"
+        )
+        if response.status_code != route_expected(name, role, want):
+            wrong.append((role, want.get(role), response.status_code, response.content[:120]))
+    assert not wrong, wrong
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))

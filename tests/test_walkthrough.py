@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from fusion import after_response
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +40,7 @@ def test_the_readme_walkthrough_works_for_every_role(live_server, settings, tmp_
     )
 
     said = done.stdout
+    assert after_response.drain()  # the report asked for is built before the data goes
     assert done.returncode == 0, f"{said}\n{done.stderr}"
     assert "('Mastung', 'armed-assault'" in said  # the coordinator sees the surge
     assert "['bpol', 'ctd', 'levies']" in said  # through the agencies' agreements
