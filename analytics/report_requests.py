@@ -85,9 +85,14 @@ def report_request(
     return report, queued
 
 
+def build_key(report_id: Any) -> str:
+    """The outbox key of a report's build: one unsent message per report at a time."""
+    return f"{BUILD_TASK}:{report_id}"
+
+
 def enqueue(report_id: Any) -> None:
     """Send the build to a worker through the outbox once the current transaction commits."""
-    outbox.enqueue(BUILD_TASK, [str(report_id)], key=f"{BUILD_TASK}:{report_id}")
+    outbox.enqueue(BUILD_TASK, [str(report_id)], key=build_key(report_id))
 
 
 def report_build(report_id: str) -> None:

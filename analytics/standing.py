@@ -8,9 +8,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from analytics import services
-from analytics.choices import Status
-from analytics.models import Assessment, StandingAssessment
+from analytics import report_requests, services
+from analytics.choices import ReportStatus, Status
+from analytics.models import Assessment, Report, StandingAssessment
 from fusion.errors import DomainError
 from fusion.models import OutboxTask
 
@@ -103,4 +103,22 @@ def _sweep(now) -> int:
             continue  # a message is on its way
         services.enqueue(pk)
         resent += 1
-    return resent
+    return resent + _sweep_reports(stale)
+
+
+def _sweep_reports(stale) -> int:
+    """Send again the builds of reports queued or running since before `stale` with no
+    message sent since (a build is safe to run twice: a ready report is left alone)."""
+    waiting = Report.objects.filter(
+        status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING], created_at__lt=stale
+    ).values_list("pk", flat=True)
+    keys = {report_requests.build_key(pk): pk for pk in waiting}
+    in_flight = set(
+        OutboxTask.objects.filter(key__in=keys)
+        .filter(Q(sent_at=None) | Q(sent_at__gte=stale))
+        .values_list("key", flat=True)
+    )
+    for key, pk in keys.items():
+        if key not in in_flight:
+            report_requests.enqueue(pk)
+    return len(keys) - len(in_flight & set(keys))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agencies.models import Membership
 from analytics import standing
-from analytics.models import Assessment, BacktestRun, StandingAssessment
+from analytics.models import Assessment, BacktestRun, Report, StandingAssessment
 from analytics.registry import METHODS
 from fusion import outbox
 from fusion.models import OutboxTask
@@ -161,3 +161,20 @@ def test_recorded_backtests_are_the_cards_metrics(world, client_for):
     assert forecast["winner"] in ("prior_counts", "kde", "etas")
     assert len(forecast["prior_counts"]["folds"]) == 2
     assert "forecast ROBBERY" in out.getvalue()
+
+
+def test_the_sweeper_resends_report_builds_whose_message_was_lost(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    body = {"period_start": "2026-11-02", "period_end": "2026-11-09"}
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client_for(world.police_analyst).post("/api/v1/reports/", body, format="json")
+    assert response.status_code == 202
+    # the broker took the message, then lost it
+    OutboxTask.objects.update(sent_at=timezone.now(), tries=1)
+    assert standing.sweep() == 0  # not stale yet
+    later = timezone.now() + timedelta(seconds=settings.ASSESSMENT_REQUEUE_AFTER + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert standing.sweep(later) == 1
+        assert standing.sweep(later) == 0  # its new message waits: not sent twice
+    assert Report.objects.get(pk=response.json()["id"]).status == "ready"
