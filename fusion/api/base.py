@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from fusion import audit, idempotency, identity
 from fusion.api.errors import exception_handler
 from fusion.api.parsers import NUL_MESSAGE
+from fusion.api.query_flags import refuse_flag
 from fusion.api.schema import FusionAutoSchema
 from fusion.errors import DomainError, Invalid
 
@@ -40,6 +41,9 @@ class FusionViewMixin:
     """
 
     schema = FusionAutoSchema()
+    # Whether the view previews a write with `?dry_run=true`; elsewhere the flag is a 400 on
+    # a write, never ignored (a client expecting a preview would have the change made).
+    takes_dry_run = False
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         with ExitStack() as stack:
@@ -54,6 +58,8 @@ class FusionViewMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         _refuse_nul(request, kwargs)
+        if not self.takes_dry_run and request.method not in SAFE_METHODS:
+            refuse_flag(request, "dry_run", "This route has no dry run: the request was not made.")
         self._exit_stack.enter_context(audit.acting(request.user))
         self._exit_stack.enter_context(identity.request_credential(request))
         key = request.headers.get(idempotency.HEADER)

@@ -21,8 +21,10 @@ from agencies.choices import Role
 from agencies.selectors import agency_ids_with_role
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
+from fusion.api.query_flags import query_flag
 from fusion.api.schema import errors
-from fusion.errors import NotAllowed
+from fusion.choices import RequestStatus
+from fusion.errors import Invalid, NotAllowed
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
 from fusion.purpose import purpose_from_query
 from fusion.sharing import access_requests, agreements
@@ -43,7 +45,7 @@ DRY_RUN = OpenApiParameter(
 
 
 def _dry_run(request: Request) -> bool:
-    return request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+    return query_flag(request, "dry_run")
 
 
 AGREEMENT_OR_PREVIEW = PolymorphicProxySerializer(
@@ -144,6 +146,7 @@ class IncidentShareViewSet(mixins.ListModelMixin, FusionGenericViewSet):
 class SharingAgreementViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, FusionGenericViewSet
 ):
+    takes_dry_run = True
     permission_classes = [ReadsIncidents]
     serializer_class = s.AgreementOutputSerializer
     queryset = SharingAgreement.objects.none()
@@ -249,7 +252,12 @@ class MatchViewSet(mixins.ListModelMixin, FusionGenericViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Access requests of and to your agencies",
-        responses={200: s.AccessRequestOutputSerializer(many=True), **errors(403)},
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=list(RequestStatus.values), description="Only these."
+            )
+        ],
+        responses={200: s.AccessRequestOutputSerializer(many=True), **errors(400, 403)},
     ),
     create=extend_schema(
         summary="Ask an owner for access (by match or incident)",
@@ -270,9 +278,19 @@ class AccessRequestViewSet(mixins.ListModelMixin, FusionGenericViewSet):
             AccessRequest.objects.filter(
                 Q(requester_agency_id__in=mine) | Q(incident__agency_id__in=mine)
             )
+            .filter(**self._status_filter())
             .select_related("requester", "requester_agency", "incident__agency")
             .order_by("-created_at", "-id")
         )
+
+    def _status_filter(self) -> dict[str, str]:
+        """`?status=pending|approved|denied` (once); another value is a 400 naming it."""
+        given = self.request.query_params.getlist("status")
+        if not given:
+            return {}
+        if len(given) > 1 or given[0] not in RequestStatus.values:
+            raise Invalid(errors={"status": [f"Give one of: {', '.join(RequestStatus.values)}."]})
+        return {"status": given[0]}
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

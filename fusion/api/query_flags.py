@@ -1,0 +1,32 @@
+"""Yes/no query parameters, read strictly: a value that is neither is a 400 naming it, never
+quietly "no" (a misspelt `dry_run` must not make the change for real)."""
+
+from rest_framework.request import Request
+
+from fusion.errors import Invalid
+
+YES = frozenset({"1", "true", "yes", "on"})
+NO = frozenset({"0", "false", "no", "off"})
+
+
+def query_flag(request: Request, name: str, *, default: bool = False) -> bool:
+    """The flag `name` of the query string: absent → `default`; given once as one of the
+    words above (any case); else Invalid naming it."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1:
+        raise Invalid(errors={name: ["Give it once."]})
+    word = values[0].strip().lower()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise Invalid(errors={name: ["Must be true or false (also 1/0, yes/no, on/off)."]})
+
+
+def refuse_flag(request: Request, name: str, why: str) -> None:
+    """A flag this route does not take, given anyway: a 400 naming it, so that a caller who
+    expects it to hold is not surprised by what happens without it."""
+    if name in request.query_params:
+        raise Invalid(errors={name: [why]})
