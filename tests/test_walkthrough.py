@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from analytics.models import Assessment
 from fusion import after_response
+from fusion.scheduler import Scheduler
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,6 +28,8 @@ def walkthrough() -> str:
 def test_the_readme_walkthrough_works_for_every_role(live_server, settings, tmp_path):
     settings.FUSION_REQUIRE_2FA = False  # as under `make run`
     call_command("seed_demo", stdout=StringIO())
+    Scheduler(settings.CELERY_BEAT_SCHEDULE).run_pending()  # what `make run` runs at start
+    assert Assessment.objects.filter(standing__isnull=False, status="pending_review").exists()
     script = walkthrough()
     assert script.count("login ") >= 8
 

@@ -106,7 +106,7 @@ def test_the_demo_world_exercises_every_role(monkeypatch):
     assert any(month for month in published["incidents_recorded"]["monthly"])
     assert any(month for month in published["shares_granted"]["monthly"])
     # links printed where the server answers, for the users the seed made
-    assert "http://127.0.0.1:8765/api/v1/" in printed
+    assert "http://127.0.0.1:8765/api/v1/incidents/" in printed
     assert ":8000" not in printed
     assert "bfc.analyst2" in printed
 
