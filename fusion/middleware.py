@@ -1,13 +1,14 @@
 """Request middleware: a server-generated correlation id, a trustworthy client address, and
 refusals kept in the audit trail when the request's transaction rolls back, written once the
-response has been sent (fusion.after_response)."""
+response has been sent (fusion.after_response); a busy embedded database is a 503 to retry."""
 
 import ipaddress
 import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from fusion import after_response, request_context
 
@@ -39,11 +40,26 @@ def _is_ip(value: str) -> bool:
     return True
 
 
+BUSY = "database is locked"
+
+
 class RequestContextMiddleware:
-    """Binds correlation id and client address for the request; echoes the id in a header."""
+    """Binds correlation id and client address for the request; echoes the id in a header.
+    A request that found the database busy past its wait answers 503 with Retry-After."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """SQLite (the embedded default) waited out its timeout for another write's lock: a
+        transient state the caller retries, not a server error (nothing was written)."""
+        if isinstance(exception, OperationalError) and BUSY in str(exception):
+            return JsonResponse(
+                {"detail": "The database is busy with other writes; retry shortly."},
+                status=503,
+                headers={"Retry-After": "5"},
+            )
+        return None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         cid = uuid.uuid4().hex
