@@ -148,6 +148,8 @@ FUSION_COMPLAINT_DAYS = env_int("FUSION_COMPLAINT_DAYS", 30)
 # A share made by approving an access request lasts this many days unless the approval names
 # its own expiry.
 FUSION_SHARE_DEFAULT_DAYS = env_int("FUSION_SHARE_DEFAULT_DAYS", 90)
+# No share, explicit or by approval, may be given an expiry further away than this many days.
+FUSION_SHARE_MAX_DAYS = env_int("FUSION_SHARE_MAX_DAYS", 365)
 # Transparency statistics: counts from 1 to this minus one are suppressed (k-anonymity of cells).
 FUSION_TRANSPARENCY_MIN_CELL = env_int("FUSION_TRANSPARENCY_MIN_CELL", 10)
 # Proxies whose X-Forwarded-For is believed; everyone else is recorded by REMOTE_ADDR.

@@ -6,13 +6,14 @@ incidents/data/districts/ (`balochistan`, the default, or `san-francisco`), a pa
 of the same format, or `off` (no checks: data of no known province). A register file is JSON:
 `{"register", "source", "licence", "tolerance_km", "districts": [{"name", "aliases",
 "bbox": [west, south, east, north], "centre": [lat, lon]}]}`. Names match case-, space- and
-punctuation-insensitively. A point belongs to a district when it lies in its area or within
-`tolerance_km` of it, since the areas are approximate. Loaded once per setting value.
+punctuation-insensitively, after NFKC. A point belongs to a district when it lies in its area
+or within `tolerance_km` of it, since the areas are approximate. Loaded once per setting value.
 """
 
 import difflib
 import json
 import math
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -64,8 +65,9 @@ BALOCHISTAN_DISTRICTS: dict[str, tuple[float, float]] = {
 
 
 def name_key(name: str) -> str:
-    """What names are matched on: case-folded letters and digits only."""
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
+    """What names are matched on: case-folded letters and digits only, after NFKC (full-width
+    and other compatibility forms read as the letters they show)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
 
 
 @dataclass(frozen=True)

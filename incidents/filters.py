@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from agencies.choices import CONTENT_ROLES
+from agencies.models import Agency
 from agencies.selectors import agency_ids_with_role
 from fusion.api.datetimes import UtcIsoDateTimeFilter
 from incidents.choices import TLP
@@ -101,8 +103,66 @@ class SeverityFilter(filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=5, **kwargs)
 
 
+class AgencyField(forms.CharField):
+    """An agency code, in any case (400 when no agency has it: codes are listed to everyone)."""
+
+    def clean(self, value: str | None) -> str | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        code = Agency.objects.filter(code__iexact=value).values_list("code", flat=True).first()
+        if code is None:
+            raise ValidationError(f"Unknown agency {value!r}; see /api/v1/agencies/.")
+        return code
+
+
+@extend_schema_field({"type": "string", "description": "An agency code, any case (unknown: 400)."})
+class AgencyFilter(filters.CharFilter):
+    field_class = AgencyField
+
+
+class StrictBooleanField(forms.CharField):
+    """A boolean as DRF reads one (`true`/`false`, `1`/`0`, `yes`/`no`, …); anything else is
+    a 400 rather than no filter at all."""
+
+    def clean(self, value: str | None) -> bool | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        if value in serializers.BooleanField.TRUE_VALUES:
+            return True
+        if value in serializers.BooleanField.FALSE_VALUES:
+            return False
+        raise ValidationError("Use true or false (or 1 or 0).")
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
+
+
+# (lower bound, upper bound): a lower bound above its upper bound is a 400 naming the lower.
+BOUNDS = (("severity_min", "severity_max"), ("occurred_after", "occurred_before"))
+
+
+class FilterForm(forms.Form):
+    """The filters' form: each parameter given once, and bounds in order."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        for name in self.fields if getlist else ():
+            if len(getlist(name)) > 1:
+                self.add_error(name, "Give it once.")
+        for low, high in BOUNDS:
+            first, last = cleaned.get(low), cleaned.get(high)
+            if first is not None and last is not None and first > last:
+                self.add_error(low, f"Must not be above {high}.")
+        return cleaned
+
+
 class IncidentFilter(filters.FilterSet):
-    agency = filters.CharFilter(field_name="agency__code")
+    agency = AgencyFilter(field_name="agency__code")
     category = CategoryFilter(field_name="category_id")
     severity_min = SeverityFilter(field_name="severity", lookup_expr="gte")
     severity_max = SeverityFilter(field_name="severity", lookup_expr="lte")
@@ -112,11 +172,12 @@ class IncidentFilter(filters.FilterSet):
     tlp = filters.ChoiceFilter(choices=TLP.choices)
     bbox = BBoxFilter(label="min_lon,min_lat,max_lon,max_lat")
     q = filters.CharFilter(method="filter_text", label="text search")
-    shared = filters.BooleanFilter(method="filter_shared", label="only other agencies' incidents")
+    shared = StrictBooleanFilter(method="filter_shared", label="only other agencies' incidents")
 
     class Meta:
         model = Incident
         fields: list[str] = []
+        form = FilterForm
 
     def filter_text(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         if not value:

@@ -97,10 +97,12 @@ def access_request_approve(
 ) -> AccessRequest:
     """Approve: share the incident with the requesting agency (or, for TLP:RED, the requester)
     with the request's purpose, until `expires_at` (none given: FUSION_SHARE_DEFAULT_DAYS from
-    now). Raises NotAllowed, Conflict (decided), Invalid (TLP rules, expiry in the past)."""
+    now, at most FUSION_SHARE_MAX_DAYS). Raises NotAllowed, Conflict (decided), Invalid (TLP
+    rules, expiry in the past or beyond FUSION_SHARE_MAX_DAYS)."""
     _require_owner_admin(actor, request)
     if expires_at is None:
-        expires_at = timezone.now() + timedelta(days=settings.FUSION_SHARE_DEFAULT_DAYS)
+        days = min(settings.FUSION_SHARE_DEFAULT_DAYS, settings.FUSION_SHARE_MAX_DAYS)
+        expires_at = timezone.now() + timedelta(days=days)
     red = request.incident.tlp == TLP.RED
     share = share_grant(
         actor=actor,

@@ -5,9 +5,10 @@ Every change to grants rebuilds the incident's guardian rows in the same transac
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,8 +47,15 @@ def _check_recipient_user(user: User | None) -> None:
 
 
 def _check_expiry(expires_at: datetime | None) -> None:
-    if expires_at is not None and expires_at <= timezone.now():
+    """An expiry lies in the future, at most FUSION_SHARE_MAX_DAYS away."""
+    if expires_at is None:
+        return
+    now = timezone.now()
+    if expires_at <= now:
         raise Invalid(errors={"expires_at": ["Must lie in the future."]})
+    days = settings.FUSION_SHARE_MAX_DAYS
+    if expires_at > now + timedelta(days=days):
+        raise Invalid(errors={"expires_at": [f"A share lasts at most {days} days."]})
 
 
 @transaction.atomic
@@ -67,7 +75,8 @@ def share_grant(
     """Share one incident with an agency (or a named user for TLP:RED).
 
     Actor: an admin of the owning agency. Raises NotAllowed, Invalid (TLP rule with the
-    reason, purpose and its code or reference, expiry, recipient).
+    reason, purpose and its code or reference, expiry past or beyond FUSION_SHARE_MAX_DAYS,
+    recipient).
     """
     _require_sharer(actor, incident)
     stated = stated_purpose(purpose=purpose, purpose_code=purpose_code, case_ref=case_ref)

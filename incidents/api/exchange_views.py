@@ -190,6 +190,16 @@ class ImportView(FusionAPIView):
                 )
             try:
                 result = incident_upsert_batch(actor=request.user, agency=agency, records=checked)
+            except Invalid as exc:  # the rules' errors, by index: named by line or object here
+                by_index = (exc.errors or {}).get("incidents")
+                if not by_index:
+                    raise
+                named = {keys[int(i)]: found for i, found in by_index.items()}
+                noun = where if len(named) != 1 else where[:-1]
+                raise Invalid(
+                    f"{len(named)} {noun} with problems; nothing was stored.",
+                    errors={where: named},
+                ) from exc
             except Copied as exc:
                 raise Conflict(
                     exc.detail,

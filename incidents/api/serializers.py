@@ -56,7 +56,13 @@ class IncidentInputSerializer(StrictInputSerializer):
     injured = serializers.IntegerField(min_value=0, max_value=100000, required=False)
     latitude = FiniteFloatField(min_value=-90, max_value=90)
     longitude = FiniteFloatField(min_value=-180, max_value=180)
-    district = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    district = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A district of the register; blank or null: the one the place lies in.",
+    )
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     tlp = serializers.ChoiceField(choices=TLP.choices, required=False)
     contexts = serializers.ListField(
@@ -67,6 +73,9 @@ class IncidentInputSerializer(StrictInputSerializer):
 
     def validate_contexts(self, value: list[str]) -> list[str]:
         return sorted(set(value))
+
+    def validate_district(self, value: str | None) -> str:
+        return value or ""  # null is blank: filled from the place (incidents.rules.place)
 
 
 class IncidentUpdateSerializer(IncidentInputSerializer):

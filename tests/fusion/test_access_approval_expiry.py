@@ -56,7 +56,7 @@ def test_an_approval_without_expiry_defaults_to_ninety_days(world, client_for):
 def test_an_explicit_expiry_is_honoured(world, client_for):
     # given
     request = requested(world)
-    wanted = (timezone.now() + timedelta(days=400)).replace(microsecond=0)
+    wanted = (timezone.now() + timedelta(days=300)).replace(microsecond=0)
     # when
     share = approve(client_for, world, request, level="view", expires_at=wanted.isoformat())
     # then

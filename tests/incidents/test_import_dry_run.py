@@ -120,11 +120,13 @@ def test_dry_run_with_the_account_made_writes_nothing_either(source, tmp_path):
 def test_dry_run_names_what_it_would_do_with_each_row(source, tmp_path):
     # when
     output = run(source, tmp_path / "dry.rej", "--dry-run", "--verbosity", "2")
-    # then: rows 4 and 5 are rejected, the others named with their status
+    # then: every row named with its status, rows 4 and 5 rejected
     assert re.findall(r"line \d+: (\S+ \w+)", output) == [
         "D-NEW created",
         "D-SAME unchanged",
         "D-CHANGED updated",
+        "D-BAD rejected",
+        "D-COPY rejected",
         "D-TWICE created",
         "D-TWICE updated",
     ]

@@ -177,6 +177,7 @@ class Command(BaseCommand):
     ) -> None:
         # The chunk and the run's position commit together: a resumed import starts exactly
         # after the last chunk that was kept.
+        self._statuses: list[tuple[int, Any, str]] = []  # (line, external_ref, status)
         with gc_paused(), transaction.atomic():  # gc: see fusion.memory
             good = self._validated(rows, mapping, categories, agency, rejects, totals)
             if good:
@@ -192,6 +193,9 @@ class Command(BaseCommand):
                     totals["rejected"],
                 )
                 run.save(update_fields=["position", "created", "updated", "rejected"])
+        if self._verbosity >= 2:  # what became of each row of the chunk, in the file's order
+            for line, ref, status in sorted(self._statuses, key=lambda s: s[0]):
+                self.stdout.write(f"line {line}: {ref or '-'} {status}")
 
     def _upsert(
         self,
@@ -217,16 +221,16 @@ class Command(BaseCommand):
                     result = incident_upsert_batch(actor=actor, agency=agency, records=records)
         except Copied as exc:
             for index, found in exc.by_index.items():
-                self._reject(rejects, good[index][0], found, None, totals)
+                line, record = good[index]
+                self._reject(rejects, line, found, self._rows.get(line), totals, record)
             kept = [item for index, item in enumerate(good) if index not in exc.by_index]
             if not kept:
                 return BatchResult(created=0, updated=0, ids=[])
             return self._upsert(kept, agency, actor, rejects, totals, dry_run)
         except Invalid as exc:
             raise CommandError(f"chunk refused: {exc.detail}") from exc
-        if self._verbosity >= 2:  # what became of each row
-            for (line, record), status in zip(good, result.statuses, strict=True):
-                self.stdout.write(f"line {line}: {record.get('external_ref')} {status}")
+        for (line, record), status in zip(good, result.statuses, strict=True):
+            self._statuses.append((line, record.get("external_ref"), status))
         return result
 
     def _validated(
@@ -243,8 +247,9 @@ class Command(BaseCommand):
         mapping's defaults only: defaults apply on create, an update keeps stored values."""
         readable = [(line, row) for line, row, problem in rows if row is not None]
         for line, row, problem in rows:
-            if row is None:
+            if row is None:  # nothing readable to give: the problem says why
                 self._reject(rejects, line, {"row": [problem]}, None, totals)
+        self._rows = dict(readable)
         try:
             mapped = [mapping.apply(row) for _, row in readable]
         except MappingError as exc:
@@ -253,10 +258,12 @@ class Command(BaseCommand):
         good: dict[str, tuple[int, dict]] = {}
         for index, ((line, row), record) in enumerate(zip(readable, records, strict=True)):
             if str(index) in errors:
-                self._reject(rejects, line, errors[str(index)], row, totals)
+                self._reject(rejects, line, errors[str(index)], row, totals, mapped[index])
                 continue
             if record.get("external_ref") in good:
                 totals["superseded"] += 1
+                earlier = good[record.get("external_ref")][0]
+                self._statuses.append((earlier, record.get("external_ref"), "superseded"))
             good[record.get("external_ref")] = (line, record)
         existing = set(
             Incident.objects.filter(agency=agency, external_ref__in=list(good)).values_list(
@@ -264,19 +271,29 @@ class Command(BaseCommand):
             )
         )
         existing.update(ref for ref in good if ref in self._planned)
-        row_at = dict(readable)
         kept: list = []
         for line, record in good.values():
             if record.get("external_ref") in existing:
-                defaulted = mapping.defaulted(row_at[line]) & OPTIONAL
+                defaulted = mapping.defaulted(self._rows[line]) & OPTIONAL
                 record = {k: v for k, v in record.items() if k not in defaulted}
             kept.append((line, record))
         for index, found in batch_errors([record for _, record in kept]).items():
-            self._reject(rejects, kept[int(index)][0], found, None, totals)
+            line, record = kept[int(index)]
+            self._reject(rejects, line, found, self._rows[line], totals, record)
             kept[int(index)] = None
         return [item for item in kept if item is not None]
 
-    @staticmethod
-    def _reject(rejects: Any, line: int, errors: Any, row: dict | None, totals: dict) -> None:
+    def _reject(
+        self,
+        rejects: Any,
+        line: int,
+        errors: Any,
+        row: dict | None,
+        totals: dict,
+        record: dict | None = None,
+    ) -> None:
+        """Write a refused row (the source row as read; None when it could not be read) with
+        its line and errors; `record` (what the row became) names its external_ref."""
         rejects.write(json.dumps({"line": line, "errors": errors, "row": row}, default=str) + "\n")
         totals["rejected"] += 1
+        self._statuses.append((line, (record or {}).get("external_ref"), "rejected"))
