@@ -16,6 +16,12 @@ TLP:RED and TLP:AMBER+STRICT incidents never match (fusion.sharing.tlp.MATCHABLE
 never produce person matches, and neither do incidents in protected contexts.
 This runs as the system, not as a user: it reads across agencies to produce hints only.
 Set-based: a batch of incidents costs a few queries, not one per incident.
+
+Not every pair is stored: an incident needs one hint per other agency holding its event, and in
+a dense place (one cell and bucket) the pairs grow with the square of the incidents. A pair is
+stored only where it gives one of its incidents its first event hint about the other agency
+(`_select`), so hints grow with incidents, and the choice among pairs depends on cells,
+buckets and ids only.
 """
 
 import bisect
@@ -25,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from operator import or_
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -90,32 +97,79 @@ def _box(incident: Incident) -> Q:
 # province in the window. `OFFSET 0` keeps each probe a scan of its own, whatever the planner
 # guesses of the number of cells. The new incidents are read back from the table by id, so
 # what is matched is what was stored. Longitudes do not wrap at ±180° (nor in Python).
+# Of the pairs found, only those `_select` may keep leave the database: the pairs whose other
+# incident has no hint yet about the new one's agency, and per new incident and other agency
+# the first by `_select`'s preference, unless the new incident has such a hint already. Each
+# incident's hints are read by its id alone (`OFFSET 0` keeps the probe per row, stopping at
+# the first hint about the agency, rather than a hash of every match): through the pair index
+# (kind, incident_a) for a first incident, the incident_b index for a second, where `kind` is
+# written so that it cannot serve as an index condition (the planner would walk the pair index
+# past every event match) and the agency is compared outside (not through an agency index).
 PLACE_CELLS_PER_DEGREE = 20
 _CANDIDATES_SQL = """
-SELECT b.id, b.agency_id, b.category, b.latitude, b.longitude, b.occurred_at, b.tlp,
-       o.id, o.agency_id, o.category, o.latitude, o.longitude, o.occurred_at, o.tlp
-FROM ({new}) AS n
-JOIN incidents_incident b ON b.id = n.id
-CROSS JOIN LATERAL generate_series(floor((b.latitude - {reach}) * {cells})::int,
-                                   floor((b.latitude + {reach}) * {cells})::int) AS ci(cell)
-CROSS JOIN LATERAL generate_series(floor((b.longitude - {reach}) * {cells})::int,
-                                   floor((b.longitude + {reach}) * {cells})::int) AS cj(cell)
-CROSS JOIN LATERAL (
-    SELECT o.id, o.agency_id, o.category, o.latitude, o.longitude, o.occurred_at, o.tlp
-    FROM incidents_incident o
-    WHERE floor(o.latitude * {cells}) = ci.cell AND floor(o.longitude * {cells}) = cj.cell
-      AND o.occurred_at BETWEEN b.occurred_at - %s AND b.occurred_at + %s
-      AND o.latitude BETWEEN b.latitude - {reach} AND b.latitude + {reach}
-      AND o.longitude BETWEEN b.longitude - {reach} AND b.longitude + {reach}
-      AND o.agency_id <> b.agency_id
-    OFFSET 0
-) AS o
-WHERE b.tlp = ANY(%s) AND o.tlp = ANY(%s)
-  AND abs(floor(o.latitude * {rule}) - floor(b.latitude * {rule})) <= 1
-  AND abs(floor(o.longitude * {rule}) - floor(b.longitude * {rule})) <= 1
-  AND abs(floor(extract(epoch FROM o.occurred_at) / {bucket})
-          - floor(extract(epoch FROM b.occurred_at) / {bucket})) <= 1
+WITH pairs AS (
+    SELECT b.id AS b_id, b.agency_id AS b_agency, b.category AS b_category,
+           b.latitude AS b_latitude, b.longitude AS b_longitude,
+           b.occurred_at AS b_occurred_at, b.tlp AS b_tlp,
+           o.id AS o_id, o.agency_id AS o_agency, o.category AS o_category,
+           o.latitude AS o_latitude, o.longitude AS o_longitude,
+           o.occurred_at AS o_occurred_at, o.tlp AS o_tlp,
+           abs(floor(o.latitude * {rule}) - floor(b.latitude * {rule}))
+           + abs(floor(o.longitude * {rule}) - floor(b.longitude * {rule}))
+           + abs(floor(extract(epoch FROM o.occurred_at) / {bucket})
+                 - floor(extract(epoch FROM b.occurred_at) / {bucket})) AS closeness,
+           b.agency_id IN (SELECT m.agency_b_id FROM fusion_match m
+                           WHERE m.kind = 'event' AND m.incident_a_id = o.id OFFSET 0)
+           OR b.agency_id IN (SELECT m.agency_a_id FROM fusion_match m
+                              WHERE m.incident_b_id = o.id AND {event} OFFSET 0)
+           AS other_hinted,
+           o.agency_id = ANY(h.agencies) AS new_hinted
+    FROM ({new}) AS n
+    JOIN incidents_incident b ON b.id = n.id
+    CROSS JOIN LATERAL (
+        SELECT array_agg(c.slug) AS slugs
+        FROM incidents_category c JOIN incidents_category own ON own."group" = c."group"
+        WHERE own.slug = b.category
+    ) AS g
+    CROSS JOIN LATERAL (
+        SELECT array(
+            SELECT m.agency_b_id FROM fusion_match m
+            WHERE m.kind = 'event' AND m.incident_a_id = b.id
+            UNION SELECT m.agency_a_id FROM fusion_match m
+            WHERE m.incident_b_id = b.id AND {event}
+        ) AS agencies
+        OFFSET 0
+    ) AS h
+    CROSS JOIN LATERAL generate_series(floor((b.latitude - {reach}) * {cells})::int,
+                                       floor((b.latitude + {reach}) * {cells})::int) AS ci(cell)
+    CROSS JOIN LATERAL generate_series(floor((b.longitude - {reach}) * {cells})::int,
+                                       floor((b.longitude + {reach}) * {cells})::int) AS cj(cell)
+    CROSS JOIN LATERAL (
+        SELECT o.id, o.agency_id, o.category, o.latitude, o.longitude, o.occurred_at, o.tlp
+        FROM incidents_incident o
+        WHERE floor(o.latitude * {cells}) = ci.cell AND floor(o.longitude * {cells}) = cj.cell
+          AND o.occurred_at BETWEEN b.occurred_at - %s AND b.occurred_at + %s
+          AND o.latitude BETWEEN b.latitude - {reach} AND b.latitude + {reach}
+          AND o.longitude BETWEEN b.longitude - {reach} AND b.longitude + {reach}
+          AND o.agency_id <> b.agency_id AND o.category = ANY(g.slugs)
+        OFFSET 0
+    ) AS o
+    WHERE b.tlp = ANY(%s) AND o.tlp = ANY(%s)
+      AND abs(floor(o.latitude * {rule}) - floor(b.latitude * {rule})) <= 1
+      AND abs(floor(o.longitude * {rule}) - floor(b.longitude * {rule})) <= 1
+      AND abs(floor(extract(epoch FROM o.occurred_at) / {bucket})
+              - floor(extract(epoch FROM b.occurred_at) / {bucket})) <= 1
+)
+SELECT {columns} FROM pairs WHERE NOT other_hinted
+UNION
+(SELECT DISTINCT ON (b_id, o_agency) {columns} FROM pairs WHERE NOT new_hinted
+ ORDER BY b_id, o_agency, other_hinted, closeness, o_id)
 """
+_COLUMNS = (
+    "b_id, b_agency, b_category, b_latitude, b_longitude, b_occurred_at, b_tlp, "
+    "o_id, o_agency, o_category, o_latitude, o_longitude, o_occurred_at, o_tlp, "
+    "other_hinted, new_hinted"
+)
 _GIVEN = "SELECT * FROM unnest(%s::uuid[]) AS i(id)"
 _FIELDS = ("id", "agency_id", "category_id", "latitude", "longitude", "occurred_at", "tlp")
 _LOADED = ("id", "agency", "category", "latitude", "longitude", "occurred_at", "tlp")
@@ -129,6 +183,8 @@ def _candidates_sql(new: str) -> str:
         reach=f"{_REACH_DEGREES!r}::float8",
         rule=MATCH_CELLS_PER_DEGREE,
         bucket=int(TIME_BUCKET.total_seconds()),
+        columns=_COLUMNS,
+        event="m.kind || '' = 'event'",
     )
 
 
@@ -150,16 +206,17 @@ def _candidate_rows(new: str, params: Sequence[object], *, explain: bool = False
 
 def _event_candidates(new: str, params: Sequence[object]) -> list[Match]:
     """PostgreSQL, one query: each new incident probes the place and time index for the
-    cells its candidate box touches, keeping neighbouring cells and buckets; `same_event`
-    decides the pairs (the same rule; the property test holds the two to each other)."""
+    cells its candidate box touches, keeping neighbouring cells and buckets of its category
+    group, and returns the pairs `_select` may store (not every pair: see `_select`);
+    `same_event` checks them (the property test holds the query to the rule)."""
     groups = dict(Category.objects.values_list("slug", "group"))
     found = []
     for row in _candidate_rows(new, params):
         incident = Incident(**dict(zip(_FIELDS, row[:7], strict=True)))
-        other = Incident(**dict(zip(_FIELDS, row[7:], strict=True)))
+        other = Incident(**dict(zip(_FIELDS, row[7:14], strict=True)))
         if same_event(incident, other, groups):
-            found.append(_pair(MatchKind.EVENT, incident, other))
-    return found
+            found.append(Candidate(incident, other, other_hinted=row[14], new_hinted=row[15]))
+    return _select(found)
 
 
 def _event_matches_postgresql(incidents: list[Incident]) -> list[Match]:
@@ -180,8 +237,13 @@ def person_matches_of(incidents: list[Incident]) -> int:
 def _event_matches(incidents: list[Incident]) -> list[Match]:
     if connection.vendor == "postgresql":
         return _event_matches_postgresql(incidents)
+    return _event_matches_python(incidents)
+
+
+def _event_matches_python(incidents: list[Incident]) -> list[Match]:
+    """Elsewhere (SQLite): candidates in the boxes of a chunk of incidents, then `_select`."""
     groups = dict(Category.objects.values_list("slug", "group"))
-    found = []
+    pairs = []
     ids = {i.pk for i in incidents}
     for start in range(0, len(incidents), CHUNK):
         chunk = sorted(incidents[start : start + CHUNK], key=lambda i: i.occurred_at)
@@ -195,10 +257,70 @@ def _event_matches(incidents: list[Incident]) -> list[Match]:
                 continue
             lo = bisect.bisect_left(times, other.occurred_at - _REACH_TIME)
             hi = bisect.bisect_right(times, other.occurred_at + _REACH_TIME)
-            for incident in chunk[lo:hi]:
-                if same_event(incident, other, groups):
-                    found.append(_pair(MatchKind.EVENT, incident, other))
-    return found
+            pairs += [(i, other) for i in chunk[lo:hi] if same_event(i, other, groups)]
+    hinted = _hinted({i.pk for pair in pairs for i in pair})
+    return _select(
+        [
+            Candidate(
+                new,
+                other,
+                other_hinted=(other.pk, new.agency_id) in hinted,
+                new_hinted=(new.pk, other.agency_id) in hinted,
+            )
+            for new, other in pairs
+        ]
+    )
+
+
+def _hinted(incident_ids: set) -> set[tuple]:
+    """(incident, other agency) of the event hints these incidents already have."""
+    rows = Match.objects.filter(
+        Q(incident_a_id__in=incident_ids) | Q(incident_b_id__in=incident_ids),
+        kind=MatchKind.EVENT,
+    ).values_list("incident_a_id", "agency_b_id", "incident_b_id", "agency_a_id")
+    return {pair for a, agency_b, b, agency_a in rows for pair in ((a, agency_b), (b, agency_a))}
+
+
+class Candidate(NamedTuple):
+    """A new incident and another agency's incident of the same event, and whether each
+    already has an event hint with the other's agency."""
+
+    new: Incident
+    other: Incident
+    other_hinted: bool
+    new_hinted: bool
+
+
+def _closeness(a: Incident, b: Incident) -> int:
+    """How many cell and bucket steps lie between two incidents (0 to 3 for a match)."""
+    (ai, aj), (bi, bj) = place_cell(a.latitude, a.longitude), place_cell(b.latitude, b.longitude)
+    buckets = abs(time_bucket(a.occurred_at) - time_bucket(b.occurred_at))
+    return abs(ai - bi) + abs(aj - bj) + buckets
+
+
+def _select(found: list[Candidate]) -> list[Match]:
+    """The pairs to store: each one gives an incident its first event hint with the other
+    agency. An agency's incident with no hint yet about the writer's agency gets one, with the
+    new incident closest to it; a new incident with no hint yet about another agency gets one,
+    with that agency's incident it may share a pair with best: first one still without a hint
+    about the writer's agency, then the closest in cells and buckets, then the lowest id.
+    Neither choice depends on anything finer than cells and buckets. So an incident is given
+    one hint per other agency that holds its event, and a dense place stores hints in
+    proportion to its incidents, not to their pairs."""
+    chosen: dict[tuple, Candidate] = {}
+    for c in sorted(found, key=lambda c: (_closeness(c.new, c.other), str(c.new.pk))):
+        if not c.other_hinted:
+            chosen.setdefault((c.other.pk, c.new.agency_id), c)
+    pairs = {(c.new.pk, c.other.pk): c for c in chosen.values()}
+    hinted = {(c.new.pk, c.other.agency_id) for c in pairs.values()}
+    preference = sorted(
+        found, key=lambda c: (c.other_hinted, _closeness(c.new, c.other), str(c.other.pk))
+    )
+    for c in preference:
+        if not c.new_hinted and (c.new.pk, c.other.agency_id) not in hinted:
+            hinted.add((c.new.pk, c.other.agency_id))
+            pairs[(c.new.pk, c.other.pk)] = c
+    return [_pair(MatchKind.EVENT, c.new, c.other) for c in pairs.values()]
 
 
 def _person_matches(incidents: list[Incident]) -> list[Match]:

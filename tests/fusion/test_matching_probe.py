@@ -1,7 +1,9 @@
 """Event matching on PostgreSQL finds, through its place-and-time index probe, exactly the
-pairs `same_event` accepts among all stored incidents: checked against every pair, for
-incidents placed on and around the index's and the matching rule's cell edges, at low and high
-latitudes, over every TLP."""
+pairs `same_event` accepts among all stored incidents, of which it stores those `_select`
+keeps (one hint per incident and other agency): checked against every pair, for incidents
+placed on and around the index's and the matching rule's cell edges, at low and high
+latitudes, over every TLP, some of them already with a hint. Matching without PostgreSQL
+(SQLite) stores the same pairs."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -11,10 +13,15 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fusion.choices import MatchKind
+from fusion.models import Match
 from fusion.sharing.matching import (
     MATCH_CELLS_PER_DEGREE,
     PLACE_CELLS_PER_DEGREE,
+    Candidate,
     _event_matches_postgresql,
+    _event_matches_python,
+    _select,
     same_event,
 )
 from incidents.models import Category, Incident
@@ -39,6 +46,7 @@ incidents = st.lists(
         st.integers(0, 30 * 60),
         st.sampled_from(["robbery", "kidnapping", "bombing-ied"]),
         st.sampled_from(["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]),
+        st.booleans(),  # already has an event hint with the other agency
     ),
     min_size=2,
     max_size=40,
@@ -58,7 +66,7 @@ def pairs(matches) -> set[tuple]:
 
 
 def on(spec: list[tuple]) -> list[tuple]:
-    return [(*item, "AMBER") for item in spec]
+    return [(*item, "AMBER", False) for item in spec]
 
 
 @settings(
@@ -81,6 +89,23 @@ def on(spec: list[tuple]) -> list[tuple]:
 @example(spec=on([(0, 5e-324, 67.0, 0, "robbery"), (1, 0.0, 67.0, 0, "robbery")]))
 # neighbouring time buckets at their far edges (six hours each)
 @example(spec=on([(0, 30.0, 67.0, 0, "robbery"), (1, 30.0, 67.0, 12 * 60 - 1, "robbery")]))
+# one new incident and three of the other agency's there, each with a hint already: the one
+# pair stored is chosen by the same rule in SQL and in Python
+@example(
+    spec=[
+        (0, 30.01, 67.01, 0, "robbery", "AMBER", False),
+        *[(1, 30.011 + k / 1000, 67.011, 10 * k, "robbery", "AMBER", True) for k in range(3)],
+    ]
+)
+# a new incident with a hint already: each other incident without one, near or next door, gets it
+@example(
+    spec=[
+        (0, 30.01, 67.01, 0, "robbery", "AMBER", True),
+        (1, 30.011, 67.011, 0, "robbery", "AMBER", False),
+        (1, 30.031, 67.011, 0, "robbery", "AMBER", False),
+        (1, 30.011, 67.031, 400, "robbery", "AMBER", True),
+    ]
+)
 def test_probe_finds_exactly_the_pairs_same_event_accepts(spec, world):
     with transaction.atomic():
         owners = [world.police, world.levies]
@@ -88,17 +113,34 @@ def test_probe_finds_exactly_the_pairs_same_event_accepts(spec, world):
             stored_incident(
                 owners[owner], lat, lon, START + timedelta(minutes=minutes), category, tlp
             )
-            for owner, lat, lon, minutes, category, tlp in spec
+            for owner, lat, lon, minutes, category, tlp, _ in spec
+        )
+        hinted = {i.pk for i, item in zip(stored, spec, strict=True) if item[-1]}
+        Match.objects.bulk_create(
+            Match(
+                kind=MatchKind.EVENT,
+                incident_a=i,
+                agency_a_id=i.agency_id,
+                agency_b=owners[i.agency_id == world.police.pk],
+                score=0.5,
+            )
+            for i in stored
+            if i.pk in hinted
         )
         new = [i for i in stored if i.agency_id == world.police.pk]
         groups = dict(Category.objects.values_list("slug", "group"))
-        expected = {
-            (*sorted((a.pk, b.pk), key=str), 0.5)
-            for a in new
-            for b in stored
-            if same_event(a, b, groups)
-        }
+        expected = pairs(
+            _select(
+                [
+                    Candidate(a, b, other_hinted=b.pk in hinted, new_hinted=a.pk in hinted)
+                    for a in new
+                    for b in stored
+                    if same_event(a, b, groups)
+                ]
+            )
+        )
         assert pairs(_event_matches_postgresql(new)) == expected
+        assert pairs(_event_matches_python(new)) == expected
         transaction.set_rollback(True)
 
 
