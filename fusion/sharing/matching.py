@@ -204,6 +204,16 @@ def _candidate_rows(new: str, params: Sequence[object], *, explain: bool = False
     return rows
 
 
+class Candidate(NamedTuple):
+    """A new incident and another agency's incident of the same event, and whether each
+    already has an event hint with the other's agency."""
+
+    new: Incident
+    other: Incident
+    other_hinted: bool
+    new_hinted: bool
+
+
 def _event_candidates(new: str, params: Sequence[object]) -> list[Match]:
     """PostgreSQL, one query: each new incident probes the place and time index for the
     cells its candidate box touches, keeping neighbouring cells and buckets of its category
@@ -216,7 +226,7 @@ def _event_candidates(new: str, params: Sequence[object]) -> list[Match]:
         other = Incident(**dict(zip(_FIELDS, row[7:14], strict=True)))
         if same_event(incident, other, groups):
             found.append(Candidate(incident, other, other_hinted=row[14], new_hinted=row[15]))
-    return _select(found)
+    return _select(found, MatchKind.EVENT)
 
 
 def _event_matches_postgresql(incidents: list[Incident]) -> list[Match]:
@@ -258,37 +268,30 @@ def _event_matches_python(incidents: list[Incident]) -> list[Match]:
             lo = bisect.bisect_left(times, other.occurred_at - _REACH_TIME)
             hi = bisect.bisect_right(times, other.occurred_at + _REACH_TIME)
             pairs += [(i, other) for i in chunk[lo:hi] if same_event(i, other, groups)]
-    hinted = _hinted({i.pk for pair in pairs for i in pair})
-    return _select(
-        [
-            Candidate(
-                new,
-                other,
-                other_hinted=(other.pk, new.agency_id) in hinted,
-                new_hinted=(new.pk, other.agency_id) in hinted,
-            )
-            for new, other in pairs
-        ]
-    )
+    return _select(_flagged(pairs, MatchKind.EVENT), MatchKind.EVENT)
 
 
-def _hinted(incident_ids: set) -> set[tuple]:
-    """(incident, other agency) of the event hints these incidents already have."""
+def _flagged(pairs: list[tuple[Incident, Incident]], kind: str) -> list[Candidate]:
+    """The pairs with whether each side already has a hint of this kind about the other's
+    agency."""
+    hinted = _hinted({i.pk for pair in pairs for i in pair}, kind)
+    return [
+        Candidate(
+            new,
+            other,
+            other_hinted=(other.pk, new.agency_id) in hinted,
+            new_hinted=(new.pk, other.agency_id) in hinted,
+        )
+        for new, other in pairs
+    ]
+
+
+def _hinted(incident_ids: set, kind: str = MatchKind.EVENT) -> set[tuple]:
+    """(incident, other agency) of the hints of this kind these incidents already have."""
     rows = Match.objects.filter(
-        Q(incident_a_id__in=incident_ids) | Q(incident_b_id__in=incident_ids),
-        kind=MatchKind.EVENT,
+        Q(incident_a_id__in=incident_ids) | Q(incident_b_id__in=incident_ids), kind=kind
     ).values_list("incident_a_id", "agency_b_id", "incident_b_id", "agency_a_id")
     return {pair for a, agency_b, b, agency_a in rows for pair in ((a, agency_b), (b, agency_a))}
-
-
-class Candidate(NamedTuple):
-    """A new incident and another agency's incident of the same event, and whether each
-    already has an event hint with the other's agency."""
-
-    new: Incident
-    other: Incident
-    other_hinted: bool
-    new_hinted: bool
 
 
 def _closeness(a: Incident, b: Incident) -> int:
@@ -298,29 +301,30 @@ def _closeness(a: Incident, b: Incident) -> int:
     return abs(ai - bi) + abs(aj - bj) + buckets
 
 
-def _select(found: list[Candidate]) -> list[Match]:
-    """The pairs to store: each one gives an incident its first event hint with the other
-    agency. An agency's incident with no hint yet about the writer's agency gets one, with the
-    new incident closest to it; a new incident with no hint yet about another agency gets one,
-    with that agency's incident it may share a pair with best: first one still without a hint
-    about the writer's agency, then the closest in cells and buckets, then the lowest id.
-    Neither choice depends on anything finer than cells and buckets. So an incident is given
-    one hint per other agency that holds its event, and a dense place stores hints in
-    proportion to its incidents, not to their pairs."""
+def _select(found: list[Candidate], kind: str) -> list[Match]:
+    """The pairs to store: each one gives an incident its first hint of this kind about the
+    other agency. An agency's incident with no hint yet about the writer's agency gets one,
+    with the new incident closest to it; a new incident with no hint yet about another agency
+    gets one, with that agency's incident it may share a pair with best: first one still
+    without a hint about the writer's agency, then the closest in cells and buckets (events),
+    then the lowest id. Neither choice depends on anything finer than cells and buckets. So an
+    incident is given one hint per other agency that holds its event (or names its national
+    id), and a dense place stores hints in proportion to its incidents, not to their pairs."""
+
+    def closeness(c: Candidate) -> int:
+        return _closeness(c.new, c.other) if kind == MatchKind.EVENT else 0
+
     chosen: dict[tuple, Candidate] = {}
-    for c in sorted(found, key=lambda c: (_closeness(c.new, c.other), str(c.new.pk))):
+    for c in sorted(found, key=lambda c: (closeness(c), str(c.new.pk))):
         if not c.other_hinted:
             chosen.setdefault((c.other.pk, c.new.agency_id), c)
     pairs = {(c.new.pk, c.other.pk): c for c in chosen.values()}
     hinted = {(c.new.pk, c.other.agency_id) for c in pairs.values()}
-    preference = sorted(
-        found, key=lambda c: (c.other_hinted, _closeness(c.new, c.other), str(c.other.pk))
-    )
-    for c in preference:
+    for c in sorted(found, key=lambda c: (c.other_hinted, closeness(c), str(c.other.pk))):
         if not c.new_hinted and (c.new.pk, c.other.agency_id) not in hinted:
             hinted.add((c.new.pk, c.other.agency_id))
             pairs[(c.new.pk, c.other.pk)] = c
-    return [_pair(MatchKind.EVENT, c.new, c.other) for c in pairs.values()]
+    return [_pair(kind, c.new, c.other) for c in pairs.values()]
 
 
 def _person_matches(incidents: list[Incident]) -> list[Match]:
@@ -349,8 +353,8 @@ def _person_matches(incidents: list[Incident]) -> list[Match]:
         for incident_id in wanted[person.national_id_index]:
             incident = by_id[incident_id]
             if incident.agency_id != other.agency_id:
-                found.append(_pair(MatchKind.PERSON, incident, other))
-    return found
+                found.append((incident, other))
+    return _select(_flagged(found, MatchKind.PERSON), MatchKind.PERSON)
 
 
 def _pair(kind: str, new: Incident, other: Incident) -> Match:

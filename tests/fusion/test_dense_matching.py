@@ -8,6 +8,7 @@ import pytest
 from django.db.models import Q
 
 from fusion.models import AuditEntry, Match
+from fusion.sharing.match_hints import PERSON_HINT
 from incidents.bulk import incident_upsert_batch
 from tests import factories
 
@@ -78,3 +79,18 @@ def test_single_writes_into_a_dense_cell_add_at_most_one_hint_per_other_agency(w
     factories.incident(world.police, world.police_submitter, **dense_records(1, 7)[0])
     # then
     assert Match.objects.count() - before == 1
+
+
+def test_one_national_id_in_many_records_adds_one_person_hint_per_write(world):
+    # given: thirty levies records naming one national id, and one police record naming it
+    person = {"role": "suspect", "full_name": "Same Person", "national_id": "54400-7654321-1"}
+    levies = [factories.record(persons=[person], latitude=25.0 + k / 10) for k in range(30)]
+    incident_upsert_batch(actor=world.levies_submitter, agency=world.levies, records=levies)
+    factories.incident(world.police, world.police_submitter, persons=[person])
+    rows = Match.objects.filter(kind="person").count()
+    told = AuditEntry.objects.filter(event=PERSON_HINT).count()
+    # when: police names it again
+    factories.incident(world.police, world.police_submitter, persons=[person], latitude=26.0)
+    # then: one more hint, and one more entry telling the levies of it
+    assert Match.objects.filter(kind="person").count() - rows == 1
+    assert AuditEntry.objects.filter(event=PERSON_HINT).count() - told == 1

@@ -136,7 +136,8 @@ def test_probe_finds_exactly_the_pairs_same_event_accepts(spec, world):
                     for a in new
                     for b in stored
                     if same_event(a, b, groups)
-                ]
+                ],
+                MatchKind.EVENT,
             )
         )
         assert pairs(_event_matches_postgresql(new)) == expected
