@@ -51,3 +51,5 @@ def test_the_readme_walkthrough_works_for_every_role(live_server, settings, tmp_
     assert (tmp_path / "last-week.html").read_text().count("TLP:") >= 1
     assert "\n404\n" in said  # the levies cannot read what the police were given
     assert said.count("\n400\n") == 2  # the preview's and the district's refusals
+    assert "\n403\n" in said  # the platform admin reads no content
+    assert "(1, 0)\n(0, 1)\n" in said  # an agency system's repeat writes nothing
