@@ -11,6 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from analytics.models import Assessment
 from fusion.models import SharingAgreement
+from fusion.sharing.access_requests import access_request_approve, access_request_create
 from tests import factories
 
 
@@ -168,3 +169,25 @@ def test_oversight_refused_an_assessment_is_a_documented_403(
     response = client_for(world.overseer).get(f"/api/v1/assessments/{approved_hotspots.pk}/")
     assert response.status_code == 403
     assert_conforms(openapi, "/api/v1/assessments/{id}/", "get", response)
+
+
+def test_notifications_of_every_source_fit_the_schema(openapi, world, client_for):
+    public = factories.incident(world.police, world.police_submitter, tlp="CLEAR")
+    hidden = factories.incident(world.police, world.police_submitter, tlp="AMBER")
+    asked = access_request_create(
+        actor=world.levies_analyst, incident_id=public.pk, purpose="schema check of notices"
+    )
+    access_request_approve(actor=world.police_admin, request=asked, level="view_persons")
+    refused = client_for(world.levies_analyst).get(f"/api/v1/incidents/{hidden.pk}/")
+    assert refused.status_code == 404
+
+    admin = client_for(world.police_admin).get("/api/v1/notifications/")
+    requester = client_for(world.levies_analyst).get("/api/v1/notifications/")
+
+    assert {n["kind"] for n in admin.json()["results"]} >= {"access_request", "refused_read"}
+    assert [n["kind"] for n in requester.json()["results"]] == ["access_request_approved"]
+    for response in (admin, requester):
+        assert_conforms(openapi, "/api/v1/notifications/", "get", response)
+    # documented item by item, not as any object
+    item = openapi["components"]["schemas"]["Notification"]
+    assert {"id", "kind", "at", "agency", "by_agency"} <= set(item["required"])

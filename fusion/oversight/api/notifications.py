@@ -6,7 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,6 +20,47 @@ from fusion.errors import Invalid, NotAllowed
 from fusion.oversight.notifications import notifications_for
 
 DEFAULT_DAYS = 30
+KINDS = [
+    "access_request", "access_request_approved", "access_request_denied", "match",
+    "refused_read", "person_search", "person_match_confirmed", "match_hint_withheld",
+    "match_budget_spent", "account_locked",
+]  # fmt: skip
+
+
+class NotificationSerializer(serializers.Serializer):
+    """One notification: the fields every kind has, then those of some kinds."""
+
+    id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=KINDS)
+    at = serializers.DateTimeField()
+    agency = serializers.CharField(allow_null=True, help_text="The agency it concerns.")
+    by_agency = serializers.CharField(allow_null=True, help_text="The agency that acted.")
+    incident = serializers.CharField(
+        required=False, allow_null=True, help_text="Only while you may see it."
+    )
+    access_request = serializers.IntegerField(required=False)
+    status = serializers.CharField(required=False)
+    level = serializers.CharField(required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False)
+    match = serializers.IntegerField(required=False)
+    match_kind = serializers.CharField(required=False)
+    score = serializers.FloatField(required=False)
+    persons = serializers.IntegerField(required=False, help_text="Persons a search returned.")
+    budget = serializers.IntegerField(required=False, allow_null=True)
+    username = serializers.CharField(required=False)
+    minutes = serializers.IntegerField(required=False, allow_null=True)
+
+
+NOTIFICATION_PAGE = inline_serializer(
+    "NotificationPage",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": NotificationSerializer(many=True),
+    },
+)
 
 
 class NotificationsView(FusionAPIView):
@@ -34,7 +76,7 @@ class NotificationsView(FusionAPIView):
                 "since", OpenApiTypes.DATETIME, description=f"Default: {DEFAULT_DAYS} days ago."
             )
         ],
-        responses={200: OpenApiTypes.OBJECT, **errors(400, 403)},
+        responses={200: NOTIFICATION_PAGE, **errors(400, 403)},
     )
     def get(self, request: Request) -> Response:
         agencies = admin_agency_ids(request.user)
