@@ -31,6 +31,8 @@ class Replay:
 
 
 def request_hash(method: str, path: str, body: bytes) -> str:
+    """What makes two requests the same: method, path with its query string (`?dry_run=true`
+    asks for something else than the write), and body."""
     return hashlib.sha256(b"\0".join([method.encode(), path.encode(), body])).hexdigest()
 
 

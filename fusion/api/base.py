@@ -73,7 +73,9 @@ class FusionViewMixin:
                 "Idempotency-Key must be 1 to 255 characters.",
                 errors={idempotency.HEADER: ["1 to 255 characters."]},
             )
-        fingerprint = idempotency.request_hash(request.method, request.path, request.body)
+        fingerprint = idempotency.request_hash(
+            request.method, request.get_full_path(), request.body
+        )
         replay = idempotency.lookup(user=request.user, key=key, fingerprint=fingerprint)
         if replay is not None:
             raise ReplayResponse(replay)

@@ -9,9 +9,21 @@ YES = frozenset({"1", "true", "yes", "on"})
 NO = frozenset({"0", "false", "no", "off"})
 
 
+def _named(request: Request, name: str) -> list[str]:
+    """Parameters that spell `name` some other way (another case, `name[]`): a 400 naming
+    `name`, for a client that means it may not be told otherwise."""
+    return [
+        given
+        for given in request.query_params
+        if given != name and given.lower().removesuffix("[]") == name
+    ]
+
+
 def query_flag(request: Request, name: str, *, default: bool = False) -> bool:
     """The flag `name` of the query string: absent → `default`; given once as one of the
     words above (any case); else Invalid naming it."""
+    if _named(request, name):
+        raise Invalid(errors={name: [f"Spell it {name}, once."]})
     values = request.query_params.getlist(name)
     if not values:
         return default
@@ -28,5 +40,5 @@ def query_flag(request: Request, name: str, *, default: bool = False) -> bool:
 def refuse_flag(request: Request, name: str, why: str) -> None:
     """A flag this route does not take, given anyway: a 400 naming it, so that a caller who
     expects it to hold is not surprised by what happens without it."""
-    if name in request.query_params:
+    if name in request.query_params or _named(request, name):
         raise Invalid(errors={name: [why]})

@@ -57,3 +57,26 @@ def test_access_requests_filter_by_status(world, client_for):
     pending = api.get("/api/v1/access-requests/?status=pending").json()["results"]
     assert [r["status"] for r in pending] == ["pending"]
     assert api.get("/api/v1/access-requests/?status=bogus").status_code == 400
+
+
+@pytest.mark.parametrize("spelling", ["DRY_RUN=true", "dry_run[]=true", "Dry_Run=1"])
+def test_the_flag_spelt_otherwise_is_refused_not_ignored(world, client_for, spelling):
+    admin = client_for(world.police_admin)
+    assert admin.post(f"{URL}?{spelling}", BODY, format="json").status_code == 400
+    bulk = {"incidents": [factories.payload()]}
+    submitter = client_for(world.police_submitter)
+    refused = submitter.post(f"/api/v1/incidents/bulk/?{spelling}", bulk, format="json")
+    assert refused.status_code == 400
+    assert "dry_run" in refused.json()["errors"]
+    assert not SharingAgreement.objects.exists()
+    assert not Incident.objects.exists()
+
+
+def test_a_preview_and_the_write_are_different_requests_to_an_idempotency_key(world, client_for):
+    admin = client_for(world.police_admin)
+    key = {"HTTP_IDEMPOTENCY_KEY": "agreement-1"}
+    previewed = admin.post(f"{URL}?dry_run=true", BODY, format="json", **key)
+    assert previewed.status_code == 200
+    made = admin.post(URL, BODY, format="json", **key)
+    assert made.status_code == 409  # the key was used for another request: not replayed
+    assert not SharingAgreement.objects.exists()
