@@ -21,6 +21,7 @@ from agencies.models import User
 from analytics.choices import ReportStatus
 from analytics.models import Report
 from analytics.reports import report_fill
+from analytics.scope import EARLIEST
 from analytics.selectors import REQUESTER_ROLES
 from fusion import audit, outbox
 from fusion.connections import fresh_connection
@@ -32,9 +33,12 @@ MAX_PERIOD_DAYS = 366
 
 
 def check_period(start: date, end: date, *, today: date | None = None) -> None:
-    """[start, end) must be a non-empty span of at most MAX_PERIOD_DAYS that ends by the end
-    of today (UTC). Raises Invalid naming the field at fault."""
+    """[start, end) must be a non-empty span of at most MAX_PERIOD_DAYS from EARLIEST (as
+    assessments' windows) that ends by the end of today (UTC). Raises Invalid naming the
+    field at fault."""
     today = today or timezone.now().date()
+    if start < EARLIEST:
+        raise Invalid(errors={"period_start": [f"The period cannot start before {EARLIEST}."]})
     if start > today:
         raise Invalid(errors={"period_start": ["The period cannot start after today."]})
     if end <= start:

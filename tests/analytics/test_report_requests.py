@@ -150,6 +150,7 @@ def _tomorrow() -> date:
         ({"period_start": "2026-11-23", "period_end": "2026-11-20"}, "period_end"),
         ({"period_start": "2024-11-23", "period_end": "2025-11-25"}, "period_end"),
         ({**PERIOD, "colour": "red"}, "colour"),
+        ({"period_start": "0001-01-01", "period_end": "0001-01-02"}, "period_start"),
         (
             {"period_start": "2026-11-23", "period_end": (_tomorrow() + timedelta(1)).isoformat()},
             "period_end",
