@@ -34,4 +34,9 @@ def _install_kernel() -> None:
             permission_store.live_grants().filter(incident=incident).count()
         ),
     )
-    ingest_hooks.install(after_write=ingest.after_write, after_upsert=ingest.after_upsert)
+    ingest_hooks.install(
+        after_write=ingest.after_write,
+        after_upsert=ingest.after_upsert,
+        before_delete=ingest.before_delete,
+        after_delete=ingest.after_delete,
+    )

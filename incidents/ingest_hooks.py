@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fusion.hooks import Answers
 
-hooks = Answers("sharing kernel", "after_write", "after_upsert")
+hooks = Answers("sharing kernel", "after_write", "after_upsert", "before_delete", "after_delete")
 install = hooks.install
 _hook = hooks.get
 
@@ -28,3 +28,15 @@ def after_upsert(
     """After a set-based batch: `written` is SQL (and its parameters) selecting the written
     rows as (id, agency_id, category, latitude, longitude, occurred_at)."""
     _hook("after_upsert")(agency, ids, updated, with_persons, written)
+
+
+def before_delete(incidents: list[Any]) -> Any:
+    """Before incidents are deleted, in the same transaction: what `after_delete` needs (the
+    incidents that have match hints with them)."""
+    return _hook("before_delete")(incidents)
+
+
+def after_delete(before: Any) -> None:
+    """After the delete is stored: the incidents that had hints with the deleted ones look
+    again for matches."""
+    _hook("after_delete")(before)

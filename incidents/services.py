@@ -369,6 +369,8 @@ def incident_delete(*, actor: User, incident: Incident, expected_version: int | 
     require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):
         current = _lock_current(incident, expected_version)
+        partners = ingest_hooks.before_delete([current])
         for person in current.persons.all():
             person.delete()
         current.delete()
+        ingest_hooks.after_delete(partners)

@@ -21,7 +21,8 @@ Not every pair is stored: an incident needs one hint per other agency holding it
 a dense place (one cell and bucket) the pairs grow with the square of the incidents. A pair is
 stored only where it gives one of its incidents its first event hint about the other agency
 (`_select`), so hints grow with incidents, and the choice among pairs depends on cells,
-buckets and ids only.
+buckets and ids only. Only live hints count (the other incident still exists and is
+matchable); when an incident leaves matching, its partners match again (`partners_of`).
 """
 
 import bisect
@@ -105,6 +106,8 @@ def _box(incident: Incident) -> Q:
 # (kind, incident_a) for a first incident, the incident_b index for a second, where `kind` is
 # written so that it cannot serve as an index condition (the planner would walk the pair index
 # past every event match) and the agency is compared outside (not through an agency index).
+# Only live hints count: the hint's other incident is read by its primary key and must still
+# exist and be matchable (a deleted side is NULL, so the join drops it).
 PLACE_CELLS_PER_DEGREE = 20
 _CANDIDATES_SQL = """
 WITH pairs AS (
@@ -119,9 +122,13 @@ WITH pairs AS (
            + abs(floor(extract(epoch FROM o.occurred_at) / {bucket})
                  - floor(extract(epoch FROM b.occurred_at) / {bucket})) AS closeness,
            b.agency_id IN (SELECT m.agency_b_id FROM fusion_match m
-                           WHERE m.kind = 'event' AND m.incident_a_id = o.id OFFSET 0)
+                           JOIN incidents_incident x ON x.id = m.incident_b_id
+                           WHERE m.kind = 'event' AND m.incident_a_id = o.id
+                             AND x.tlp IN ({live}) OFFSET 0)
            OR b.agency_id IN (SELECT m.agency_a_id FROM fusion_match m
-                              WHERE m.incident_b_id = o.id AND {event} OFFSET 0)
+                              JOIN incidents_incident x ON x.id = m.incident_a_id
+                              WHERE m.incident_b_id = o.id AND {event}
+                                AND x.tlp IN ({live}) OFFSET 0)
            AS other_hinted,
            o.agency_id = ANY(h.agencies) AS new_hinted
     FROM ({new}) AS n
@@ -134,9 +141,11 @@ WITH pairs AS (
     CROSS JOIN LATERAL (
         SELECT array(
             SELECT m.agency_b_id FROM fusion_match m
-            WHERE m.kind = 'event' AND m.incident_a_id = b.id
+            JOIN incidents_incident x ON x.id = m.incident_b_id
+            WHERE m.kind = 'event' AND m.incident_a_id = b.id AND x.tlp IN ({live})
             UNION SELECT m.agency_a_id FROM fusion_match m
-            WHERE m.incident_b_id = b.id AND {event}
+            JOIN incidents_incident x ON x.id = m.incident_a_id
+            WHERE m.incident_b_id = b.id AND {event} AND x.tlp IN ({live})
         ) AS agencies
         OFFSET 0
     ) AS h
@@ -185,6 +194,7 @@ def _candidates_sql(new: str) -> str:
         bucket=int(TIME_BUCKET.total_seconds()),
         columns=_COLUMNS,
         event="m.kind || '' = 'event'",
+        live=", ".join(f"'{label}'" for label in sorted(MATCHABLE_TLPS)),
     )
 
 
@@ -287,11 +297,33 @@ def _flagged(pairs: list[tuple[Incident, Incident]], kind: str) -> list[Candidat
 
 
 def _hinted(incident_ids: set, kind: str = MatchKind.EVENT) -> set[tuple]:
-    """(incident, other agency) of the hints of this kind these incidents already have."""
-    rows = Match.objects.filter(
-        Q(incident_a_id__in=incident_ids) | Q(incident_b_id__in=incident_ids), kind=kind
-    ).values_list("incident_a_id", "agency_b_id", "incident_b_id", "agency_a_id")
-    return {pair for a, agency_b, b, agency_a in rows for pair in ((a, agency_b), (b, agency_a))}
+    """(incident, other agency) of the live hints of this kind these incidents already have:
+    those whose other incident still exists and is matchable (a hint with a deleted or
+    TLP:RED/AMBER+STRICT incident is no use to anyone, see `hints_for`)."""
+    live = Q(tlp__in=MATCHABLE_TLPS)
+    firsts = Match.objects.filter(
+        incident_a_id__in=incident_ids, kind=kind, incident_b__in=Incident.objects.filter(live)
+    ).values_list("incident_a_id", "agency_b_id")
+    seconds = Match.objects.filter(
+        incident_b_id__in=incident_ids, kind=kind, incident_a__in=Incident.objects.filter(live)
+    ).values_list("incident_b_id", "agency_a_id")
+    return {*firsts, *seconds}
+
+
+def partners_of(incident_ids: Iterable) -> list[Incident]:
+    """The matchable incidents that hold a hint with one of these incidents."""
+    ids = list(incident_ids)
+    rows = Match.objects.filter(Q(incident_a_id__in=ids) | Q(incident_b_id__in=ids))
+    partners = {i for pair in rows.values_list("incident_a_id", "incident_b_id") for i in pair}
+    partners -= {*ids, None}
+    return list(Incident.objects.filter(pk__in=partners, tlp__in=MATCHABLE_TLPS))
+
+
+def partners_rematch(partners: list[Incident]) -> int:
+    """Look again for matches of incidents that lost a hint (its other side deleted, or no
+    longer matchable), so each gets one with another matching record of that agency if there
+    is one; pairs already stored are kept as they are."""
+    return matches_find(partners) if partners else 0
 
 
 def _closeness(a: Incident, b: Incident) -> int:

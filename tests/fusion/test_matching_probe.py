@@ -116,11 +116,19 @@ def test_probe_finds_exactly_the_pairs_same_event_accepts(spec, world):
             for owner, lat, lon, minutes, category, tlp, _ in spec
         )
         hinted = {i.pk for i, item in zip(stored, spec, strict=True) if item[-1]}
+        # a hint counts while its other side is a matchable record: one far away, per agency
+        far = {
+            i.agency_id: i
+            for i in Incident.objects.bulk_create(
+                stored_incident(owner, 10.0, 10.0, START, "robbery") for owner in owners
+            )
+        }
         Match.objects.bulk_create(
             Match(
                 kind=MatchKind.EVENT,
                 incident_a=i,
                 agency_a_id=i.agency_id,
+                incident_b=far[owners[i.agency_id == world.police.pk].pk],
                 agency_b=owners[i.agency_id == world.police.pk],
                 score=0.5,
             )
