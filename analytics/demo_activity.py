@@ -83,22 +83,25 @@ def open_access_request(requester: User) -> AccessRequest | None:
     """The requester's agency asks to see the other side of one of its event matches (one it
     cannot see yet); left pending for the owner's admin to decide."""
     agency_ids = set(requester.memberships.values_list("agency_id", flat=True))
-    visible = visible_incidents(requester)
+    others = {}  # match → the other side's incident, for the requester's side
     for match in Match.objects.filter(kind="event").order_by("pk"):
         if match.agency_a_id in agency_ids:
-            other = match.incident_b_id
+            others[match] = match.incident_b_id
         elif match.agency_b_id in agency_ids:
-            other = match.incident_a_id
-        else:
-            continue
-        if visible.filter(pk=other).exists():
-            continue
-        return access_request_create(
-            actor=requester,
-            match=match,
-            purpose="Same IED attack reported by both agencies: compare the casualty counts",
-        )
-    return None
+            others[match] = match.incident_a_id
+    seen = set(
+        visible_incidents(requester)
+        .filter(pk__in=list(others.values()))
+        .values_list("pk", flat=True)
+    )
+    match = next((m for m, other in others.items() if other not in seen), None)
+    if match is None:
+        return None
+    return access_request_create(
+        actor=requester,
+        match=match,
+        purpose="Same IED attack reported by both agencies: compare the casualty counts",
+    )
 
 
 @dataclass(frozen=True)

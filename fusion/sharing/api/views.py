@@ -21,10 +21,10 @@ from agencies.choices import Role
 from agencies.selectors import agency_ids_with_role
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.purpose_params import PURPOSE_PARAMS, purpose_param
-from fusion.api.query_flags import query_flag
+from fusion.api.query_flags import query_choice, query_flag
 from fusion.api.schema import errors
 from fusion.choices import RequestStatus
-from fusion.errors import Invalid, NotAllowed
+from fusion.errors import NotAllowed
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
 from fusion.purpose import purpose_from_query
 from fusion.sharing import access_requests, agreements
@@ -285,12 +285,8 @@ class AccessRequestViewSet(mixins.ListModelMixin, FusionGenericViewSet):
 
     def _status_filter(self) -> dict[str, str]:
         """`?status=pending|approved|denied` (once); another value is a 400 naming it."""
-        given = self.request.query_params.getlist("status")
-        if not given:
-            return {}
-        if len(given) > 1 or given[0] not in RequestStatus.values:
-            raise Invalid(errors={"status": [f"Give one of: {', '.join(RequestStatus.values)}."]})
-        return {"status": given[0]}
+        wanted = query_choice(self.request, "status", RequestStatus.values)
+        return {} if wanted is None else {"status": wanted}
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
