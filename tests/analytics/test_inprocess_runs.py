@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
 from django.test import RequestFactory
 
 from analytics.models import Assessment, Report
@@ -20,6 +21,23 @@ from tests import factories
 from tests.analytics.conftest import hotspot_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_before_flush():
+    """Work after a response runs on other connections of this process: let every statement
+    of theirs end before the test's data is flushed (a flush waits on their locks)."""
+    yield
+    after_response.drain()
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
 
 
 def serve(path: str, body: dict, user) -> tuple[int, dict, Callable[[], None]]:
