@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from analytics import periods
 from analytics.choices import Kind
 from fusion.errors import Invalid
 from incidents.choices import TLP, TLP_ORDER
@@ -35,7 +36,6 @@ PERSON_KEYS = frozenset(
         "witness",
     }
 )
-PERIODS = {"day": 1, "week": 7, "month": 30}
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 1, 1)
 PERSON_REFUSAL = "Assessments are about places and periods; filters on persons are not allowed."
@@ -57,14 +57,14 @@ PARAMS: dict[str, dict[str, tuple[Spec, Any]]] = {
         "fdr": (Spec(float, 0.001, 0.5), 0.05),
     },
     Kind.SURGES: {
-        "period": (Spec(str, choices=tuple(PERIODS)), "week"),
+        "period": (Spec(str, choices=periods.NAMES), "week"),
         "baseline_periods": (Spec(int, 2, 104), 8),
         "fdr": (Spec(float, 0.001, 0.5), 0.05),
         "min_observed": (Spec(int, 1, 1000), 3),
     },
     Kind.FORECAST: {
         "cell_size_km": (Spec(float, 0.05, 50.0), 1.0),
-        "period": (Spec(str, choices=tuple(PERIODS)), "week"),
+        "period": (Spec(str, choices=periods.NAMES), "week"),
         "forecast_start": (Spec(date), None),
         "coverage": (Spec(float, 0.001, 0.5), 0.05),
         "folds": (Spec(int, 1, 12), 4),
@@ -252,17 +252,16 @@ def normalise_window(
         before = start
     before = (before or timezone.now()).astimezone(UTC)
     if after is None:
-        days = 365
+        after = before - timedelta(days=365)
         if kind == Kind.SURGES:
-            days = PERIODS[params["period"]] * (params["baseline_periods"] + 1)
-        after = before - timedelta(days=days)
+            after = periods.shift(before, params["period"], -(params["baseline_periods"] + 1))
     after = after.astimezone(UTC)
     if after >= before:
         raise Invalid(errors={"occurred_after": ["Must be before occurred_before."]})
     cap = settings.ASSESSMENT_MAX_WINDOW_DAYS
     if before - after > timedelta(days=cap):
         raise Invalid(errors={"occurred_after": [f"The window may span at most {cap} days."]})
-    if kind == Kind.SURGES and before - after < timedelta(days=2 * PERIODS[params["period"]]):
+    if kind == Kind.SURGES and periods.whole_periods(after, before, params["period"]) < 2:
         raise Invalid(
             errors={"occurred_after": [f"Surges need at least 2 whole {params['period']}s."]}
         )

@@ -483,7 +483,7 @@ def test_links_join_reports_of_one_event_by_two_agencies_the_requester_sees(
 def test_large_results_list_the_significant_cells_first_and_say_so(
     world, scene, client_for, capture, monkeypatch
 ):
-    monkeypatch.setattr("analytics.runners.MAX_LISTED_CELLS", 12)
+    monkeypatch.setattr("analytics.runners.hotspots.MAX_LISTED_CELLS", 12)
     assessment = run(client_for(world.police_analyst), hotspot_request(), capture)
     cells = assessment.result["cells"]
     assert len(cells) == 12
