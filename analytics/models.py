@@ -110,8 +110,9 @@ class AssessmentInput(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     district = models.CharField(max_length=100, blank=True)
-    killed = models.PositiveIntegerField(default=0)
-    injured = models.PositiveIntegerField(default=0)
+    killed = models.PositiveIntegerField(null=True, blank=True)  # NULL: unknown
+    injured = models.PositiveIntegerField(null=True, blank=True)
+    location_precision = models.CharField(max_length=10, db_default="exact")
     description = models.TextField(blank=True)
     tlp = models.CharField(max_length=12)
 

@@ -19,7 +19,7 @@ from analytics.models import Assessment, AssessmentInput
 from analytics.scope import allowed_tlps
 from fusion.errors import Invalid
 from fusion.sharing.visibility import visible_incidents
-from incidents.choices import strictest
+from incidents.choices import PRECISIONS, strictest
 from incidents.models import Category, Incident
 
 COPIED = [
@@ -33,6 +33,7 @@ COPIED = [
     "district",
     "killed",
     "injured",
+    "location_precision",
     "description",
     "tlp",
 ]
@@ -65,7 +66,7 @@ def take_snapshot(assessment: Assessment, user: User, after: datetime, before: d
     sql = (
         f"INSERT INTO {AssessmentInput._meta.db_table} ({columns}) "  # noqa: S608 - names only
         f"SELECT %s, i.id, i.version, i.agency_id, i.occurred_at, i.category, i.latitude, "
-        f"i.longitude, i.district, i.killed, i.injured, {text}, i.tlp "
+        f"i.longitude, i.district, i.killed, i.injured, i.location_precision, {text}, i.tlp "
         f"FROM {Incident._meta.db_table} i WHERE i.id IN ({ids_sql})"
     )
     with connection.cursor() as cursor:
@@ -112,8 +113,9 @@ class Inputs:
     district_names: list[str]
     lat: np.ndarray
     lon: np.ndarray
-    killed: np.ndarray
-    injured: np.ndarray
+    killed: np.ndarray  # float; NaN where the count is unknown
+    injured: np.ndarray  # float; NaN where the count is unknown
+    precision: np.ndarray  # int64 codes into PRECISIONS (0 "exact" … 3 "province")
     text: list[str]
 
     @property
@@ -127,8 +129,19 @@ def _codes(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return np.array([index[v] for v in values], dtype=np.int64), names
 
 
+def _counts(values: list[int | None]) -> np.ndarray:
+    """Casualty counts as floats, NaN where unknown (NULL): never read as 0."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _precisions(values: list[str]) -> np.ndarray:
+    """Location precisions as codes into PRECISIONS; one the list lacks reads as "exact"."""
+    return np.array([PRECISIONS.index(v) if v in PRECISIONS else 0 for v in values], dtype=np.int64)
+
+
 def load_inputs(assessment: Assessment) -> Inputs:
-    """Read the snapshot rows into arrays; districts left blank are named "(none)"."""
+    """Read the snapshot rows into arrays; districts left blank are named "(none)", unknown
+    casualty counts are NaN and location precisions are codes into `PRECISIONS`."""
     rows = sorted(
         AssessmentInput.objects.filter(assessment=assessment).values_list(*COPIED[:-1]),
         key=lambda r: str(r[0]),
@@ -154,7 +167,8 @@ def load_inputs(assessment: Assessment) -> Inputs:
         district_names=district_names,
         lat=np.array([r[5] for r in rows], dtype=float),
         lon=np.array([r[6] for r in rows], dtype=float),
-        killed=np.array([r[8] for r in rows], dtype=np.int64),
-        injured=np.array([r[9] for r in rows], dtype=np.int64),
-        text=[r[10] for r in rows],
+        killed=_counts([r[8] for r in rows]),
+        injured=_counts([r[9] for r in rows]),
+        precision=_precisions([r[10] for r in rows]),
+        text=[r[11] for r in rows],
     )

@@ -51,3 +51,18 @@ class PersonSource(models.TextChoices):
     INVESTIGATION = "investigation", "Investigation"
     FACIAL_RECOGNITION = "facial_recognition", "Facial recognition"
     OTHER = "other", "Other"
+
+
+class LocationPrecision(models.TextChoices):
+    """How closely an incident's point places the event: the point itself, or the centre of
+    the town, district or province the report names (a geocoder's fallback). Coarser points
+    let links (analytics.methods.links) allow a wider distance between two reports."""
+
+    EXACT = "exact", "Exact"
+    TOWN = "town", "Town centre"
+    DISTRICT = "district", "District"
+    PROVINCE = "province", "Province"
+
+
+# Finest first: the codes of analytics arrays (analytics.snapshot.Inputs.precision) index it.
+PRECISIONS: tuple[str, ...] = tuple(str(p) for p in LocationPrecision.values)

@@ -8,7 +8,7 @@ from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from fusion.crypto import EncryptedTextField
-from incidents.choices import TLP, PersonRole, PersonSource, Status
+from incidents.choices import TLP, LocationPrecision, PersonRole, PersonSource, Status
 
 
 class Category(models.Model):
@@ -50,10 +50,17 @@ class Incident(models.Model):
         db_index=False,
     )
     severity = models.PositiveSmallIntegerField()
-    killed = models.PositiveIntegerField(default=0)
-    injured = models.PositiveIntegerField(default=0)
+    # NULL is unknown (the report gives no count), distinct from a count of 0.
+    killed = models.PositiveIntegerField(null=True, blank=True)
+    injured = models.PositiveIntegerField(null=True, blank=True)
     latitude = models.FloatField()
     longitude = models.FloatField()
+    location_precision = models.CharField(
+        max_length=10,
+        choices=LocationPrecision.choices,
+        default=LocationPrecision.EXACT,
+        db_default=LocationPrecision.EXACT,
+    )
     district = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)
     tlp = models.CharField(max_length=12, choices=TLP.choices, default=TLP.AMBER)
