@@ -53,8 +53,11 @@ class Spec:
 
 PARAMS: dict[str, dict[str, tuple[Spec, Any]]] = {
     Kind.HOTSPOTS: {
-        "cell_size_km": (Spec(float, 0.05, 50.0), 1.0),
+        # "auto": the suggestion for the data, resolved and stored at request time
+        "cell_size_km": (Spec(float, 0.05, 50.0, choices=("auto",)), 1.0),
         "fdr": (Spec(float, 0.001, 0.5), 0.05),
+        # without area.bbox: "trim" leaves incidents far outside the rest out of the grid
+        "outliers": (Spec(str, choices=("keep", "trim")), "keep"),
     },
     Kind.SURGES: {
         "period": (Spec(str, choices=periods.NAMES), "week"),
@@ -92,7 +95,8 @@ def refuse_person_keys(data: Any, path: str = "") -> None:
 
 def _number(name: str, value: Any, spec: Spec) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Invalid(errors={name: [f"Must be a {spec.kind.__name__}."]})
+        named = "".join(f' or "{c}"' for c in spec.choices)
+        raise Invalid(errors={name: [f"Must be a {spec.kind.__name__}{named}."]})
     if spec.kind is int and (isinstance(value, float) and not value.is_integer()):
         raise Invalid(errors={name: ["Must be a whole number."]})
     try:
@@ -106,6 +110,8 @@ def _number(name: str, value: Any, spec: Spec) -> float | int:
 
 
 def _param(name: str, value: Any, spec: Spec) -> Any:
+    if spec.kind is not str and isinstance(value, str) and value in spec.choices:
+        return value  # a named alternative to a number, e.g. cell_size_km "auto"
     if spec.kind is str:
         if value not in spec.choices:
             raise Invalid(errors={name: [f"Must be one of: {', '.join(spec.choices)}."]})

@@ -18,7 +18,6 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import Max, Min
 from django.utils import timezone
 
 from agencies.acting import acting_agency
@@ -26,10 +25,10 @@ from agencies.models import User
 from analytics import scope as scopes
 from analytics.choices import OPEN_STATUSES, Decision, Kind, Status
 from analytics.heartbeat import beating, lease_end
-from analytics.methods.grid import cells_needed
 from analytics.models import Assessment, BacktestRun, StandingAssessment
 from analytics.registry import method_version
 from analytics.runners import NOTICE, RUNNERS, Job
+from analytics.runners.area import AUTO, check_grid
 from analytics.selectors import REQUESTER_ROLES, can_review, can_withdraw, previous_flags
 from analytics.snapshot import load_inputs, take_snapshot
 from fusion import audit, outbox
@@ -143,28 +142,20 @@ def request_key(
 
 def _check_grid_size(assessment: Assessment) -> None:
     """Refuse, at request time, a grid too fine for its area (the bbox, or else the extent of
-    the snapshot): its cost is memory on a worker."""
+    the snapshot): its cost is memory on a worker. The refusal names the incidents far outside
+    the rest that stretch the extent; `cell_size_km: "auto"` is resolved here into the size
+    stored and run (analytics.runners.area.check_grid)."""
     if assessment.kind not in GRIDDED:
         return
-    bbox = assessment.scope.get("area", {}).get("bbox")
-    if bbox is None:
-        extent = assessment.inputs.aggregate(
-            w=Min("longitude"), s=Min("latitude"), e=Max("longitude"), n=Max("latitude")
-        )
-        if extent["w"] is None:
-            return
-        bbox = [extent["w"], extent["s"], extent["e"], extent["n"]]
-    cells = cells_needed(tuple(bbox), assessment.params["cell_size_km"] * 1000.0)
-    cap = settings.ASSESSMENT_MAX_CELLS
-    if cells > cap:
-        raise Invalid(
-            errors={
-                "params.cell_size_km": [
-                    f"The area needs {cells:,} cells, above the {cap:,} cap: use larger cells "
-                    "or a smaller area."
-                ]
-            }
-        )
+    rows = []
+    if (
+        assessment.scope.get("area", {}).get("bbox") is None
+        or assessment.params.get("cell_size_km") == AUTO
+    ):
+        rows = list(assessment.inputs.values_list("incident_id", "latitude", "longitude"))
+    errors = check_grid(rows, assessment.scope, assessment.params, settings.ASSESSMENT_MAX_CELLS)
+    if errors:
+        raise Invalid(errors=errors)
 
 
 RUN_TASK = "analytics.assessment_run"

@@ -9,6 +9,16 @@ with W_i = sum_j w_ij, V_i = sum_j w_ij^2, xbar and S the mean and standard devi
 counts. Under no spatial association z_i is approximately standard normal; p-values are
 two-sided. Testing every cell at once, the Benjamini-Hochberg step-up procedure (1995) keeps
 the expected share of false discoveries among flagged cells at `fdr`.
+
+A cell is flagged hot only if it holds at least `min_hot_count` incidents itself (default 1).
+Gi* is a statistic of the neighbourhood, so an empty cell next to a busy one has the same
+large z as its neighbour; flagging it would name a place where nothing was reported, with no
+incident as evidence. Such cells keep their z, p and q but are not significant. The hot flags
+are then a subset of the BH discoveries (cold flags are unchanged). On the province-wide sparse
+simulation of cell_size.py (500 incidents, 300 x 300 km), 1 km cells flag 3,479 cells hot, 3,051
+of them empty; with the rule 428, none empty. At the suggested 10 km cells: 27 before, 9 empty;
+18 after. Whether the data are too sparse for the normal approximation at all, and which cell
+size they support, is in cell_size.py: a sparse grid still over-flags occupied cells.
 """
 
 from dataclasses import dataclass
@@ -66,12 +76,18 @@ def gi_star(counts: np.ndarray, weights: sparse.spmatrix) -> tuple[np.ndarray, n
     return z, p
 
 
-def hotspots(counts: np.ndarray, weights: sparse.spmatrix, fdr: float = 0.05) -> HotspotResult:
-    """Gi* for every cell, flagged where the BH q-value is at most `fdr`."""
+def hotspots(
+    counts: np.ndarray, weights: sparse.spmatrix, fdr: float = 0.05, min_hot_count: int = 1
+) -> HotspotResult:
+    """Gi* for every cell, flagged where the BH q-value is at most `fdr`; a hot flag also
+    needs at least `min_hot_count` incidents in the cell itself (0 turns that off)."""
     if not (0.0 < fdr < 1.0):
         raise ValueError(f"fdr must lie strictly between 0 and 1, got {fdr}")
+    if min_hot_count < 0:
+        raise ValueError(f"min_hot_count must not be negative, got {min_hot_count}")
     z, p = gi_star(counts, weights)
     q = fdr_bh(p)
-    significant = q <= fdr
+    own = np.asarray(counts, dtype=float)
+    significant = (q <= fdr) & ~((z > 0) & (own < min_hot_count))
     kind = np.where(significant, np.sign(z), 0).astype(np.int8)
     return HotspotResult(z=z, p=p, q=q, significant=significant, kind=kind)

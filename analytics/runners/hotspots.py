@@ -1,14 +1,23 @@
-"""Hotspots runner: Gi* over a grid of the snapshot, with evidence and bias checks."""
+"""Hotspots runner: Gi* over a grid of the snapshot, with evidence and bias checks.
+
+The grid covers the bbox, or else the incidents' extent (analytics.runners.area: incidents far
+outside the rest are named in a warning, or left out with `outliers: "trim"` and listed under
+`outliers`). The result carries `cell_size_suggestion_km` (analytics.methods.cell_size) and,
+when the expected count per Gi* neighbourhood is below 5, a sparse-data warning naming it.
+"""
+
+from dataclasses import fields, replace
 
 import numpy as np
 
-from analytics.methods.grid import cell_counts, queen_weights
+from analytics.methods.cell_size import MIN_EXPECTED_PER_NEIGHBOURHOOD, sparsity, suggest_cell_size
+from analytics.methods.grid import cell_counts, grid_covering, queen_weights
 from analytics.methods.hotspots import hotspots
+from analytics.runners.area import Area, plan_area
 from analytics.runners.common import (
     MAX_LISTED_CELLS,
     Job,
     bias_for,
-    covering_grid,
     empty,
     geometry,
     grid_spec,
@@ -16,15 +25,63 @@ from analytics.runners.common import (
     persistence_sets,
     truncated,
 )
+from analytics.snapshot import Inputs
+
+
+def subset(inputs: Inputs, keep: np.ndarray) -> Inputs:
+    """The snapshot without the incidents `keep` leaves out (name lists stay whole)."""
+    index = np.flatnonzero(keep)
+    parts = {}
+    for field in fields(inputs):
+        value = getattr(inputs, field.name)
+        if field.name.endswith("_names"):
+            continue
+        if isinstance(value, np.ndarray):
+            parts[field.name] = value[index]
+        else:
+            parts[field.name] = [value[k] for k in index]
+    return replace(inputs, **parts)
+
+
+def outlier_warning(area: Area) -> str | None:
+    if not area.outlier_ids:
+        return None
+    if area.trimmed:
+        return (
+            f"{len(area.outlier_ids)} incident(s) far outside the rest were left out "
+            f"(outliers: trim), see outliers: {area.outlier_note()}"
+        )
+    return (
+        f"{len(area.outlier_ids)} incident(s) lie far outside the rest and stretch the grid to "
+        f"{area.area_km2:,.0f} km² (without them {area.area_without_km2:,.0f} km²), lowering the "
+        f"study-area mean every cell is compared with: {area.outlier_note()}; check their "
+        'coordinates, give area.bbox, or set params.outliers to "trim"'
+    )
+
+
+def sparse_warning(expected: float, cell_km: float, suggested_km: float) -> str:
+    return (
+        f"sparse data: {expected:.2f} incidents expected per Gi* neighbourhood (3x3 cells) at "
+        f"{cell_km:g} km cells, below {MIN_EXPECTED_PER_NEIGHBOURHOOD:g}; the normal "
+        "approximation behind z and p is poor and empty or near-empty places are flagged too "
+        f"often: use cells of about {suggested_km:g} km (cell_size_km {suggested_km:g} or "
+        '"auto")'
+    )
 
 
 def run_hotspots(job: Job) -> dict:
     inputs, scope, params, previous, progress = job.parts()
     if inputs.n == 0:
         return empty("cells")
-    grid = covering_grid(inputs, scope, params["cell_size_km"] * 1000.0)
+    area = plan_area(inputs.ids, inputs.lat, inputs.lon, scope, params)
+    if area.trimmed:
+        inputs = subset(inputs, area.keep)
+    cell_km = params["cell_size_km"]
+    grid = grid_covering(inputs.lat, inputs.lon, cell_km * 1000.0, bbox=area.bbox)
     cells = grid.locate(inputs.lat, inputs.lon)
     counts = cell_counts(cells, grid.n_cells)
+    suggestion = suggest_cell_size(inputs.lat, inputs.lon, area.bbox)
+    density = sparsity(counts)
     progress(30)
     found = hotspots(counts, queen_weights(grid), fdr=params["fdr"])
     progress(70)
@@ -58,12 +115,28 @@ def run_hotspots(job: Job) -> dict:
     checks = bias_for(
         inputs, flagged, "hotspots", persistence_sets(hot, previous, "hot_cells", same)
     )
+    warnings = [w for w in (outlier_warning(area),) if w]
+    if density.sparse:
+        warnings.append(
+            sparse_warning(density.expected_per_neighbourhood, cell_km, suggestion.cell_size_km)
+        )
     return {
         "cells": rows,
         "grid": spec,
         "hot_cells": sorted(hot),
-        "parameters": {**params, "weights": "queen contiguity, cell included (Gi*)"},
+        "cell_size_suggestion_km": suggestion.cell_size_km,
+        "density": {
+            "expected_per_neighbourhood": round(density.expected_per_neighbourhood, 4),
+            "nonempty_cell_share": round(density.nonempty_share, 6),
+            **suggestion.as_dict(),
+        },
+        "outliers": {"ids": area.outlier_ids, "trimmed": area.trimmed},
+        "parameters": {
+            **params,
+            "weights": "queen contiguity, cell included (Gi*)",
+            "hot_cells_hold_an_incident": True,
+        },
         "evidence_note": "incidents are listed for significant cells",
         "bias_checks": checks,
-        "warnings": [*checks["warnings"], *([note] if note else [])],
+        "warnings": [*warnings, *checks["warnings"], *([note] if note else [])],
     }

@@ -169,7 +169,7 @@ def test_null_parameters_take_their_defaults(world, scene, client_for, capture):
     api = client_for(world.police_analyst)
     nulls = {"cell_size_km": None, "fdr": None}
     assessment = run(api, hotspot_request(params=nulls), capture)
-    assert assessment.params == {"cell_size_km": 1.0, "fdr": 0.05}
+    assert assessment.params == {"cell_size_km": 1.0, "fdr": 0.05, "outliers": "keep"}
     assert assessment.status == "pending_review"
 
 
@@ -503,3 +503,87 @@ def test_flag_persistence_compares_only_with_runs_the_requester_may_see(world, c
     assert third.input_count == 39
     assert third.compared_with_id is None
     assert third.result["bias_checks"].get("persistence") is None
+
+
+def mis_geocoded(world) -> list[str]:
+    """Two police incidents far from the Quetta scene (in Gwadar and Kech, hundreds of km away),
+    as mistyped coordinates put them."""
+    rows = records(1, seed=41, centre=(25.12, 62.33)) + records(1, seed=42, centre=(26.0, 63.05))
+    return sorted(str(i) for i in ingest(world.police, world.police_submitter, rows))
+
+
+def test_mis_geocoded_incidents_that_blow_up_the_extent_are_named_in_the_refusal(
+    world, scene, client_for
+):
+    far = mis_geocoded(world)
+    # no bbox: 0.25 km cells over every visible incident, Gwadar to Quetta, are 4 million
+    body = hotspot_request(area={}, params={"cell_size_km": 0.25})
+    response = client_for(world.police_analyst).post(URL, body, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert "cells, above the" in errors["params.cell_size_km"][0]
+    assert "2 incident(s) lie far outside the rest" in errors["area"][0]
+    named = errors["area"][0]
+    assert all(i in named for i in far)
+    assert not any(str(i) in named for i in scene.cluster + scene.background)
+    assert "area.bbox" in named
+    assert '"trim"' in named
+    assert not Assessment.objects.exists()  # nothing is half-written
+    assert not AssessmentInput.objects.exists()
+
+
+def test_outliers_can_be_trimmed_and_are_listed_in_the_result(world, scene, client_for, capture):
+    far = mis_geocoded(world)
+    api = client_for(world.police_analyst)
+    body = hotspot_request(area={}, params={"cell_size_km": 0.25, "outliers": "trim"})
+    assessment = run(api, body, capture)
+    assert assessment.params["outliers"] == "trim"
+    assert assessment.input_count == 162  # the snapshot holds them; the run leaves them out
+    result = assessment.result
+    assert result["outliers"] == {"ids": far, "trimmed": True}
+    trimmed = [w for w in result["warnings"] if w.startswith("2 incident(s) far outside")]
+    assert len(trimmed) == 1
+    assert all(i in trimmed[0] for i in far)
+    assert result["grid"]["nx"] < 200
+    assert result["grid"]["ny"] < 200
+    evidence = {i for cell in result["cells"] for i in cell["incidents"]}
+    assert evidence
+    assert not evidence & set(far)
+    hot = [c for c in result["cells"] if c["kind"] == "hot"]
+    assert hot
+    assert all(c["count"] > 0 for c in hot)
+    bad = api.post(URL, hotspot_request(params={"outliers": "drop"}), format="json")
+    assert bad.status_code == 400
+    assert "params.outliers" in bad.json()["errors"]
+
+
+def test_sparse_data_are_warned_about_with_a_cell_size_and_auto_uses_it(
+    world, scene, client_for, capture
+):
+    api = client_for(world.police_analyst)
+    default = run(api, hotspot_request(), capture).result  # 160 incidents, 1 km cells
+    suggested = default["cell_size_suggestion_km"]
+    assert 1.0 < suggested < 5.0
+    assert default["density"]["expected_per_neighbourhood"] < 5
+    sparse = [w for w in default["warnings"] if w.startswith("sparse data")]
+    assert len(sparse) == 1
+    assert f"about {suggested:g} km" in sparse[0]
+
+    auto = run(api, hotspot_request(params={"cell_size_km": "auto"}), capture)
+    assert auto.params["cell_size_km"] == suggested  # the record says what ran
+    assert auto.params["cell_size_auto"] is True
+    assert auto.result["grid"]["cell_m"] == suggested * 1000.0
+    assert auto.result["density"]["expected_per_neighbourhood"] >= 5
+    assert not any(w.startswith("sparse data") for w in auto.result["warnings"])
+    assert any(c["kind"] == "hot" for c in auto.result["cells"])  # the cluster is still found
+
+
+def test_outliers_kept_within_the_cap_are_named_in_a_warning(world, scene, client_for, capture):
+    far = mis_geocoded(world)
+    body = hotspot_request(area={}, params={"cell_size_km": 5.0})  # 11,000 cells: within the cap
+    result = run(client_for(world.police_analyst), body, capture).result
+    assert result["outliers"] == {"ids": far, "trimmed": False}
+    kept = [w for w in result["warnings"] if w.startswith("2 incident(s) lie far outside")]
+    assert len(kept) == 1
+    assert all(i in kept[0] for i in far)
+    assert result["grid"]["ny"] > 100  # the grid still reaches them

@@ -111,3 +111,26 @@ def test_degenerate_inputs():
         hotspots(np.zeros(grid.n_cells), weights, fdr=1.5)
     with pytest.raises(ValueError, match="p must"):
         fdr_bh(np.array([0.5, 1.5]))
+
+
+def test_a_cell_with_no_incident_of_its_own_is_never_flagged_hot():
+    # sparse province-wide data: 500 incidents over 300 x 300 km at 1 km, three clusters
+    rng = np.random.default_rng(7)
+    x = np.r_[rng.uniform(0, 300, 380), *(c + rng.normal(0, 1.0, 40) for c in (60, 150, 240))]
+    y = np.r_[rng.uniform(0, 300, 380), *(c + rng.normal(0, 1.0, 40) for c in (80, 200, 120))]
+    lat, lon = 28.0 + y / 111.195, 65.0 + x / (111.195 * np.cos(np.radians(29.35)))
+    grid = grid_covering(lat, lon, 1000.0)
+    counts = cell_counts(grid.locate(lat, lon), grid.n_cells)
+    weights = queen_weights(grid)
+    before = hotspots(counts, weights, min_hot_count=0)
+    after = hotspots(counts, weights)
+    empty_hot = (before.kind == 1) & (counts == 0)
+    assert empty_hot.sum() > 1000  # what Gi* alone flags here: empty cells next to a few
+    assert not ((after.kind == 1) & (counts == 0)).any()
+    # the rule only removes hot flags: z, p, q, cold flags and occupied hot cells are unchanged
+    assert np.array_equal(after.q, before.q)
+    assert np.array_equal(after.kind == -1, before.kind == -1)
+    assert np.array_equal(after.kind == 1, (before.kind == 1) & (counts > 0))
+    assert not after.significant[empty_hot].any()
+    with pytest.raises(ValueError, match="min_hot_count"):
+        hotspots(counts, weights, min_hot_count=-1)
