@@ -244,7 +244,8 @@ def normalise_window(
     kind: str, params: dict, after: datetime | None, before: datetime | None
 ) -> tuple[datetime, datetime]:
     """The time window: defaults end now (a forecast: at its start) and reach back a year
-    (surges: their baseline and tested periods); capped at ASSESSMENT_MAX_WINDOW_DAYS."""
+    (surges: their baseline and tested periods); capped at ASSESSMENT_MAX_WINDOW_DAYS (links:
+    ASSESSMENT_MAX_LINK_WINDOW_DAYS, as they run in time chunks)."""
     after, before = _aware(after), _aware(before)
     for name, value in (("occurred_after", after), ("occurred_before", before)):
         if value is not None and not EARLIEST <= value.date() <= LATEST:
@@ -265,6 +266,8 @@ def normalise_window(
     if after >= before:
         raise Invalid(errors={"occurred_after": ["Must be before occurred_before."]})
     cap = settings.ASSESSMENT_MAX_WINDOW_DAYS
+    if kind == Kind.LINKS:
+        cap = settings.ASSESSMENT_MAX_LINK_WINDOW_DAYS
     if before - after > timedelta(days=cap):
         raise Invalid(errors={"occurred_after": [f"The window may span at most {cap} days."]})
     if kind == Kind.SURGES and periods.whole_periods(after, before, params["period"]) < 2:

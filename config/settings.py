@@ -275,6 +275,8 @@ ASSESSMENT_TIME_LIMIT = env_int("ASSESSMENT_TIME_LIMIT", 1860)
 ASSESSMENT_MAX_OPEN_PER_USER = env_int("ASSESSMENT_MAX_OPEN_PER_USER", 3)
 ASSESSMENT_MAX_INPUTS = env_int("ASSESSMENT_MAX_INPUTS", 2_000_000)
 ASSESSMENT_MAX_WINDOW_DAYS = env_int("ASSESSMENT_MAX_WINDOW_DAYS", 1096)
+# Link checks read their window in chunks on the worker, so they may look back 40 years.
+ASSESSMENT_MAX_LINK_WINDOW_DAYS = env_int("ASSESSMENT_MAX_LINK_WINDOW_DAYS", 14_610)
 ASSESSMENT_MAX_AREA_KM2 = env_int("ASSESSMENT_MAX_AREA_KM2", 1_000_000)
 # Grid cells of one hotspots or forecast run (memory: about 0.6 GB per million cells).
 ASSESSMENT_MAX_CELLS = env_int("ASSESSMENT_MAX_CELLS", 1_000_000)

@@ -1,8 +1,15 @@
-"""Links runner: cross-agency duplicate reports in the snapshot."""
+"""Links runner: cross-agency duplicate reports in the snapshot.
+
+The candidate search runs over the window in chunks of CHUNK_DAYS (each reaching max_hours
+into the next, so no pair is lost), reporting progress per chunk; scoring and the one-to-one
+matching then run once over every candidate, so the result is that of one pass.
+"""
 
 from analytics.methods.grid import grid_covering
 from analytics.methods.links import find_links
 from analytics.runners.common import Job
+
+CHUNK_DAYS = 365
 
 
 def run_links(job: Job) -> dict:
@@ -13,6 +20,10 @@ def run_links(job: Job) -> dict:
     x, y = frame.xy(inputs.lat, inputs.lon)
     t_hours = (inputs.t - inputs.t.min()) / 3600.0
     progress(20)
+
+    def chunk_done(done: int, total: int) -> None:
+        progress(20 + (60 * done) // total)
+
     found = find_links(
         inputs.agency,
         x,
@@ -23,9 +34,12 @@ def run_links(job: Job) -> dict:
         inputs.killed,
         inputs.injured,
         inputs.text,
+        precision=inputs.precision,
         max_distance_m=params["max_distance_m"],
         max_hours=params["max_hours"],
         threshold=params["threshold"],
+        chunk_hours=CHUNK_DAYS * 24.0,
+        progress=chunk_done,
     )
     progress(80)
     rows = []

@@ -1,0 +1,54 @@
+"""Cross-agency links on labelled sets that nothing was tuned on (links_sets.py says how they
+are built): San Francisco October-December 2012 with a simulated second source, and a
+province drawn with a seed never used while tuning. bench/links_labelled.py prints the same
+figures and the tuning half."""
+
+import numpy as np
+import pytest
+
+from analytics.methods.links import find_links
+from tests.analytics.methods.links_sets import (
+    HELD_OUT_DAY,
+    LAST_DAY,
+    SF,
+    as_before,
+    precision_recall,
+    province_set,
+    sf_days,
+    sf_set,
+)
+
+
+def before_and_after(labelled, **options):
+    before = find_links(*as_before(labelled), **options)
+    after = find_links(*labelled.args(), precision=np.asarray(labelled.precision), **options)
+    return precision_recall(labelled, before), precision_recall(labelled, after)
+
+
+def test_province_held_out_town_centre_geocodes_and_unknown_casualties():
+    # given the province set of a seed never used while tuning (town centres > 20 km apart)
+    labelled = province_set(seed=2026)
+    # when
+    before, after = before_and_after(labelled, max_distance_m=20_000.0)
+    # then: the acceptance bar is met, and recall rises well above what the old reading gets
+    precision, recall, *_ = after
+    assert precision >= 0.95
+    assert recall >= 0.90
+    assert recall >= before[1] + 0.05  # measured: 0.974 against 0.895
+
+
+@pytest.mark.skipif(not SF.exists(), reason="shared/data/sf-crime-2012h2.csv not present")
+def test_san_francisco_held_out_quarter():
+    # given real SFPD incidents of October-December 2012 and a simulated second source
+    labelled = sf_days(sf_set(), HELD_OUT_DAY, LAST_DAY)
+    # when
+    before, after = before_and_after(labelled)
+    # then: better than before on both counts, at the figures measured (precision 0.886,
+    # recall 0.778). The acceptance bar (0.95 and 0.90) is NOT met on this set: 30% of the
+    # second source's reports are placed only at a police district's centre, and of those
+    # 40% carry no time of day, so among a city's thefts and drug arrests nothing tells them
+    # apart; reports with an exact place and a time link at precision 0.93, recall 0.99.
+    assert after[0] >= 0.87
+    assert after[1] >= 0.76
+    assert after[0] > before[0]
+    assert after[1] > before[1] + 0.02
