@@ -42,7 +42,9 @@ The baseline mean is used as if known, so for short baselines the test is somewh
 theory; the pseudo-count, the discreteness of the counts and the BH step keep the chance of any
 false alarm on stationary data at or below `fdr` in the tests. Groups whose baseline total is
 below `min_baseline_count` are listed as sparse: their expected level rests on very few
-incidents. Pure numpy/scipy.
+incidents. A rise that persists enters the baseline within `baseline_periods` periods and is
+then no longer a surge: analytics.methods.level_shift tests a whole window for a change in
+level and a trend. Pure numpy/scipy.
 """
 
 from __future__ import annotations
