@@ -240,11 +240,28 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+# Default surge window in periods: a year of weeks, three years of months, 90 days. The per-period
+# test reads only its baseline and tested periods; the level-shift and trend tests read the whole
+# window and need a reference level well before any change. Never longer than the window cap.
+SURGE_HISTORY_PERIODS = {"day": 90, "week": 52, "month": 36}
+
+
+def _surge_window_start(before: datetime, params: dict) -> datetime:
+    """Start of the default surge window: SURGE_HISTORY_PERIODS periods, or baseline_periods + 1
+    if longer; no longer than the cap allows unless the baseline alone needs it."""
+    name = params["period"]
+    need = periods.shift(before, name, -(params["baseline_periods"] + 1))
+    cap = before - timedelta(days=settings.ASSESSMENT_MAX_WINDOW_DAYS)
+    if need < cap:
+        return need  # refused below, as the baseline alone does not fit
+    return max(min(need, periods.shift(before, name, -SURGE_HISTORY_PERIODS[name])), cap)
+
+
 def normalise_window(
     kind: str, params: dict, after: datetime | None, before: datetime | None
 ) -> tuple[datetime, datetime]:
     """The time window: defaults end now (a forecast: at its start) and reach back a year
-    (surges: their baseline and tested periods); capped at ASSESSMENT_MAX_WINDOW_DAYS (links:
+    (surges: SURGE_HISTORY_PERIODS periods); capped at ASSESSMENT_MAX_WINDOW_DAYS (links:
     ASSESSMENT_MAX_LINK_WINDOW_DAYS, as they run in time chunks)."""
     after, before = _aware(after), _aware(before)
     for name, value in (("occurred_after", after), ("occurred_before", before)):
@@ -261,7 +278,7 @@ def normalise_window(
     if after is None:
         after = before - timedelta(days=365)
         if kind == Kind.SURGES:
-            after = periods.shift(before, params["period"], -(params["baseline_periods"] + 1))
+            after = _surge_window_start(before, params)
     after = after.astimezone(UTC)
     if after >= before:
         raise Invalid(errors={"occurred_after": ["Must be before occurred_before."]})
