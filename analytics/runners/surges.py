@@ -202,10 +202,11 @@ def shift_summary(shift: dict, name: str, span: int) -> str:
             f"{shift['first_period_start']} (p = {shift['p']:.2g})"
         )
     verb = "rose" if shift["ratio"] > 1 else "fell"
+    floor = 1 / (shift["n_boot"] + 1)  # the smallest p the bootstrap can give
+    p = f"p <= {floor:.2g}" if shift["p"] <= floor * (1 + 1e-9) else f"p = {shift['p']:.2g}"
     return (
         f"incidents per {name} {verb} {shift['ratio']:.2g}x from {shift['change_period_start']} "
-        f"on ({shift['before_rate']:.3g} before, {shift['after_rate']:.3g} after; {interval}"
-        f"p = {shift['p']:.2g})"
+        f"on ({shift['before_rate']:.3g} before, {shift['after_rate']:.3g} after; {interval}{p})"
     )
 
 
