@@ -80,21 +80,57 @@ METHODS: dict[str, dict[str, Any]] = {
         ],
     },
     Kind.SURGES: {
-        "version": "1.0.0",
-        "name": "Surge detection per district and category (Poisson / negative binomial)",
-        "intended_use": "Flag district-category pairs whose latest period is above the level "
-        "their own recent history predicts, as an early warning.",
-        "inputs": "Counts per district, category and period (day, week or 30-day month); "
-        "baseline_periods earlier periods; fdr; min_observed.",
-        "metrics_description": "False-alarm rate on stationary Poisson and overdispersed "
-        "negative-binomial simulations; detection of planted surges.",
+        "version": "2.0.0",
+        "name": "Surge detection per district and category, on aggregates, and province-wide "
+        "level shift and trend (Poisson / negative binomial)",
+        "intended_use": "Flag district-category pairs, categories, districts or the province "
+        "whose latest period is above what their recent history predicts, and say whether and "
+        "since when the province-wide rate of incidents has shifted, and its trend per year, "
+        "as an early warning.",
+        "inputs": "Counts per district, category and calendar period (day, week or calendar "
+        "month) over the window (default 52 weeks, 36 months or 90 days); baseline_periods "
+        "earlier periods for the per-period test; fdr (also the level-shift test's alpha); "
+        "min_observed.",
+        "metrics_description": "On simulations: false-alarm rate of the per-group test on "
+        "stationary Poisson counts and detection of a planted x3 surge; false-alarm rates of "
+        "the level-shift and trend tests on stationary Poisson and negative-binomial series "
+        "(52 periods, 20 a period); share of planted x2 level shifts flagged within 1 and 2 "
+        "periods and the mean delay, by the level-shift test and with the province-wide row; "
+        "share still flagged 12 periods on; and each test's and any flag's false-alarm rate "
+        "on a whole stationary result (8 districts x 5 categories x 52 periods).",
         "limitations": [
-            "No trend or seasonal regression: a steady rise is flagged as a surge.",
+            "The per-period test has no trend or seasonal regression: a steady rise is flagged "
+            "while it outpaces the eight-period baseline and then absorbed; the level-shift "
+            "and trend tests cover the whole window, province-wide only.",
+            "The level-shift test looks for one change; several changes, or a gradual rise, "
+            "show as the largest step and as a trend.",
+            "Below about 10 incidents a period, a doubling is rarely found within two periods.",
+            "Three separate tests each run at fdr: a stationary result raises some flag in "
+            "about 16% of runs.",
             "Short baselines make the expected level uncertain; sparse groups are listed.",
-            "A change in reporting practice looks like a surge.",
+            "A change in reporting practice or coverage looks like a surge or a level shift; "
+            "periods before the first incident in scope are left out.",
         ],
         "foreseeable_misuse": ["Reading a flag as a verified rise in crime without review."],
-        "references": ["Farrington et al. 1996", "Noufaily et al. 2013"],
+        "references": [
+            "Farrington et al. 1996",
+            "Noufaily et al. 2013",
+            "Worsley 1986 (Biometrika)",
+            "Killick & Eckley 2014 (J. Stat. Softw.)",
+            "McCullagh & Nelder 1989",
+            "Davison & Hinkley 1997",
+        ],
+        "changelog": [
+            {"version": "1.0.0", "change": "first release"},
+            {
+                "version": "2.0.0",
+                "change": "aggregate rows (province, category, district; their own BH "
+                "family); province-wide level-shift scan (quasi-Poisson likelihood ratio, "
+                "seeded parametric bootstrap) and log-linear trend over the whole window; "
+                "default window 52 weeks / 36 months / 90 days; calendar months, their lengths "
+                "as exposure.",
+            },
+        ],
     },
     Kind.FORECAST: {
         "version": "1.0.0",

@@ -52,8 +52,9 @@ from incidents.services import (
 CHUNK = 1000
 COLUMNS = [
     "id", "agency_id", "external_ref", "occurred_at", "reported_at", "category", "severity",
-    "killed", "injured", "latitude", "longitude", "district", "description", "tlp", "contexts",
-    "status", "fingerprint", "version", "created_by_id", "created_at", "updated_at",
+    "killed", "injured", "latitude", "longitude", "location_precision", "district",
+    "description", "tlp", "contexts", "status", "fingerprint", "version", "created_by_id",
+    "created_at", "updated_at",
 ]  # fmt: skip
 UPDATED_ON_CONFLICT = [
     c

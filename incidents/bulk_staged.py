@@ -31,17 +31,17 @@ OLD, STAGE, DONE = "bulk_old", "bulk_stage", "bulk_done"
 # The columns a record sets; the rest (id, agency, version, creator, times) the upsert sets.
 STAGED = [
     "external_ref", "occurred_at", "reported_at", "category", "severity", "killed", "injured",
-    "latitude", "longitude", "district", "description", "tlp", "contexts", "status",
-    "fingerprint",
+    "latitude", "longitude", "location_precision", "district", "description", "tlp", "contexts",
+    "status", "fingerprint",
 ]  # fmt: skip
 # The columns a record may leave out, each with its bit in the staged `sent` mask: an update
-# keeps the stored value of a column whose bit is 0. A mask, not NULL for "absent": "" and []
-# are values a client sends. (reported_at left out is filled from the stored row in Python;
-# the fingerprint is computed from the record as it will be.)
+# keeps the stored value of a column whose bit is 0. A mask, not NULL for "absent": "", [] and
+# NULL (a count sent as unknown) are values a client sends. (reported_at left out is filled
+# from the stored row in Python; the fingerprint is computed from the record as it will be.)
 SENT_BITS = {
     name: 1 << n
     for n, name in enumerate(["killed", "injured", "district", "description", "tlp", "contexts",
-                              "status"])
+                              "status", "location_precision"])
 }  # fmt: skip
 WRITTEN = [*STAGED, "updated_at"]
 INCIDENT_REPR = "n.agency_id::text || ':' || coalesce(n.external_ref, n.id::text)"
@@ -58,8 +58,9 @@ def lock_existing(
     batches cannot deadlock), and keep them as they are in a temporary table for the audit
     diff and for the fields a record does not carry. Returns external_ref → the stored values
     the rules, the copy check and the TLP audit read in Python (reported_at, contexts, tlp,
-    fingerprint, district; description for the references in `with_description`, whose
-    records do not carry one and whose fingerprint is made with the stored text)."""
+    fingerprint, district, location_precision; description for the references in
+    `with_description`, whose records do not carry one and whose fingerprint is made with the
+    stored text)."""
     table = _q(Incident._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {OLD}, {STAGE}, {DONE}")
@@ -70,14 +71,16 @@ def lock_existing(
         )
         cursor.execute(
             "SELECT external_ref, reported_at, contexts, tlp, fingerprint, district, "  # noqa: S608
+            "location_precision, "
             f"CASE WHEN external_ref = ANY(%s) THEN description END FROM {OLD}",
             [list(with_description)],
         )
         stored = {}
         for row in cursor.fetchall():
-            ref, reported_at, contexts, tlp, fingerprint, district, description = row
+            ref, reported_at, contexts, tlp, fingerprint, district, precision, description = row
             values = {"reported_at": reported_at, "contexts": json.loads(contexts)}
             values.update(tlp=tlp, fingerprint=fingerprint, district=district)
+            values["location_precision"] = precision
             if description is not None:
                 values["description"] = description
             stored[ref] = values
@@ -101,7 +104,8 @@ def _stage(records: Sequence[Mapping[str, Any]], sent: Mapping[str, frozenset[st
                 write((
                     r["external_ref"], r["occurred_at"], r["reported_at"], r["category"],
                     r["severity"], r["killed"], r["injured"], r["latitude"], r["longitude"],
-                    r["district"], r["description"], r["tlp"], json.dumps(r["contexts"]),
+                    r["location_precision"], r["district"], r["description"], r["tlp"],
+                    json.dumps(r["contexts"]),
                     r["status"], r["fingerprint"], mask,
                 ))  # fmt: skip
 

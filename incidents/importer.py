@@ -4,7 +4,8 @@ A mapping turns a source row into Fusion fields: `fields` are templates over the
 columns (`"SF-{incident_number}-{category}"`), `values` translate field values
 (`{"category": {"ROBBERY": "robbery"}}`) and `defaults` fill the rest when a row creates an
 incident (a row updating one leaves the stored values of the fields it lacks as they are, as
-every re-post does; incidents.services). Rows are read in chunks;
+every re-post does; incidents.services). An empty killed, injured or location_precision cell
+is a field the row lacks: a count left blank is unknown, never 0. Rows are read in chunks;
 each chunk's good records are upserted in one transaction (a later row with the same
 external_ref updates the earlier one), bad rows go to a reject file with their line number
 and errors, and the committed position is saved so that an interrupted import resumes.
@@ -25,6 +26,10 @@ from agencies.models import Agency, Membership, ServiceAccount, User
 from agencies.selectors import stand_in
 
 FINGERPRINT_BYTES = 1 << 20
+# Fields whose empty cell is no value, not a value: a casualty count left blank is unknown
+# (null) when the row creates its incident (unless the mapping has a default), and a row
+# that updates one keeps the stored count; a blank precision is likewise left out.
+BLANK_IS_ABSENT = frozenset({"killed", "injured", "location_precision"})
 
 
 class MappingError(ValueError):
@@ -51,24 +56,28 @@ class Mapping:
 
     def apply(self, row: dict[str, Any]) -> dict[str, Any]:
         """The Fusion record for one source row (strings; the serializer types them)."""
-        record: dict[str, Any] = dict(self.defaults)
-        if not self.fields:  # no mapping: columns already carry Fusion's field names
-            record.update(row)
-        for name, template in self.fields.items():
-            try:
-                record[name] = template.format_map(row)
-            except KeyError as exc:
-                raise MappingError(f"column {exc.args[0]!r} is not in the source") from exc
+        record: dict[str, Any] = {**self.defaults, **self._given(row)}
         for name, table in self.values.items():
             if name in record and record[name] in table:
                 record[name] = table[record[name]]
         return record
 
+    def _given(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The fields the row itself gives: all its columns without a mapping (they carry
+        Fusion's field names), else the templates; an empty cell of `BLANK_IS_ABSENT` gives
+        nothing."""
+        record = {} if self.fields else dict(row)
+        for name, template in self.fields.items():
+            try:
+                record[name] = template.format_map(row)
+            except KeyError as exc:
+                raise MappingError(f"column {exc.args[0]!r} is not in the source") from exc
+        return {k: v for k, v in record.items() if not (k in BLANK_IS_ABSENT and v == "")}
+
     def defaulted(self, row: dict[str, Any]) -> set[str]:
         """The fields `apply` takes from `defaults` alone for this row: a row that updates an
         incident does not carry them (defaults apply on create)."""
-        mapped = set(self.fields) if self.fields else set(row)
-        return set(self.defaults) - mapped
+        return set(self.defaults) - set(self._given(row))
 
 
 def fingerprint(path: Path) -> str:

@@ -20,6 +20,7 @@ INCIDENT_FIELDS = (
     "injured",
     "latitude",
     "longitude",
+    "location_precision",
     "district",
     "description",
     "tlp",

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from incidents.choices import Context, PersonSource
+from incidents.choices import Context, LocationPrecision, PersonSource
 from incidents.districts import register, unknown_district
 
 PROTECTED_CONTEXTS = frozenset({Context.PROTEST, Context.RELIGIOUS_GATHERING, Context.CAMPUS})
@@ -59,7 +59,9 @@ def place(record: Mapping[str, Any]) -> tuple[str, dict[str, list[str]]]:
     the district register (incidents.districts): a name or alias becomes the canonical name;
     an unknown one names `district`; a point outside the named district names `latitude` and
     `longitude`; a blank district is the one the point lies in, and a point in none names
-    `latitude`. With the register off, the district is kept as written."""
+    `latitude`. A point of location_precision "province" (a province's centre, which may lie
+    in another district than the one named) is not checked against the named district. With
+    the register off, the district is kept as written."""
     current = register()
     given = (record.get("district") or "").strip()
     lat, lon = record.get("latitude"), record.get("longitude")
@@ -75,6 +77,8 @@ def place(record: Mapping[str, Any]) -> tuple[str, dict[str, list[str]]]:
         if district is None:
             message = f"({lat:g}, {lon:g}) lies in no district of the {current.label} register."
             return "", {"latitude": [message]}
+    elif record.get("location_precision") == LocationPrecision.PROVINCE:
+        return district, {}
     elif not current.contains(district, lat, lon):
         message = _outside(district, lat, lon)
         return district, {"latitude": [message], "longitude": [message]}

@@ -9,6 +9,11 @@ What a write does with a field it does not carry: a create gives it the default;
 an existing external_ref (single, bulk, file or exchange import) and a PATCH keep the stored
 value; a PUT gives it the default, but keeps the stored TLP. So a TLP is lowered only by a
 request that names the lower TLP, and every lowering is audited as `incident.tlp_lowered`.
+The default of `killed` and `injured` is null, unknown (a count a record does not give is not
+a count of 0: links read 0 against 5 as a contradiction, unknown against 5 as nothing); so a
+re-post or PATCH that leaves a count out keeps the stored one, and only an explicit null (or
+a PUT, which replaces, leaving it out) makes a known count unknown again. `location_precision`
+defaults to exact.
 Persons a write leaves out stay, and are checked against the contexts the incident ends up
 with, like persons sent.
 
@@ -52,6 +57,7 @@ WRITABLE_FIELDS = (
     "injured",
     "latitude",
     "longitude",
+    "location_precision",
     "district",
     "description",
     "tlp",
@@ -64,8 +70,9 @@ STORED_FIELDS = (*WRITABLE_FIELDS, "fingerprint")
 # to an update, except PUT (which replaces), and never to `tlp` there (see incident_update).
 DEFAULTS: dict[str, Any] = {
     "external_ref": None,
-    "killed": 0,
-    "injured": 0,
+    "killed": None,  # unknown: a count the record does not give is not 0
+    "injured": None,
+    "location_precision": "exact",
     "district": "",
     "description": "",
     "tlp": "AMBER",

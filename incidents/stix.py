@@ -41,14 +41,18 @@ TLP_OF_MARKING = {
 # Fusion fields carried in the extension (coordinates travel in the location object).
 EXTENDED = (
     "agency", "external_ref", "occurred_at", "reported_at", "category", "severity", "killed",
-    "injured", "district", "contexts", "status", "version", "redacted",
+    "injured", "location_precision", "district", "contexts", "status", "version", "redacted",
 )  # fmt: skip
 # Extension fields an import takes (the rest are the exporter's, not the importer's, to set).
 IMPORTED = (
     "external_ref", "occurred_at", "reported_at", "category", "severity", "killed", "injured",
-    "district", "contexts", "status",
+    "location_precision", "district", "contexts", "status",
 )  # fmt: skip
+# Counts that are left out when unknown (null): an import reads a count left out as unknown
+# when it creates the incident, and keeps the stored count when it updates one.
+UNKNOWN_LEFT_OUT = ("killed", "injured")
 DEFINED = "2026-12-01T00:00:00.000Z"
+EXTENSION_VERSION, EXTENSION_MODIFIED = "1.1.0", "2026-12-07T00:00:00.000Z"  # 1.1: precision
 
 
 def timestamp(moment: datetime) -> str:
@@ -69,14 +73,17 @@ def definitions() -> list[dict[str, Any]]:
     }  # fmt: skip
     extension = {
         "type": "extension-definition", "spec_version": "2.1", "id": EXTENSION_ID,
-        "created_by_ref": FUSION_IDENTITY_ID, "created": DEFINED, "modified": DEFINED,
-        "name": "Fusion incident", "version": "1.0.0", "extension_types": ["property-extension"],
+        "created_by_ref": FUSION_IDENTITY_ID, "created": DEFINED, "modified": EXTENSION_MODIFIED,
+        "name": "Fusion incident", "version": EXTENSION_VERSION,
+        "extension_types": ["property-extension"],
         "description": "Fusion's incident fields on a STIX incident.",
         "schema": (
             "Properties: agency (code of the owning agency), external_ref (the agency's own "
             "reference), occurred_at and reported_at (timestamps), category (slug of Fusion's "
-            "taxonomy), severity (1-5), killed and injured (counts), district, contexts (list "
-            "of protest, religious_gathering, campus), status, version, redacted (true when "
+            "taxonomy), severity (1-5), killed and injured (counts; left out when unknown, "
+            "which is not 0), location_precision (exact, town, district or province: how "
+            "closely the location places the event), district, contexts (list of protest, "
+            "religious_gathering, campus), status, version, redacted (true when "
             "fields were withheld from the reader). Coordinates: a location object joined by a "
             "located-at relationship."
         ),
@@ -114,6 +121,9 @@ def incident_objects(
         "object_marking_refs": marking,
     }  # fmt: skip
     fields = {name: data[name] for name in EXTENDED if name in data}
+    for name in UNKNOWN_LEFT_OUT:  # an unknown count is no property, as STIX leaves null out
+        if fields.get(name, 0) is None:
+            del fields[name]
     name = data["category"] + (f" in {data['district']}" if data.get("district") else "")
     incident = {
         "type": "incident", "id": incident_id, **common, "name": name,

@@ -80,8 +80,11 @@ def _choice(field: serializers.ChoiceField) -> Check:
 def _integer(field: serializers.IntegerField) -> Check:
     low = field.min_value if field.min_value is not None else -math.inf
     high = field.max_value if field.max_value is not None else math.inf
+    allow_null = field.allow_null
 
     def check(value: Any) -> Any:
+        if value is None:  # a nullable count: null is unknown
+            return None if allow_null else UNSURE
         return value if type(value) is int and low <= value <= high else UNSURE
 
     return check

@@ -9,11 +9,20 @@ from rest_framework import serializers
 from fusion.api.quick_validation import QuickValidator
 from fusion.api.serializers import AwareDateTimeField, FiniteFloatField, StrictInputSerializer
 from incidents.access import Level
-from incidents.choices import TLP, Context, PersonRole, PersonSource, Status
+from incidents.choices import TLP, Context, LocationPrecision, PersonRole, PersonSource, Status
 from incidents.models import Category, Incident
 from incidents.redaction import INCIDENT_FIELDS, is_redacted, readable_persons
 
 READ_ONLY = ("id", "version", "redacted")
+COUNT_HELP = (
+    "{what}, 0..100000; null when the report gives no count (unknown, not 0). Left out: "
+    "unknown on create (and on a PUT, which replaces); a re-post or PATCH keeps the stored count."
+)
+PRECISION_HELP = (
+    "How closely the point places the event: exact, or the centre of the town, district or "
+    "province the report names. Links between reports allow a wider distance for coarser "
+    "points; a province-level point is not checked against its district's area. Default exact."
+)
 
 
 class PersonInputSerializer(StrictInputSerializer):
@@ -52,10 +61,25 @@ class IncidentInputSerializer(StrictInputSerializer):
     reported_at = AwareDateTimeField(required=False)
     category = CategorySlugField(max_length=50)
     severity = serializers.IntegerField(min_value=1, max_value=5)
-    killed = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    injured = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    killed = serializers.IntegerField(
+        min_value=0,
+        max_value=100000,
+        required=False,
+        allow_null=True,
+        help_text=COUNT_HELP.format(what="People killed"),
+    )
+    injured = serializers.IntegerField(
+        min_value=0,
+        max_value=100000,
+        required=False,
+        allow_null=True,
+        help_text=COUNT_HELP.format(what="People injured"),
+    )
     latitude = FiniteFloatField(min_value=-90, max_value=90)
     longitude = FiniteFloatField(min_value=-180, max_value=180)
+    location_precision = serializers.ChoiceField(
+        choices=LocationPrecision.choices, required=False, help_text=PRECISION_HELP
+    )
     district = serializers.CharField(
         max_length=100,
         required=False,
@@ -128,10 +152,13 @@ class IncidentOutputSerializer(serializers.Serializer):
     reported_at = serializers.DateTimeField()
     category = serializers.CharField(source="category_id")
     severity = serializers.IntegerField()
-    killed = serializers.IntegerField()
-    injured = serializers.IntegerField()
+    killed = serializers.IntegerField(allow_null=True, help_text="Null: unknown (not 0).")
+    injured = serializers.IntegerField(allow_null=True, help_text="Null: unknown (not 0).")
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
+    location_precision = serializers.ChoiceField(
+        choices=LocationPrecision.choices, help_text=PRECISION_HELP
+    )
     district = serializers.CharField()
     description = serializers.CharField()
     tlp = serializers.CharField()

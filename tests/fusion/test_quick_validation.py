@@ -48,10 +48,13 @@ FIELD_VALUES = {
     "reported_at": datetimes,
     "category": st.one_of(st.sampled_from([*sorted(SLUGS), "nope", " robbery"]), texts),
     "severity": numbers,
-    "killed": numbers,
-    "injured": numbers,
+    "killed": st.one_of(st.none(), numbers),  # null: unknown
+    "injured": st.one_of(st.none(), numbers),
     "latitude": numbers,
     "longitude": numbers,
+    "location_precision": st.one_of(
+        st.sampled_from(["exact", "town", "district", "province", "Town", "", None]), texts
+    ),
     "district": texts,
     "description": texts,
     "tlp": st.one_of(st.sampled_from(["CLEAR", "GREEN", "AMBER", "RED", "amber", ""]), texts),
@@ -114,6 +117,7 @@ def test_the_fast_path_gives_what_the_serializer_gives_or_defers(record):
         {"external_ref": None, "district": "", "description": "کوئٹہ میں دھماکہ"},
         {"persons": []},
         {"occurred_at": "2025-01-01T10:00:00+05:00", "latitude": 30, "longitude": 67},
+        {"killed": None, "injured": None, "location_precision": "town"},
     ],
 )
 def test_well_formed_records_take_the_fast_path(overrides):

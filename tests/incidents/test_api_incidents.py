@@ -313,6 +313,7 @@ def test_field_sets_are_the_documented_allow_lists(world, client_for):
         "injured",
         "latitude",
         "longitude",
+        "location_precision",
         "district",
         "description",
         "tlp",

@@ -126,6 +126,35 @@ def test_a_repost_without_description_contexts_or_persons_keeps_them(world, post
     assert [p.full_name for p in stored.persons.all()] == ["Kept Victim"]
 
 
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_repost_without_counts_or_precision_keeps_them(world, post, route):
+    # given: known counts (one of them 0) and a town-centre point
+    stored = factories.incident(
+        world.police, world.police_submitter, killed=2, injured=0, location_precision="town"
+    )
+    # when
+    response = post(
+        route, repost(stored, drop=("killed", "injured", "location_precision", "persons"))
+    )
+    # then: neither count becomes unknown or 0, and the precision stays
+    assert response.status_code in (200, 201), response.content[:300]
+    stored.refresh_from_db()
+    assert (stored.killed, stored.injured, stored.location_precision) == (2, 0, "town")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_new_incident_without_counts_has_them_unknown(world, post, route):
+    # given
+    sent = {k: v for k, v in factories.payload(external_ref="NEW-1").items() if k != "persons"}
+    sent = {k: v for k, v in sent.items() if k not in ("killed", "injured")}
+    # when
+    response = post(route, {**sent, "location_precision": "district"})
+    # then
+    assert response.status_code in (200, 201), response.content[:300]
+    made = Incident.objects.get(external_ref="NEW-1")
+    assert (made.killed, made.injured, made.location_precision) == (None, None, "district")
+
+
 @pytest.mark.parametrize("path", ["staged", "python"])
 def test_a_batch_mixing_sent_and_left_out_fields_merges_each_record(
     world, monkeypatch, settings, path
