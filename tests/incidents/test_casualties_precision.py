@@ -235,3 +235,22 @@ def test_the_file_import_reads_an_empty_count_cell_as_unknown_never_zero(world, 
     stored = {i.external_ref: i for i in Incident.objects.all()}
     assert (stored["F-NEW"].killed, stored["F-NEW"].location_precision) == (None, "exact")
     assert stored["F-OLD"].killed == 4
+
+
+def test_a_bulk_repost_of_a_province_point_without_its_precision_is_still_accepted(
+    world, api, bulk_path
+):
+    # given: a Quetta incident placed at a province-level point in Pishin
+    stored = factories.incident(
+        world.police, world.police_submitter, latitude=30.6, longitude=67.0,
+        district="Quetta", location_precision="province",
+    )  # fmt: skip
+    sent = factories.payload(
+        external_ref=stored.external_ref, latitude=30.6, longitude=67.0, district="Quetta"
+    )
+    # when: re-posted without the precision, which it keeps
+    response = api.post(BULK, {"incidents": [without(sent, "location_precision")]})
+    # then
+    assert response.status_code == 200, response.content
+    stored.refresh_from_db()
+    assert (stored.district, stored.location_precision) == ("Quetta", "province")
