@@ -6,7 +6,8 @@ from datetime import date as date_cls
 import numpy as np
 
 from analytics import periods
-from analytics.methods.forecast import forecast
+from analytics.methods.forecast import INNER_FOLDS, forecast
+from analytics.methods.forecast_regression import TRAIN_PERIODS
 from analytics.runners.common import (
     MAX_LISTED_CELLS,
     Job,
@@ -18,6 +19,18 @@ from analytics.runners.common import (
     persistence_sets,
     truncated,
 )
+
+# the kde's inner folds and the regression's training periods reach back beyond the folds
+ORIGINS_BEYOND_FOLDS = max(INNER_FOLDS, TRAIN_PERIODS) + 1
+
+
+def fold_origins(start: datetime, period: str, n: int) -> list[float]:
+    """Starts of the n periods before `start`, most recent first, in days relative to `start`
+    (calendar months for "month")."""
+    return [
+        (periods.shift(start, period, -k) - start).total_seconds() / 86400.0
+        for k in range(1, n + 1)
+    ]
 
 
 def run_forecast(job: Job) -> dict:
@@ -46,6 +59,7 @@ def run_forecast(job: Job) -> dict:
         coverage=params["coverage"],
         folds=params["folds"],
         seed=params.get("seed", 0),
+        origins=fold_origins(start, params["period"], params["folds"] + ORIGINS_BEYOND_FOLDS),
     ).to_dict()
     progress(80)
     listed = found["cells"][:MAX_LISTED_CELLS]  # sorted by rank

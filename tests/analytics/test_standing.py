@@ -158,7 +158,7 @@ def test_recorded_backtests_are_the_cards_metrics(world, client_for):
     assert 0.0 <= hot["false_alarm_rate"] <= 1.0
     assert hot["planted_cluster_detection_rate"] > 0.5  # a x4 cluster is found
     forecast = cards["forecast"]["metrics"]["latest_backtest"]["values"]
-    assert forecast["winner"] in ("prior_counts", "kde", "etas")
+    assert forecast["winner"] in ("prior_counts", "kde", "regression", "ensemble", "etas")
     assert len(forecast["prior_counts"]["folds"]) == 2
     assert "forecast ROBBERY" in out.getvalue()
 

@@ -1,5 +1,6 @@
 """Forecasts: scoring by hand, EM on data simulated from the model itself, the backtest on
-self-exciting and on stationary data, no look-ahead, determinism, and real SF incidents."""
+self-exciting and on stationary data, selection at equal area and at the requested coverage,
+calendar-month folds, no look-ahead, determinism, and real SF incidents."""
 
 import csv
 import datetime as dt
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from analytics.methods import forecast as fc
+from analytics.methods import forecast_regression as reg
 from analytics.methods.grid import Grid, grid_covering
 
 SF = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "sf-crime-2012h2.csv"
@@ -137,7 +139,7 @@ def test_etas_beats_prior_counts_on_self_exciting_data(exciting):
     _, result = exciting
     bt = result.backtest
     assert bt["etas"]["pai_5"] > 1.3 * bt["prior_counts"]["pai_5"], bt
-    assert bt["winner"] in ("kde", "etas")
+    assert bt["winner"] != "prior_counts"
     assert result.parameters["etas"]["K"] > 0.5
 
 
@@ -192,8 +194,13 @@ def test_the_result_is_consistent_and_json_friendly(exciting):
     assert json.loads(text) == out
     assert [c["rank"] for c in out["cells"]] == list(range(1, n_flag + 1))
     assert out["cells"][0]["risk"] == pytest.approx(result.risk.max())
+    keys = {f"{m}_{a}" for m in ("hit_rate", "pai") for a in ("1", "5", "coverage")}
+    keys |= {"ratio_to_prior", "folds_beating_prior", "folds_below_prior", "folds"}
     for name in fc.MODELS:
-        assert set(out["backtest"][name]) == {"hit_rate_1", "pai_1", "hit_rate_5", "pai_5", "folds"}
+        assert set(out["backtest"][name]) == keys
+    assert out["backtest"]["coverage"] == 0.05
+    assert out["backtest"]["cells_flagged"] == n_flag
+    assert out["parameters"]["risk_unit"].startswith("expected") == (result.model != "ensemble")
     assert {"K", "omega", "sigma", "mu0", "em_iterations", "converged"} <= set(
         out["parameters"]["etas"]
     )
@@ -269,3 +276,103 @@ def test_robbery_forecasts_in_san_francisco_beat_random_flagging():
         assert result.backtest[name]["pai_5"] > 1.0, (name, result.backtest[name])
         assert len(result.backtest[name]["folds"]) == 4
     assert result.flagged.sum() == math.ceil(0.05 * grid.n_cells)
+
+
+def test_every_model_is_scored_on_the_same_number_of_cells_even_with_tied_zeros():
+    # two cells ever hit: prior counts has 1598 tied zeros, yet flags exactly 80 cells (5%),
+    # the two hit cells then the lowest ids, like every other model
+    x = np.array([6000.0] * 5 + [9000.0] * 3)
+    y = np.array([6000.0] * 5 + [9000.0] * 3)
+    t = np.array([1.0, 3.0, 8.0, 9.0, 16.0, 2.0, 10.0, 15.0])
+    result = fc.forecast(x, y, t, GRID, 21.0, 7.0, folds=1, coverage=0.05)
+    n_flag = math.ceil(0.05 * GRID.n_cells)
+    assert result.backtest["cells_flagged"] == n_flag
+    hot = [GRID.nx * 24 + 24, GRID.nx * 36 + 36]
+    prior = fc._risk(_context(x, y, t, 21.0, 0.05), "prior_counts", 0)
+    assert (
+        fc.top_cells(prior, 0.05).tolist()
+        == hot + [c for c in range(n_flag) if c not in hot][: n_flag - 2]
+    )
+    assert result.flagged.sum() == n_flag
+
+
+def _context(x, y, t, start, coverage, origins=None):
+    events, kernels = fc._events(x, y, t, GRID, start)
+    bounds = fc._origins(start, 7.0, origins)
+    return fc._Context(events, kernels, GRID, start, 7.0, 364.0, bounds, coverage)
+
+
+def test_the_winner_is_the_best_hit_rate_at_the_requested_coverage(exciting):
+    (x, y, t), at_5 = exciting
+    at_1 = fc.forecast(x, y, t, GRID, 200.0, 7.0, folds=2, coverage=0.01)
+    for coverage, result in ((0.05, at_5), (0.01, at_1)):
+        bt = result.backtest
+        rates = {m: bt[m]["hit_rate_coverage"] for m in fc.MODELS}
+        best = max(rates.values())
+        assert result.model == next(m for m in fc.MODELS if rates[m] > best - 1e-9)
+        prior = [f["hit_rate_coverage"] for f in bt["prior_counts"]["folds"]]
+        for m in fc.MODELS:
+            own = [f["hit_rate_coverage"] for f in bt[m]["folds"]]
+            beating = sum(a > b + 1e-9 for a, b in zip(own, prior, strict=True))
+            assert bt[m]["folds_beating_prior"] == beating
+            assert bt[m]["ratio_to_prior"] == pytest.approx(rates[m] / rates["prior_counts"])
+            assert [f["hit_rate_coverage"] for f in bt[m]["folds"]] == [
+                f[f"hit_rate_{round(100 * coverage)}"] for f in bt[m]["folds"]
+            ]
+        assert result.flagged.sum() == math.ceil(coverage * GRID.n_cells)
+
+
+def test_when_nothing_beats_prior_counts_the_warning_says_so():
+    # the same few cells every day, nothing else: every model ranks them first, so all tie and
+    # the simplest, prior counts, wins
+    days = np.repeat(np.arange(60.0), 3)
+    x = np.tile([1000.0, 4000.0, 8000.0], 60) + 10.0
+    result = fc.forecast(x, x.copy(), days + 0.5, GRID, 60.0, 7.0, folds=2, coverage=0.01)
+    assert result.model == "prior_counts"
+    assert any(
+        "no model beat prior counts at equal area at 1% coverage" in w for w in result.warnings
+    )
+
+
+def test_monthly_folds_start_on_calendar_month_boundaries():
+    from analytics.runners.forecast import fold_origins
+
+    start = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    origins = fold_origins(start, "month", 3)
+    days_back = [-29.0, -29.0 - 31.0, -29.0 - 31.0 - 31.0]  # Feb 2024 (leap), Jan, Dec 2023
+    assert origins == days_back
+    rng = np.random.default_rng(4)
+    x, y = uniform(rng, 600)
+    t = rng.uniform(-200.0, 0.0, 600)
+    result = fc.forecast(x, y, t, GRID, 0.0, 31.0, folds=2, origins=origins)
+    folds = result.backtest["prior_counts"]["folds"]
+    assert [(f["origin"], f["end"]) for f in folds] == [(-29.0, 0.0), (-60.0, -29.0)]
+    assert result.parameters["origins"] == [0.0, -29.0, -60.0]
+    assert [f["n_events"] for f in folds] == [
+        int(((t >= -29) & (t < 0)).sum()),
+        int(((t >= -60) & (t < -29)).sum()),
+    ]
+    with pytest.raises(ValueError, match="origins must"):
+        fc.forecast(x, y, t, GRID, 0.0, 31.0, origins=[-29.0, -10.0])
+
+
+def test_regression_uses_only_incidents_before_its_origin(exciting):
+    (x, y, t), _ = exciting
+    ctx = _context(x, y, t, 200.0, 0.05)
+    fold = fc._risk(ctx, "regression", 2)  # origin 186
+    keep = t < 186.0
+    early = fc._risk(_context(x[keep], y[keep], t[keep], 200.0, 0.05), "regression", 2)
+    assert np.array_equal(fold, early)
+    assert ctx.regression_fits[2].n_origins == reg.TRAIN_PERIODS
+
+
+def test_poisson_regression_recovers_its_coefficients():
+    rng = np.random.default_rng(2)
+    features = rng.normal(0, 1, (4000, 2))
+    counts = rng.poisson(np.exp(0.3 + 0.8 * features[:, 0] - 0.5 * features[:, 1]))
+    fit = reg.fit_poisson(features, counts.astype(float), np.ones(4000), l2=0.0)
+    slope = fit.coef / fit.scale
+    assert slope == pytest.approx([0.8, -0.5], abs=0.05)
+    assert fit.predict(np.zeros((1, 2)), 1.0)[0] == pytest.approx(math.exp(0.3), rel=0.08)
+    shrunk = reg.fit_poisson(features, counts.astype(float), np.ones(4000), l2=1.0)
+    assert np.abs(shrunk.coef).sum() < 0.7 * np.abs(fit.coef).sum()
