@@ -49,8 +49,13 @@ class Command(BaseCommand):
             except (ValueError, KeyError) as exc:
                 raise CommandError(f"--forecast-csv: {exc}") from exc
             bar.advance()
-            pai = ", ".join(f"{m} {run.metrics[m]['pai_5']:.2f}" for m in MODELS)
+            hits = ", ".join(
+                f"{m} {run.metrics[m]['hit_rate_coverage']:.3f} "
+                f"(x{run.metrics[m]['ratio_to_prior']:.2f})"
+                for m in MODELS
+            )
             self.stdout.write(
-                f"\nforecast {category}: PAI at 5% {pai}; winner {run.metrics['winner']}"
+                f"\nforecast {category}: hit rate at {run.metrics['coverage']:.0%} of cells, "
+                f"equal area (ratio to prior counts): {hits}; winner {run.metrics['winner']}"
             )
         bar.finish()
