@@ -86,7 +86,8 @@ class AssessmentRequestSerializer(serializers.Serializer):
     occurred_after = serializers.DateTimeField(
         required=False,
         help_text=f"From {EARLIEST} to {LATEST}, before occurred_before, the window at most "
-        "ASSESSMENT_MAX_WINDOW_DAYS long (surges: at least two periods); else 400.",
+        "ASSESSMENT_MAX_WINDOW_DAYS long (links: ASSESSMENT_MAX_LINK_WINDOW_DAYS; surges: at "
+        "least two periods); else 400.",
     )
     occurred_before = serializers.DateTimeField(
         required=False,
