@@ -44,7 +44,7 @@ def show(name: str, labelled, **options) -> None:
 
 
 def strata(labelled) -> None:
-    """Held-out figures by how the second source placed and timed its report."""
+    """Figures by how the second source placed and timed its report."""
     precision = np.asarray(labelled.precision)
     links = find_links(*labelled.args(), precision=precision)
     truth, agency, t = labelled.truth(), np.asarray(labelled.agency), np.asarray(labelled.t)
@@ -126,6 +126,8 @@ def main() -> None:
     print("San Francisco 2012, simulated second source (default parameters):")
     show("July-September (tuning)", sf_days(sf, 0, HELD_OUT_DAY - 1))
     show("October-December (held out)", sf_days(sf, HELD_OUT_DAY, LAST_DAY))
+    print("July-September by the second source's place and time (after):")
+    strata(sf_days(sf, 0, HELD_OUT_DAY - 1))
     print("October-December by the second source's place and time (after):")
     strata(sf_days(sf, HELD_OUT_DAY, LAST_DAY))
     print("Province, town-centre geocodes, max_distance_m 20000:")

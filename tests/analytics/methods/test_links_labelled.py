@@ -34,7 +34,7 @@ def test_province_held_out_town_centre_geocodes_and_unknown_casualties():
     precision, recall, *_ = after
     assert precision >= 0.95
     assert recall >= 0.90
-    assert recall >= before[1] + 0.05  # measured: 0.974 against 0.895
+    assert recall >= before[1] + 0.05  # measured: precision 0.994, recall 0.976 against 0.895
 
 
 @pytest.mark.skipif(not SF.exists(), reason="shared/data/sf-crime-2012h2.csv not present")
@@ -43,12 +43,14 @@ def test_san_francisco_held_out_quarter():
     labelled = sf_days(sf_set(), HELD_OUT_DAY, LAST_DAY)
     # when
     before, after = before_and_after(labelled)
-    # then: better than before on both counts, at the figures measured (precision 0.886,
-    # recall 0.778). The acceptance bar (0.95 and 0.90) is NOT met on this set: 30% of the
-    # second source's reports are placed only at a police district's centre, and of those
-    # 40% carry no time of day, so among a city's thefts and drug arrests nothing tells them
-    # apart; reports with an exact place and a time link at precision 0.93, recall 0.99.
-    assert after[0] >= 0.87
-    assert after[1] >= 0.76
+    # then: better than before on both counts, at the figures measured once the method was
+    # frozen (precision 0.902, recall 0.805). The acceptance bar (0.95 and 0.90) is NOT met
+    # on this set: most false links join a second-source report of an event the SFPD set
+    # lacks to a distinct incident of the same kind nearby on the same day, and 30% of
+    # the second source's reports are placed only at a police district's centre, where
+    # another incident of the district's day often fits as well; reports with an exact
+    # place and a time link at precision 0.93, recall 0.99.
+    assert after[0] >= 0.90
+    assert after[1] >= 0.80
     assert after[0] > before[0]
     assert after[1] > before[1] + 0.02

@@ -208,6 +208,40 @@ def test_an_imprecise_location_counts_for_less_than_an_exact_one():
     assert "province only, distance neutral" in province.reasons[0]
 
 
+def test_an_imprecise_place_still_tells_a_near_candidate_from_a_far_one():
+    # given a district-centre report and exact reports 2 km and 8 km from its point (both well
+    # within its 15 km radius, so neither lies beyond the pair's uncertainty)
+    (near,) = pair({}, {"x": 2000.0, "t": 1.0, "precision": TOWN}, threshold=0.01)
+    (far,) = pair({}, {"x": 8000.0, "t": 1.0, "precision": TOWN}, threshold=0.01)
+    (exact,) = pair({}, {"x": 400.0, "t": 1.0}, threshold=0.01)
+    # then: the share the position does not resolve falls over the reach (16 km), from neutral
+    resolved = 1000.0 / 16_000.0
+    for link, d in ((near, 2000.0), (far, 8000.0)):
+        expected = resolved + (1 - resolved) * 0.5 * (1 - d / 16_000.0)
+        assert link.components["space"] == pytest.approx(expected, abs=1e-4)
+    assert near.components["space"] > far.components["space"]
+    # and the unresolved share is never more than neutral: a coarse point near the other
+    # report counts for less than an exact point 400 m away (0.6)
+    assert near.components["space"] < exact.components["space"]
+
+
+def test_where_places_are_imprecise_the_description_takes_the_unresolved_space_weight():
+    # given one description and counts unknown, once on two exact points, once with a town
+    description = {"killed": np.nan, "injured": np.nan, "t": 2.0}
+    (town,) = pair({}, {**description, "x": 3000.0, "precision": TOWN}, threshold=0.01)
+    # then: the text weighs 0.20 + (1 - q) 0.25, q = 1000 / 16000 the share resolved
+    q = 1000.0 / 16_000.0
+    weights = {"space": 0.25, "time": 0.25, "category": 0.15, "text": 0.20 + (1 - q) * 0.25}
+    expected = sum(w * town.components[k] for k, w in weights.items()) / sum(weights.values())
+    assert town.score == pytest.approx(expected, abs=1e-4)
+    # without a description the weight stays with the other components
+    (bare,) = pair({"text": ""}, {**description, "x": 3000.0, "precision": TOWN, "text": ""},
+                   threshold=0.01)  # fmt: skip
+    rest = {k: w for k, w in weights.items() if k != "text"}
+    expected = sum(w * bare.components[k] for k, w in rest.items()) / sum(rest.values())
+    assert bare.score == pytest.approx(expected, abs=1e-4)
+
+
 def test_imprecise_reports_compare_within_their_category_group_only():
     # given a town-level report and an exact one of another group, otherwise alike
     other_group = {"x": 5000.0, "precision": TOWN, "group": 1, "category": 3}
