@@ -218,6 +218,7 @@ METHODS: dict[str, dict[str, Any]] = {
             "Fellegi & Sunter 1969 (record linkage)",
             "Christen 2012 (Data Matching)",
             "Bennell & Canter 2002",
+            "Clark 1951 (urban density falls from the centre)",
         ],
         "changelog": [
             {"version": "1.0.0", "change": "first release"},
@@ -226,8 +227,10 @@ METHODS: dict[str, dict[str, Any]] = {
                 "change": "unknown casualty counts are left out rather than read as 0 and never "
                 "contradict; location precision widens the distance allowed and weakens the "
                 "space evidence accordingly; imprecise reports are blocked by category group "
-                "and bounded to 50 candidates; long windows are searched in time chunks with "
-                "the same result as one pass.",
+                "and bounded to 50 candidates, and where places are imprecise the description "
+                "takes the share of the space weight they cannot resolve (ambiguity margin "
+                "0.04); long windows are searched in time chunks with the same result as one "
+                "pass. Held out: SF 0.902/0.805, province 0.994/0.976.",
             },
         ],
     },
