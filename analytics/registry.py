@@ -200,7 +200,7 @@ METHODS: dict[str, dict[str, Any]] = {
         "requester may see; max_distance_m, max_hours, threshold. Windows up to "
         "ASSESSMENT_MAX_LINK_WINDOW_DAYS, searched in one-year chunks.",
         "metrics_description": "Precision and recall on semi-synthetic labelled sets not used "
-        "for tuning (tests/analytics/methods/links_sets.py, bench/links_labelled.py): a "
+        "for tuning (analytics/backtests/link_sets.py, bench/links_labelled.py): a "
         "synthetic province with town-centre geocodes and unknown counts (held-out seed), and "
         "SFPD incidents of October-December 2012 with a simulated second source.",
         "limitations": [

@@ -1,6 +1,6 @@
 """Cross-agency links on labelled sets: precision and recall, before and after, and speed.
 
-Sets (tests/analytics/methods/links_sets.py says how each is built and why it is
+Sets (analytics/backtests/link_sets.py says how each is built and why it is
 semi-synthetic): San Francisco 2012 incidents with a simulated second source, split into
 July-September (the only part anything was tuned on) and October-December (held out); a
 synthetic province with town-centre geocodes and unknown casualties. "before" runs the method
@@ -16,8 +16,7 @@ import time
 import numpy as np
 from common import ROOT  # noqa: F401 - puts the project on the path
 
-from analytics.methods.links import find_links
-from tests.analytics.methods.links_sets import (
+from analytics.backtests.link_sets import (
     HELD_OUT_DAY,
     LAST_DAY,
     as_before,
@@ -26,6 +25,7 @@ from tests.analytics.methods.links_sets import (
     sf_days,
     sf_set,
 )
+from analytics.methods.links import find_links
 
 
 def show(name: str, labelled, **options) -> None:

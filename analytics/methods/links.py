@@ -109,7 +109,7 @@ district- or province-level, 13 s and 1.1 GB (32 s when the machine was busier);
 reports over 40 years and 300 x 400 km with 20% imprecise and max_distance_m 20 km, under 1 s
 in one pass or in 41 one-year chunks.
 
-Figures (tests/analytics/methods/links_sets.py builds the sets and says why they are
+Figures (analytics/backtests/link_sets.py builds the sets and says why they are
 semi-synthetic: no public two-source event set can be fetched here). On the simulated set of
 tests/analytics/methods/test_links.py (exact locations, known counts) the defaults link with
 precision 0.95 and recall 0.98, as before (nothing here changes exact pairs). Nothing was tuned

@@ -145,12 +145,14 @@ def test_recorded_backtests_are_the_cards_metrics(world, client_for):
         "ROBBERY",
         "--folds",
         "2",
+        "--links-csv",
+        str(sf),
         stdout=out,
     )
     cards = {
         c["method"]: c for c in client_for(world.overseer).get("/api/v1/models/").json()["results"]
     }
-    for kind in ("hotspots", "surges", "forecast"):
+    for kind in ("hotspots", "surges", "forecast", "links"):
         latest = BacktestRun.objects.filter(method=kind).latest("created_at")
         assert cards[kind]["metrics"]["latest_backtest"]["values"] == latest.metrics
     hot = cards["hotspots"]["metrics"]["latest_backtest"]["values"]
@@ -161,6 +163,10 @@ def test_recorded_backtests_are_the_cards_metrics(world, client_for):
     assert forecast["winner"] in ("prior_counts", "kde", "regression", "ensemble", "etas")
     assert len(forecast["prior_counts"]["folds"]) == 2
     assert "forecast ROBBERY" in out.getvalue()
+    links = cards["links"]["metrics"]["latest_backtest"]["values"]
+    assert links["province_held_out"]["precision"] >= 0.95  # the labelled sets' held-out parts
+    assert links["province_held_out"]["recall"] >= 0.90
+    assert links["sf_held_out"]["true_pairs"] > 1000
 
 
 def test_the_sweeper_resends_report_builds_whose_message_was_lost(

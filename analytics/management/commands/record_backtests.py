@@ -15,11 +15,17 @@ FORECAST_CATEGORIES = ["ROBBERY", "VEHICLE THEFT"]
 class Command(BaseCommand):
     help = (
         "Record backtests for the model cards: forecast on an incident file (CSV with "
-        "latitude, longitude, date, category), hotspots and surges calibration on simulations."
+        "latitude, longitude, date, category), hotspots and surges calibration on simulations, "
+        "links on labelled sets."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--forecast-csv", type=Path, help="incident file for the forecast")
+        parser.add_argument(
+            "--links-csv",
+            type=Path,
+            help="the SFPD file for the links' San Francisco set (the province set needs none)",
+        )
         parser.add_argument("--category", action="append", dest="categories")
         parser.add_argument("--folds", type=int, default=12)
         parser.add_argument("--runs", type=int, default=200, help="simulation runs per method")
@@ -36,6 +42,11 @@ class Command(BaseCommand):
             run = measure(runs, bar.advance)
             bar.finish()
             self.stdout.write(f"{label}: {run.metrics}")
+        links_path = options["links_csv"]
+        if links_path is not None and not links_path.is_file():
+            raise CommandError(f"--links-csv: no file at {links_path}")
+        run = backtests.links_backtest(links_path)
+        self.stdout.write(f"links: {run.metrics}")
         path = options["forecast_csv"]
         if path is None:
             return

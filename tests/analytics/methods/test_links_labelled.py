@@ -1,13 +1,12 @@
-"""Cross-agency links on labelled sets that nothing was tuned on (links_sets.py says how they
-are built): San Francisco October-December 2012 with a simulated second source, and a
-province drawn with a seed never used while tuning. bench/links_labelled.py prints the same
-figures and the tuning half."""
+"""Cross-agency links on labelled sets that nothing was tuned on (how they are built:
+analytics/backtests/link_sets.py): San Francisco October-December 2012 with a simulated
+second source, and a province drawn with a seed never used while tuning.
+bench/links_labelled.py prints the same figures and the tuning half."""
 
 import numpy as np
 import pytest
 
-from analytics.methods.links import find_links
-from tests.analytics.methods.links_sets import (
+from analytics.backtests.link_sets import (
     HELD_OUT_DAY,
     LAST_DAY,
     SF,
@@ -17,6 +16,7 @@ from tests.analytics.methods.links_sets import (
     sf_days,
     sf_set,
 )
+from analytics.methods.links import find_links
 
 
 def before_and_after(labelled, **options):

@@ -1,6 +1,7 @@
 """Labelled sets for cross-agency links: real San Francisco incidents reported by a simulated
 second source, and a synthetic province with town-centre geocodes (bench/links_labelled.py
-prints their figures; tests/analytics/methods/test_links_labelled.py holds the method to them).
+prints their figures, tests/analytics/methods/test_links_labelled.py holds the method to them
+and analytics/backtests/links.py records them for the model card).
 
 Semi-synthetic, and why: public sets where two sources report the same events (ACLED against
 GTD or UCDP, say) cannot be fetched here, so the second source is simulated. What is real in
@@ -45,7 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
-SF = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "sf-crime-2012h2.csv"
+# The shared data folder beside the checkout (tests and benches read the same file).
+SF = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sf-crime-2012h2.csv"
 FIRST_DAY = dt.date(2012, 7, 1)
 HELD_OUT_FROM = dt.date(2012, 10, 1)  # July-September: tuning; October-December: held out
 SF_GROUP = {"ROBBERY": 0, "VEHICLE THEFT": 1, "VANDALISM": 1, "DRUG/NARCOTIC": 2}
@@ -134,8 +136,8 @@ class Labelled:
         }
 
 
-def _read_sf() -> list[dict]:
-    with SF.open(newline="") as handle:
+def _read_sf(path: Path) -> list[dict]:
+    with path.open(newline="") as handle:
         rows = {}
         for row in csv.DictReader(handle):
             rows.setdefault(row["incident_number"], row)
@@ -162,9 +164,10 @@ def _paraphrase(rng: np.random.Generator, description: str, address: str) -> str
     return text
 
 
-def sf_set(seed: int = 2012) -> Labelled:
-    """The San Francisco set, both halves; split it with `sf_days`."""
-    rows = _read_sf()
+def sf_set(seed: int = 2012, path: Path = SF) -> Labelled:
+    """The San Francisco set (from the SFPD file at `path`), both halves; split it with
+    `sf_days`."""
+    rows = _read_sf(path)
     rng = np.random.default_rng(seed)
     lat0 = np.mean([float(r["latitude"]) for r in rows])
     lon0 = np.mean([float(r["longitude"]) for r in rows])
