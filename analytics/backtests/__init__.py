@@ -7,12 +7,6 @@
 - surges: calibration on stationary Poisson counts and detection of a planted surge.
 - links: precision and recall on the labelled sets' held-out parts (link_sets.py).
 
-Each writes one BacktestRun for the method's current version; the card shows the latest.
+The sets and simulations need no database (benches import them); each backtest writes one
+BacktestRun for the method's current version; the card shows the latest.
 """
-
-from analytics.backtests.forecast import forecast_backtest
-from analytics.backtests.hotspots import hotspots_calibration
-from analytics.backtests.links import links_backtest
-from analytics.backtests.surges import surges_calibration
-
-__all__ = ["forecast_backtest", "hotspots_calibration", "links_backtest", "surges_calibration"]

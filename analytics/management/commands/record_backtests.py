@@ -5,7 +5,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analytics import backtests
+from analytics.backtests.forecast import forecast_backtest
+from analytics.backtests.hotspots import hotspots_calibration
+from analytics.backtests.links import links_backtest
+from analytics.backtests.surges import surges_calibration
 from analytics.methods.forecast import MODELS
 from fusion.progress import ProgressBar
 
@@ -35,8 +38,8 @@ class Command(BaseCommand):
         if runs < 1 or options["folds"] < 1:
             raise CommandError("--runs and --folds must be at least 1")
         for label, measure in (
-            ("hotspots", backtests.hotspots_calibration),
-            ("surges", backtests.surges_calibration),
+            ("hotspots", hotspots_calibration),
+            ("surges", surges_calibration),
         ):
             bar = ProgressBar(runs, stream=self.stdout, label=label)
             run = measure(runs, bar.advance)
@@ -45,7 +48,7 @@ class Command(BaseCommand):
         links_path = options["links_csv"]
         if links_path is not None and not links_path.is_file():
             raise CommandError(f"--links-csv: no file at {links_path}")
-        run = backtests.links_backtest(links_path)
+        run = links_backtest(links_path)
         self.stdout.write(f"links: {run.metrics}")
         path = options["forecast_csv"]
         if path is None:
@@ -56,7 +59,7 @@ class Command(BaseCommand):
         bar = ProgressBar(len(categories), stream=self.stdout, label="forecast")
         for category in categories:
             try:
-                run = backtests.forecast_backtest(path, category, folds=options["folds"])
+                run = forecast_backtest(path, category, folds=options["folds"])
             except (ValueError, KeyError) as exc:
                 raise CommandError(f"--forecast-csv: {exc}") from exc
             bar.advance()
