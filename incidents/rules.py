@@ -59,9 +59,12 @@ def place(record: Mapping[str, Any]) -> tuple[str, dict[str, list[str]]]:
     the district register (incidents.districts): a name or alias becomes the canonical name;
     an unknown one names `district`; a point outside the named district names `latitude` and
     `longitude`; a blank district is the one the point lies in, and a point in none names
-    `latitude`. A point of location_precision "province" (a province's centre, which may lie
-    in another district than the one named) is not checked against the named district. With
-    the register off, the district is kept as written."""
+    `latitude`. Every precision is held to these rules: the point is where the record places
+    the event (a town's or district's centre lies in its district), so a named district must
+    contain it, whatever the precision says. Only a blank district of a point of precision
+    "province" stays blank: the report places the event in the province, not in the district
+    its point happens to fall in (the point must still lie in some district of the register).
+    With the register off, the district is kept as written."""
     current = register()
     given = (record.get("district") or "").strip()
     lat, lon = record.get("latitude"), record.get("longitude")
@@ -73,12 +76,13 @@ def place(record: Mapping[str, Any]) -> tuple[str, dict[str, list[str]]]:
     if lat is None or lon is None:
         return district or "", {}
     if district is None:
-        district = current.district_at(lat, lon)
-        if district is None:
+        found = current.district_at(lat, lon)
+        if found is None:
             message = f"({lat:g}, {lon:g}) lies in no district of the {current.label} register."
             return "", {"latitude": [message]}
-    elif record.get("location_precision") == LocationPrecision.PROVINCE:
-        return district, {}
+        if record.get("location_precision") == LocationPrecision.PROVINCE:
+            return "", {}
+        district = found
     elif not current.contains(district, lat, lon):
         message = _outside(district, lat, lon)
         return district, {"latitude": [message], "longitude": [message]}

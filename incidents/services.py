@@ -7,8 +7,10 @@ that the incident is still within the actor's scope.
 
 What a write does with a field it does not carry: a create gives it the default; a re-post of
 an existing external_ref (single, bulk, file or exchange import) and a PATCH keep the stored
-value; a PUT gives it the default, but keeps the stored TLP. So a TLP is lowered only by a
-request that names the lower TLP, and every lowering is audited as `incident.tlp_lowered`.
+value; a PUT gives it the default, but keeps the stored TLP and location precision. So a TLP
+is lowered only by a request that names the lower TLP, and every lowering is audited as
+`incident.tlp_lowered`; and a client that PUTs the fields it knows does not turn a town-centre
+geocode into an exact point.
 The default of `killed` and `injured` is null, unknown (a count a record does not give is not
 a count of 0: links read 0 against 5 as a contradiction, unknown against 5 as nothing); so a
 re-post or PATCH that leaves a count out keeps the stored one, and only an explicit null (or
@@ -67,7 +69,8 @@ WRITABLE_FIELDS = (
 # What a write stores: the client's fields and the fingerprint computed from them.
 STORED_FIELDS = (*WRITABLE_FIELDS, "fingerprint")
 # What a record that creates an incident takes for a field it does not carry. Never applied
-# to an update, except PUT (which replaces), and never to `tlp` there (see incident_update).
+# to an update, except PUT (which replaces), and never to `tlp` or `location_precision` there
+# (see incident_update).
 DEFAULTS: dict[str, Any] = {
     "external_ref": None,
     "killed": None,  # unknown: a count the record does not give is not 0
@@ -330,13 +333,13 @@ def incident_update(
     """Apply `changes` (PATCH) or replace the writable fields (PUT) of a visible incident.
 
     PATCH keeps what `changes` does not name. PUT gives it the default, except `tlp` (and
-    reported_at, and persons), which keep their stored values: a TLP is lowered only when
-    named, and the lowering is audited (`incident.tlp_lowered`). Persons kept must suit the
-    resulting contexts; a PUT that drops a protected context keeps them, unprotected: the
-    owner's explicit choice. Actor: a submitter or admin of the owning agency. Raises
-    NotAllowed, PreconditionFailed (stale `expected_version`), Invalid (`contexts` when a
-    protected context meets kept persons it forbids), Conflict (external_ref taken in the
-    agency), Copied.
+    reported_at, location_precision and persons), which keep their stored values: a TLP is
+    lowered only when named, and the lowering is audited (`incident.tlp_lowered`). Persons
+    kept must suit the resulting contexts; a PUT that drops a protected context keeps them,
+    unprotected: the owner's explicit choice. Actor: a submitter or admin of the owning
+    agency. Raises NotAllowed, PreconditionFailed (stale `expected_version`), Invalid
+    (`contexts` when a protected context meets kept persons it forbids), Conflict
+    (external_ref taken in the agency), Copied.
     """
     require_writer(actor, incident.agency)
     with audit.acting_for(actor, incident.agency_id):
@@ -356,7 +359,12 @@ def _update(
 ) -> tuple[Incident, bool]:
     current = _lock_current(incident, expected_version)
     if replace:
-        base = {**DEFAULTS, "reported_at": current.reported_at, "tlp": current.tlp}
+        base = {
+            **DEFAULTS,
+            "reported_at": current.reported_at,
+            "tlp": current.tlp,
+            "location_precision": current.location_precision,
+        }
     else:
         base = current_record(current)
     record = {**base, **changes}

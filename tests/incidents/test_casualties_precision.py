@@ -169,20 +169,51 @@ def test_bad_counts_and_precisions_are_refused_naming_the_field(api, value, fiel
     assert not Incident.objects.exists()
 
 
-@pytest.mark.parametrize(("precision", "status"), [("exact", 400), ("province", 201)])
-def test_a_province_level_point_is_not_held_to_the_named_district(api, precision, status):
+@pytest.mark.parametrize("precision", ["exact", "town", "district", "province"])
+def test_every_precision_is_held_to_the_named_district(api, precision):
     # given: a point in Pishin, written as a Quetta incident
     record = factories.payload(
         latitude=30.6, longitude=67.0, district="Quetta", location_precision=precision
     )
     # when
     response = api.post(URL, record, format="json")
-    # then
-    assert response.status_code == status, response.content
-    if status == 201:
-        assert response.json()["district"] == "Quetta"
-    else:
-        assert "latitude" in response.json()["errors"]
+    # then: whatever the precision, the point is where the record places the event, so a
+    # district named for it must hold it (or a writer could route an incident into a
+    # district-limited agreement by its name alone)
+    assert response.status_code == 400, response.content
+    assert "latitude" in response.json()["errors"]
+    assert not Incident.objects.exists()
+
+
+def test_a_province_level_point_keeps_a_blank_district_but_must_lie_in_the_register(api):
+    # given: province-level reports without a district, one inside the province, one at 0,0
+    inside = factories.payload(
+        external_ref="P-IN", latitude=30.19, longitude=67.01, district="",
+        location_precision="province",
+    )  # fmt: skip
+    nowhere = {**inside, "external_ref": "P-OUT", "latitude": 0.0, "longitude": 0.0}
+    # when
+    kept = api.post(URL, inside, format="json")
+    refused = api.post(URL, nowhere, format="json")
+    # then: the district stays unknown (not the one the province's point falls in), and a
+    # point outside every district is refused as for any precision
+    assert kept.status_code == 201, kept.content
+    assert kept.json()["district"] == ""
+    assert refused.status_code == 400
+    assert "latitude" in refused.json()["errors"]
+
+
+def test_a_put_keeps_the_stored_location_precision(api):
+    # given: a town-centre geocode
+    created = api.post(URL, factories.payload(location_precision="town"), format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    record = without(factories.payload(external_ref=body["external_ref"]), "location_precision")
+    # when: a client that knows nothing of precision replaces the record
+    response = api.put(f"{URL}{body['id']}/", record, format="json", HTTP_IF_MATCH='"1"')
+    # then: the geocode is still known to be a town centre's
+    assert response.status_code == 200, response.content
+    assert response.json()["location_precision"] == "town"
 
 
 def test_exports_carry_unknown_counts_as_unknown_and_the_precision(world, client_for):
@@ -240,17 +271,17 @@ def test_the_file_import_reads_an_empty_count_cell_as_unknown_never_zero(world, 
 def test_a_bulk_repost_of_a_province_point_without_its_precision_is_still_accepted(
     world, api, bulk_path
 ):
-    # given: a Quetta incident placed at a province-level point in Pishin
+    # given: a province-level incident without a district, its point in Quetta
     stored = factories.incident(
-        world.police, world.police_submitter, latitude=30.6, longitude=67.0,
-        district="Quetta", location_precision="province",
+        world.police, world.police_submitter, latitude=30.19, longitude=67.01,
+        district="", location_precision="province",
     )  # fmt: skip
     sent = factories.payload(
-        external_ref=stored.external_ref, latitude=30.6, longitude=67.0, district="Quetta"
+        external_ref=stored.external_ref, latitude=30.19, longitude=67.01, district=""
     )
     # when: re-posted without the precision, which it keeps
     response = api.post(BULK, {"incidents": [without(sent, "location_precision")]})
-    # then
+    # then: still province-level, its district still unknown
     assert response.status_code == 200, response.content
     stored.refresh_from_db()
-    assert (stored.district, stored.location_precision) == ("Quetta", "province")
+    assert (stored.district, stored.location_precision) == ("", "province")
