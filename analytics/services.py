@@ -152,7 +152,8 @@ def _check_grid_size(assessment: Assessment) -> None:
         assessment.scope.get("area", {}).get("bbox") is None
         or assessment.params.get("cell_size_km") == AUTO
     ):
-        rows = list(assessment.inputs.values_list("incident_id", "latitude", "longitude"))
+        exact = assessment.inputs.filter(location_precision="exact")  # as the runners grid
+        rows = list(exact.values_list("incident_id", "latitude", "longitude"))
     errors = check_grid(rows, assessment.scope, assessment.params, settings.ASSESSMENT_MAX_CELLS)
     if errors:
         raise Invalid(errors=errors)

@@ -6,13 +6,13 @@ with its evidence (incident ids behind each flag), parameters, bias checks and w
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from analytics.methods.bias import bias_checks
 from analytics.methods.grid import Grid, grid_covering
-from analytics.snapshot import Inputs
+from analytics.snapshot import PRECISIONS, Inputs
 
 Progress = Callable[[int], None]
 
@@ -106,3 +106,43 @@ def empty(key: str) -> dict:
         "bias_checks": None,
         "warnings": ["no incidents in the scope: nothing to analyse"],
     }
+
+
+def subset(inputs: Inputs, keep: np.ndarray) -> Inputs:
+    """The snapshot without the incidents `keep` leaves out (name lists stay whole)."""
+    index = np.flatnonzero(keep)
+    parts = {}
+    for field in fields(inputs):
+        value = getattr(inputs, field.name)
+        if field.name.endswith("_names"):
+            continue
+        if isinstance(value, np.ndarray):
+            parts[field.name] = value[index]
+        else:
+            parts[field.name] = [value[k] for k in index]
+    return replace(inputs, **parts)
+
+
+def exact_places(inputs: Inputs) -> tuple[Inputs, str | None]:
+    """The incidents whose point is the event's place (location_precision "exact"), for the
+    gridded methods, and a warning naming how many were left out: a town's, district's or
+    province's centre is not where its event happened, and counted at that point it would make
+    the centre a hotspot."""
+    exact = inputs.precision == PRECISIONS.index("exact")
+    if exact.all():
+        return inputs, None
+    left = np.bincount(inputs.precision[~exact], minlength=len(PRECISIONS))
+    kinds = ", ".join(f"{n} {PRECISIONS[k]}" for k, n in enumerate(left) if n)
+    note = (
+        f"{int((~exact).sum())} incident(s) placed only at a town's, district's or province's "
+        f"centre ({kinds}; location_precision) were left out: their points are not where the "
+        "events happened"
+    )
+    return subset(inputs, exact), note
+
+
+def with_note(result: dict, note: str | None) -> dict:
+    """`result` with `note` first among its warnings (unchanged without one)."""
+    if note:
+        result["warnings"] = [note, *result["warnings"]]
+    return result

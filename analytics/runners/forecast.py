@@ -14,10 +14,12 @@ from analytics.runners.common import (
     bias_for,
     covering_grid,
     empty,
+    exact_places,
     geometry,
     grid_spec,
     persistence_sets,
     truncated,
+    with_note,
 )
 
 # the kde's inner folds and the regression's training periods reach back beyond the folds
@@ -37,9 +39,10 @@ def run_forecast(job: Job) -> dict:
     inputs, scope, params, previous, progress = job.parts()
     start = datetime.combine(date_cls.fromisoformat(params["forecast_start"]), time(), UTC)
     days = periods.days_in(start, params["period"])
+    inputs, imprecise = exact_places(inputs)
     if inputs.n == 0:
         return {
-            **empty("cells"),
+            **with_note(empty("cells"), imprecise),
             "forecast_start": params["forecast_start"],
             "period": params["period"],
             "model": None,
@@ -83,5 +86,5 @@ def run_forecast(job: Job) -> dict:
         "backtest": found["backtest"],
         "parameters": {**params, "models": found["parameters"]},
         "bias_checks": checks,
-        "warnings": [*found["warnings"], *checks["warnings"]],
+        "warnings": [*([imprecise] if imprecise else []), *found["warnings"], *checks["warnings"]],
     }

@@ -6,8 +6,6 @@ outside the rest are named in a warning, or left out with `outliers: "trim"` and
 when the expected count per Gi* neighbourhood is below 5, a sparse-data warning naming it.
 """
 
-from dataclasses import fields, replace
-
 import numpy as np
 
 from analytics.methods.cell_size import MIN_EXPECTED_PER_NEIGHBOURHOOD, sparsity, suggest_cell_size
@@ -19,28 +17,15 @@ from analytics.runners.common import (
     Job,
     bias_for,
     empty,
+    exact_places,
     geometry,
     grid_spec,
     ids_by_unit,
     persistence_sets,
+    subset,
     truncated,
+    with_note,
 )
-from analytics.snapshot import Inputs
-
-
-def subset(inputs: Inputs, keep: np.ndarray) -> Inputs:
-    """The snapshot without the incidents `keep` leaves out (name lists stay whole)."""
-    index = np.flatnonzero(keep)
-    parts = {}
-    for field in fields(inputs):
-        value = getattr(inputs, field.name)
-        if field.name.endswith("_names"):
-            continue
-        if isinstance(value, np.ndarray):
-            parts[field.name] = value[index]
-        else:
-            parts[field.name] = [value[k] for k in index]
-    return replace(inputs, **parts)
 
 
 def outlier_warning(area: Area) -> str | None:
@@ -71,8 +56,9 @@ def sparse_warning(expected: float, cell_km: float, suggested_km: float) -> str:
 
 def run_hotspots(job: Job) -> dict:
     inputs, scope, params, previous, progress = job.parts()
+    inputs, imprecise = exact_places(inputs)
     if inputs.n == 0:
-        return empty("cells")
+        return with_note(empty("cells"), imprecise)
     area = plan_area(inputs.ids, inputs.lat, inputs.lon, scope, params)
     if area.trimmed:
         inputs = subset(inputs, area.keep)
@@ -115,7 +101,7 @@ def run_hotspots(job: Job) -> dict:
     checks = bias_for(
         inputs, flagged, "hotspots", persistence_sets(hot, previous, "hot_cells", same)
     )
-    warnings = [w for w in (outlier_warning(area),) if w]
+    warnings = [w for w in (imprecise, outlier_warning(area)) if w]
     if density.sparse:
         warnings.append(
             sparse_warning(density.expected_per_neighbourhood, cell_km, suggestion.cell_size_km)
