@@ -8,6 +8,7 @@ Scope is limited to places, periods and categories: any filter on persons is ref
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ PERSON_KEYS = frozenset(
         "witness",
     }
 )
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 1, 1)
 PERSON_REFUSAL = "Assessments are about places and periods; filters on persons are not allowed."
@@ -118,7 +120,9 @@ def _param(name: str, value: Any, spec: Spec) -> Any:
         return value
     if spec.kind is date:
         try:
-            day = date.fromisoformat(str(value))
+            if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
+                raise ValueError(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise Invalid(errors={name: ["Must be a date, YYYY-MM-DD."]}) from None
         if not EARLIEST <= day <= LATEST:
@@ -162,10 +166,14 @@ def normalise_area(area: Any) -> dict[str, Any]:
         out["bbox"] = _bbox(area["bbox"])
     if "districts" in area:
         districts = area["districts"]
-        if not isinstance(districts, list) or not all(
-            isinstance(d, str) and d.strip() for d in districts
+        if (
+            not isinstance(districts, list)
+            or not districts
+            or not all(isinstance(d, str) and d.strip() for d in districts)
         ):
-            raise Invalid(errors={"area.districts": ["Must be a list of district names."]})
+            raise Invalid(
+                errors={"area.districts": ["Must be a non-empty list of district names."]}
+            )
         out["districts"] = _districts(districts)
     return out
 

@@ -14,6 +14,9 @@ of the Farrington outbreak-detection algorithm used for infectious-disease surve
 2. Expected count. mu = (S + 0.5) / B for a baseline total S over B periods. The 0.5
    pseudo-count is the posterior mean of a Poisson rate under the Jeffreys prior Gamma(1/2, 0);
    it keeps mu > 0, so a group with an empty baseline does not get p = 0 for a single event.
+   Periods of unequal length (calendar months) scale it by the tested period's length over
+   the baseline periods' mean length (`lengths`): 31 days of March are not held to the level
+   of 28 days of February.
 3. Distribution. Counts are Poisson unless the baseline is overdispersed. A group's
    dispersion is the method-of-moments ratio s^2 / mean of its baseline counts (sample
    variance, ddof = 1; needs B >= 2 and a non-zero mean). Eight baseline counts give a very
@@ -162,11 +165,14 @@ def surges(
     min_observed: int = 3,
     min_baseline_count: int = 5,
     overdispersion: bool = True,
+    lengths: np.ndarray | None = None,
 ) -> SurgeResult:
     """Test each group's count in the last period against its baseline (see module docstring).
 
     `period[i]` is the 0-based period of incident i (0 oldest, `n_periods - 1` tested) and
-    `group[i]` its group id in [0, n_groups).
+    `group[i]` its group id in [0, n_groups). `lengths` (one per period, e.g. days of
+    calendar months) makes the expected count a rate: the baseline's incidents per unit of
+    length times the tested period's length (without it every period is as long).
     """
     n_groups = _int_param("n_groups", n_groups, 0)
     n_periods = _int_param("n_periods", n_periods, 2)
@@ -210,6 +216,11 @@ def surges(
     obs = observed[tested]
     totals = base.sum(axis=1)
     expected = (totals + PSEUDO_COUNT) / n_base
+    if lengths is not None:
+        span = np.asarray(lengths, dtype=float)
+        if span.shape != (n_periods,) or not (np.isfinite(span).all() and (span > 0).all()):
+            raise ValueError(f"lengths must be {n_periods} positive numbers, one per period")
+        expected = expected * span[t] / span[base_ids].mean()
     group_phi, pooled_phi = _dispersions(base)
     phi = np.fmax(group_phi, np.nan if pooled_phi is None else pooled_phi)
     negbin = (phi > 1.0) if overdispersion else np.zeros(tested.size, dtype=bool)

@@ -44,11 +44,13 @@ def run_surges(job: Job) -> dict:
         dtype=np.int64,
     )
     progress(30)
+    edges = periods.boundaries(before, params["period"], n_periods)
     test = {
         "n_periods": n_periods,
         "baseline_periods": min(params["baseline_periods"], n_periods - 1),
         "fdr": params["fdr"],
         "min_observed": params["min_observed"],
+        "lengths": np.diff([edge.timestamp() for edge in edges]) / 86400.0,
     }
     found = surges(period[keep], group[keep], n_groups=len(pairs), **test).to_dict()
     progress(60)
@@ -94,11 +96,12 @@ def run_surges(job: Job) -> dict:
         "parameters": {
             **params,
             "method": method,
-            "period_days": periods.days_in(tested_from, params["period"]),
+            "period_days": (before - tested_from).total_seconds() / 86400.0,
             "window_periods": n_periods,
         },
         "bias_checks": checks,
         "warnings": [
+            *short_baseline(params, n_periods),
             *found["warnings"],
             *aggregate_warnings,
             *shift.pop("warnings"),
@@ -222,3 +225,14 @@ def trend_summary(found: dict, name: str) -> str:
         f"{word}: incidents per {name} x{ratio:.2g} per year "
         f"(95% CI {low:.2g}-{high:.2g}; p = {found['p']:.2g})"
     )
+
+
+def short_baseline(params: dict, n_periods: int) -> list[str]:
+    """A warning when the window holds fewer periods than the baseline asked for."""
+    if n_periods - 1 >= params["baseline_periods"]:
+        return []
+    return [
+        f"short window: {n_periods - 1} baseline {params['period']}(s) before the tested one "
+        f"where baseline_periods asks for {params['baseline_periods']}; expected levels rest "
+        "on fewer periods (widen occurred_after)"
+    ]

@@ -143,3 +143,28 @@ def test_the_default_window_holds_the_history_the_scan_needs(period, baseline, p
     assert before == END
     assert after == periods.shift(END, period, -periods_back)
     assert (before - after).days <= settings.ASSESSMENT_MAX_WINDOW_DAYS
+
+
+def test_a_window_shorter_than_the_baseline_says_so_and_a_month_is_its_own_length():
+    # given: months of 28 Feb - 31 Mar tested against the one month before it
+    end = datetime(2026, 3, 31, tzinfo=UTC)
+    days = [datetime(2026, 2, 10, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC)]
+    inputs = replace_times(np.array([day.timestamp() for day in days]))
+    scope = {"occurred_after": "2026-01-31T00:00:00+00:00", "occurred_before": end.isoformat()}
+    # when
+    result = run(inputs, scope, {**PARAMS, "period": "month"})
+    # then: the cut baseline is named, and the tested month is 31 days long (28 Feb - 31 Mar)
+    assert any(w.startswith("short window: 1 baseline month(s)") for w in result["warnings"])
+    assert result["parameters"]["period_days"] == 31.0
+
+
+def replace_times(t: np.ndarray) -> Inputs:
+    size = t.size
+    return Inputs(
+        ids=[f"{k:06d}" for k in range(size)], agency=np.zeros(size, dtype=np.int64),
+        agency_names=["police"], t=t, category=np.zeros(size, dtype=np.int64),
+        category_names=CATEGORIES, group=np.zeros(size, dtype=np.int64),
+        district=np.zeros(size, dtype=np.int64), district_names=DISTRICTS, lat=np.zeros(size),
+        lon=np.zeros(size), killed=np.full(size, np.nan), injured=np.full(size, np.nan),
+        precision=np.zeros(size, dtype=np.int64), text=[""] * size,
+    )  # fmt: skip

@@ -234,3 +234,21 @@ def test_input_validation_names_the_parameter(kwargs, name):
     args.update(kwargs)
     with pytest.raises(ValueError, match=name):
         surges(args.pop("period"), args.pop("group"), **args)
+
+
+def test_unequal_periods_scale_the_expected_count_by_their_length():
+    # given: 28 incidents in a 28-day February and 31 in a 31-day March (one a day), tested:
+    # April's 30
+    counts = [28, 31, 30]
+    period = np.repeat(np.arange(3), counts)
+    group = np.zeros(period.size, dtype=np.int64)
+    # when
+    plain = surges(period, group, n_groups=1, n_periods=3, baseline_periods=2)
+    months = surges(
+        period, group, n_groups=1, n_periods=3, baseline_periods=2, lengths=np.array([28, 31, 30])
+    )
+    # then: per period the level is (59 + 0.5) / 2; per day it is 59.5 / 59 a day, times 30
+    assert plain.groups[0]["expected"] == pytest.approx(29.75)
+    assert months.groups[0]["expected"] == pytest.approx(59.5 / 59 * 30)
+    with pytest.raises(ValueError, match="lengths must be 3 positive numbers"):
+        surges(period, group, n_groups=1, n_periods=3, lengths=np.array([28, 0, 30]))
