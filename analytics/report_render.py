@@ -90,7 +90,16 @@ def _summary_lines(content: dict[str, Any]) -> list[str]:
     return lines
 
 
-_FIGURES = ("hot_cells", "cold_cells", "flagged_cells", "model", "backtest_winner", "links")
+_FIGURES = (
+    "hot_cells",
+    "cold_cells",
+    "flagged_cells",
+    "model",
+    "backtest_winner",
+    "links",
+    "level_shift",
+    "trend",
+)
 
 
 def render_pdf(content: dict[str, Any]) -> bytes:

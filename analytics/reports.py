@@ -159,6 +159,12 @@ def _section(assessment: Assessment) -> dict[str, Any]:
         section["map"] = [(c["geometry"], "flagged") for c in flagged]
     elif assessment.kind == "surges":
         section["surges"] = [s for s in result.get("surges", []) if s.get("significant")]
+        section["aggregate_surges"] = [
+            s for s in result.get("aggregates", []) if s.get("significant")
+        ]
+        for key in ("level_shift", "trend"):  # "is it rising?", answered province-wide
+            if summary := (result.get(key) or {}).get("summary"):
+                section[key] = summary
     elif assessment.kind == "links":
         section["links"] = len(result.get("links", []))
     return section

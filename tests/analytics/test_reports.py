@@ -220,3 +220,27 @@ def test_withdrawal_needs_a_reviewer_a_rationale_and_an_approved_result(world, c
     assert "rationale" in short.json()["errors"]
     assert withdraw(client_for, world.police_analyst, hotspots).status_code == 200
     assert withdraw(client_for, world.police_analyst, hotspots).status_code == 409
+
+
+def test_a_surges_section_says_whether_incidents_are_rising(world, client_for):
+    # given: an approved surges result with a province-wide level shift and trend
+    own = [factories.incident(world.police, world.police_submitter) for _ in range(2)]
+    surges = approved(world, own, kind="surges", day=1)
+    rising = "incidents per week rose 2.1x from 2026-09-07 on (10.2 before, 21.4 after)"
+    trend = "rising: incidents per week x2.5 per year (95% CI 1.9-3.3)"
+    surges.result = {
+        "surges": [], "warnings": [],
+        "aggregates": [{"level": "province", "district": "*", "category": "*",
+                        "significant": True, "observed": 30, "expected": 12.0}],
+        "level_shift": {"detected": True, "summary": rising}, "trend": {"summary": trend},
+    }  # fmt: skip
+    surges.save()
+    made = report_generate(agency=world.police, start=MONDAY, end=MONDAY + timedelta(days=7))
+    # when
+    html = get(client_for, world.police_analyst, made, suffix=".html").content.decode()
+    body = get(client_for, world.police_analyst, made).json()
+    # then
+    assert f"level_shift: {rising}" in html
+    assert f"trend: {trend}" in html
+    section = next(s for s in body["sections"] if s["kind"] == "surges")
+    assert section["aggregate_surges"][0]["level"] == "province"
