@@ -60,20 +60,12 @@ def run_surges(job: Job) -> dict:
     tested_from = periods.shift(before, params["period"], -1)
     tested_start = tested_from.isoformat()
     rows = [
-        {
-            "level": "district_category",
-            "district": pairs[row["group"]][0],
-            "category": pairs[row["group"]][1],
-            "period_start": tested_start,
-            "observed": row["observed"],
-            "expected": row["expected"],
-            "baseline": row["baseline"],
-            "distribution": row["distribution"],
-            "p": row["p"],
-            "q": row["q"],
-            "significant": row["significant"],
-            "incidents": evidence.get(row["group"], []),
-        }
+        surge_row(
+            ("district_category", *pairs[row["group"]]),
+            tested_start,
+            row,
+            evidence.get(row["group"], []),
+        )
         for row in found["groups"]
     ]
     aggregates, aggregate_warnings = aggregate_rows(inputs, period, keep, test, tested_start)
@@ -140,20 +132,7 @@ def aggregate_rows(
         level, district, category, mask = units[row["group"]]
         ids = np.flatnonzero(mask & (period == last)) if row["significant"] else []
         out.append(
-            {
-                "level": level,
-                "district": district,
-                "category": category,
-                "period_start": tested_start,
-                "observed": row["observed"],
-                "expected": row["expected"],
-                "baseline": row["baseline"],
-                "distribution": row["distribution"],
-                "p": row["p"],
-                "q": row["q"],
-                "significant": row["significant"],
-                "incidents": [inputs.ids[k] for k in ids],
-            }
+            surge_row((level, district, category), tested_start, row, [inputs.ids[k] for k in ids])
         )
     warnings = [w.replace("groups", "aggregate rows") for w in found.warnings if "sparse" in w]
     return out, warnings
@@ -236,3 +215,19 @@ def short_baseline(params: dict, n_periods: int) -> list[str]:
         f"where baseline_periods asks for {params['baseline_periods']}; expected levels rest "
         "on fewer periods (widen occurred_after)"
     ]
+
+
+TEST_FIELDS = ("observed", "expected", "baseline", "distribution", "p", "q", "significant")
+
+
+def surge_row(unit: tuple[str, str, str], tested_start: str, row: dict, ids: list) -> dict:
+    """A result row: the unit (level, district, category), its test and its evidence."""
+    level, district, category = unit
+    return {
+        "level": level,
+        "district": district,
+        "category": category,
+        "period_start": tested_start,
+        **{key: row[key] for key in TEST_FIELDS},
+        "incidents": ids,
+    }
