@@ -137,6 +137,17 @@ class Person(models.Model):
     notes = EncryptedTextField(blank=True, null=True)
     source = models.CharField(max_length=20, choices=PersonSource.choices, default="report")
     legal_basis = models.CharField(max_length=200, blank=True)
+    # Facial recognition outside protected contexts (incidents.recognition): the reference of
+    # the authorisation it was used under, who recorded the person, and the second user of
+    # the owning agency who confirmed it. Until confirmed, the person is its owner's alone.
+    authorisation_ref = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
