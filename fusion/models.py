@@ -103,6 +103,65 @@ class AuditSeal(models.Model):
         return f"link {self.seq}: entry {self.entry_id}"
 
 
+class MonitorRun(models.Model):
+    """One run of a misuse or drift check (fusion.oversight.read_monitor) over one window: when
+    it ran, what it looked at, how many findings it raised, and the error that ended it, if
+    any (a worker's failure is kept here, not only in a log)."""
+
+    kind = models.CharField(max_length=20)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    checked = models.PositiveIntegerField(default=0)
+    found = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} check of {self.window_start:%Y-%m-%d %H:%M} ({self.found} found)"
+
+
+class MonitorFinding(models.Model):
+    """What a misuse or drift check found, for oversight: a user who read persons or exported
+    far above their agency's norm in one window (`unusual_reads`). One row per user, agency,
+    measure and window (`key`): a second run over the same window updates the figures and
+    raises nothing new. Counts only; never the persons or incidents read. Its audit entries
+    name no agency, so only oversight and platform admins read them, not the user's own admin."""
+
+    class Kind(models.TextChoices):
+        UNUSUAL_READS = "unusual_reads", "Unusual reads"
+        BIAS_DRIFT = "bias_drift", "Bias drift"
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    measure = models.CharField(max_length=30)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    count = models.FloatField()
+    norm = models.FloatField()
+    threshold = models.FloatField()
+    details = models.JSONField(default=dict)
+    run = models.ForeignKey(MonitorRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at"], name="monitor_finding_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.measure} {self.count:g} > {self.threshold:g}"
+
+
 class Complaint(models.Model):
     """A complaint about an assessment, a share, an access or anything else Fusion did, filed
     by anyone (no account needed) and handled by oversight (fusion.oversight.complaints).
