@@ -8,11 +8,13 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Assessments, standing assessments and reports are audited (not progress ticks)."""
+        """Assessments, standing assessments, reports and method status changes are audited (not
+        progress ticks)."""
         from auditlog.registry import auditlog
 
-        from analytics.models import Assessment, Report, StandingAssessment
+        from analytics.models import Assessment, MethodStatusChange, Report, StandingAssessment
 
         auditlog.register(Assessment, exclude_fields=["progress", "lease_until", "timings"])
         auditlog.register(StandingAssessment)
         auditlog.register(Report)
+        auditlog.register(MethodStatusChange)

@@ -28,6 +28,14 @@ class Decision(models.TextChoices):
 OPEN_STATUSES = (Status.QUEUED, Status.RUNNING)
 
 
+class MethodStatus(models.TextChoices):
+    """Where a method version is in its lifecycle; only oversight changes it."""
+
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    RETIRED = "retired", "Retired"
+
+
 class ReportStatus(models.TextChoices):
     """Where a report's build is: a report made on a schedule is ready when it is made."""
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from analytics.choices import Decision, Kind, ReportStatus, Status
+from analytics.choices import Decision, Kind, MethodStatus, ReportStatus, Status
 
 
 class Assessment(models.Model):
@@ -145,6 +145,38 @@ class BacktestRun(models.Model):
 
     def __str__(self) -> str:
         return f"backtest {self.method} {self.method_version} on {self.dataset}"
+
+
+class MethodStatusChange(models.Model):
+    """One decision of oversight on a method version's status, with its rationale.
+
+    Append-only: the history of a version is its changes in `number` order, and its status is
+    the latest one's (active when there is none). `number` counts a version's changes from 1;
+    two decisions taken at once on the same version cannot both be next (unique), so the
+    later one is refused rather than silently stacked.
+    """
+
+    method = models.CharField(max_length=12, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=MethodStatus.choices)
+    rationale = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The oversight body the actor decided for: named on the model card (the member is in the
+    # audit trail).
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["method", "version", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["method", "version", "number"], name="method_status_change_seq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.version} {self.status} (#{self.number})"
 
 
 class StandingAssessment(models.Model):
