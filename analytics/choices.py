@@ -43,3 +43,18 @@ class ReportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+
+
+class FlagAction(models.TextChoices):
+    """What the receiving agency did about a flag when it acknowledged it."""
+
+    PATROL = "patrol", "Patrol"
+    INQUIRY = "inquiry", "Inquiry"
+    NONE = "none", "None (with a reason)"
+
+
+class OutcomeSource(models.TextChoices):
+    """Where a flag's outcome came from."""
+
+    COMPUTED = "computed", "Computed from later incidents"
+    RECORDED = "recorded", "Recorded by a person"

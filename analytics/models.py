@@ -6,7 +6,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from analytics.choices import Decision, Kind, MethodStatus, ReportStatus, Status
+from analytics.choices import (
+    Decision,
+    FlagAction,
+    Kind,
+    MethodStatus,
+    OutcomeSource,
+    ReportStatus,
+    Status,
+)
 
 
 class Assessment(models.Model):
@@ -246,6 +254,72 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.agency_id} {self.period_start} to {self.period_end}"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.agency_id}
+
+
+class Flag(models.Model):
+    """One flag of an approved result, what its agency did about it and what followed.
+
+    A flag is a hot cell (hotspots), a flagged cell (forecast), a surging district and
+    category (surges) or a proposed duplicate pair (links), raised when its assessment is
+    approved (analytics.flags). `place` says where it is: a cell's box [west, south, east,
+    north], a surge's district and category, a link's two incident ids. `period_start` and
+    `period_end` bound the period the flag is about (none for links). The agency acknowledges
+    it once (who, when, which action); its outcome (did an incident occur there in the period)
+    is computed from later incidents, or recorded by a person where it cannot be. Flags are
+    about places and periods, never about a person.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="flags")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=200)
+    district = models.CharField(max_length=100, blank=True)
+    place = models.JSONField(default=dict)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()  # when its result was approved
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    action = models.CharField(max_length=8, choices=FlagAction.choices, blank=True)
+    reason = models.TextField(blank=True)
+    # True: an incident occurred there in the period (for a link: the pair is one event).
+    outcome = models.BooleanField(null=True, blank=True)
+    outcome_source = models.CharField(max_length=8, choices=OutcomeSource.choices, blank=True)
+    outcome_incidents = models.PositiveIntegerField(null=True, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_note = models.TextField(blank=True)
+    outcome_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["agency", "created_at"], name="flag_agency_created_idx"),
+            models.Index(fields=["outcome_at"], name="flag_outcome_at_idx"),
+            models.Index(fields=["acknowledged_at"], name="flag_acknowledged_at_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "key"], name="flag_assessment_key_uniq"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, action="")
+                | Q(acknowledged_at__isnull=False) & ~Q(action=""),
+                name="flag_acknowledged_with_action",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__isnull=True) | Q(outcome_at__isnull=False),
+                name="flag_outcome_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} flag {self.key} of {self.assessment_id}"
 
     def get_additional_data(self) -> dict:
         return {"object_agency_id": self.agency_id}
