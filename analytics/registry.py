@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from analytics.choices import Kind
-from analytics.models import Assessment, BacktestRun
+from analytics.choices import Kind, MethodStatus
+from analytics.models import Assessment, BacktestRun, MethodStatusChange
 
 OUT_OF_SCOPE_COMMON = [
     "Individual risk scoring of natural persons: no method takes, outputs or ranks persons.",
@@ -21,7 +21,9 @@ OUT_OF_SCOPE_COMMON = [
 OVERSIGHT = (
     "Results stay pending until an analyst or coordinator other than the requester approves "
     "them with a rationale, acknowledging every warning; requests, runs, reads and reviews "
-    "are audited; oversight reads the audit trail."
+    "are audited; oversight reads the audit trail, and may suspend, reactivate or retire a "
+    "method version with a rationale (status_history): a version that is not active takes no "
+    "requests and none of its results is approved."
 )
 DATA_SHEET = (
     "Incidents recorded by participating agencies (place, time, category, casualties; the "
@@ -237,12 +239,48 @@ METHODS: dict[str, dict[str, Any]] = {
 }
 
 
-# Every method is served while it is registered; there is no suspended state yet.
-MODEL_STATUS = "active"
-
-
 def method_version(kind: str) -> str:
     return METHODS[kind]["version"]
+
+
+def latest_status_change(kind: str, version: str) -> MethodStatusChange | None:
+    """Oversight's latest decision on a version of the method (analytics.lifecycle)."""
+    changes = MethodStatusChange.objects.filter(method=kind, version=version)
+    return changes.order_by("-number").first()
+
+
+def method_status(kind: str, version: str | None = None) -> str:
+    """The status of a version of the method (by default its current one): the latest
+    decision of oversight on it, active when there is none."""
+    change = latest_status_change(kind, version or method_version(kind))
+    return change.status if change is not None else MethodStatus.ACTIVE
+
+
+def method_statuses() -> dict[tuple[str, str], str]:
+    """(method, version) → status, for every version oversight decided on (others: active).
+    One query: the table holds a few rows per version."""
+    rows = MethodStatusChange.objects.order_by("method", "version", "number")
+    return {
+        (method, version): status
+        for method, version, status in rows.values_list("method", "version", "status")
+    }
+
+
+def status_history(kind: str) -> list[dict[str, Any]]:
+    """Every decision on the method's versions, oldest first: the version, the status it
+    set, the rationale, the oversight body that decided (the member who did is in the audit
+    trail) and when."""
+    changes = MethodStatusChange.objects.filter(method=kind).select_related("agency")
+    return [
+        {
+            "version": change.version,
+            "status": change.status,
+            "rationale": change.rationale,
+            "by": change.agency.code,
+            "at": change.at.isoformat(),
+        }
+        for change in changes.order_by("at", "number")
+    ]
 
 
 def _runs(kind: str) -> QuerySet[BacktestRun]:
@@ -278,11 +316,14 @@ def model_card(kind: str, *, visible: QuerySet[Assessment] | None = None) -> dic
     spec = METHODS[kind]
     run = latest_backtest(kind)
     own = latest_assessment_backtest(kind, visible) if visible is not None else None
+    history = status_history(kind)
+    current = [entry["status"] for entry in history if entry["version"] == spec["version"]]
     return {
         "method": kind,
         "name": spec["name"],
         "version": spec["version"],
-        "status": MODEL_STATUS,
+        "status": current[-1] if current else MethodStatus.ACTIVE.value,
+        "status_history": history,
         "owner": "Fusion maintainers",
         "intended_use": spec["intended_use"],
         "out_of_scope_uses": OUT_OF_SCOPE_COMMON,

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from agencies.acting import acting_agency
 from agencies.models import User
+from analytics import lifecycle
 from analytics import scope as scopes
 from analytics.choices import OPEN_STATUSES, Decision, Kind, Status
 from analytics.heartbeat import beating, lease_end
@@ -78,10 +79,12 @@ def assessment_request(
     `data` holds kind, params, area, categories and optionally agency (code); the window comes
     parsed. A repeat of a request of the actor's that is still open (a retried POST) returns
     that assessment. Raises Invalid (naming the field), NotAllowed (no requester role),
-    TooMany (the actor's open assessments are at the cap)."""
+    Conflict naming `kind` (the method is suspended or retired: analytics.lifecycle), TooMany
+    (the actor's open assessments are at the cap)."""
     scopes.refuse_person_keys(data)
     kind = _kind(data)
     agency = acting_agency(actor, data.get("agency"), REQUESTER_ROLES, "request assessments")
+    lifecycle.refuse_request(kind)
     params = scopes.normalise_params(kind, data.get("params"))
     scope = {
         "area": scopes.normalise_area(data.get("area")),
@@ -280,7 +283,10 @@ def _compute(assessment: Assessment) -> None:
         done = _mine(assessment).select_for_update().first()
         if done is None:
             return  # another attempt took over
-        done.result = result
+        # read under the row lock: a suspension that marked pending results meanwhile is seen
+        done.result = lifecycle.mark_result(
+            result, method=assessment.kind, version=assessment.method_version
+        )
         done.timings = timings
         done.compared_with = previous
         done.status = Status.PENDING_REVIEW
@@ -359,7 +365,8 @@ def assessment_review(
     acknowledged_warnings: list[str] | None = None,
 ) -> Assessment:
     """Approve or reject a pending result. Raises NotAllowed (the requester, or no reviewer
-    role in its agency), Conflict (not pending), Invalid (rationale, unacknowledged warnings)."""
+    role in its agency), Conflict (not pending; approving a result of a method version that
+    oversight suspended or retired), Invalid (rationale, unacknowledged warnings)."""
     if assessment.requester_id == actor.pk:
         raise NotAllowed("The requester may not review their own assessment (four eyes).")
     if not can_review(actor, assessment):
@@ -374,6 +381,7 @@ def assessment_review(
         current = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if current.status != Status.PENDING_REVIEW:
             raise Conflict(f"The assessment is {current.status}, not pending review.")
+        lifecycle.refuse_approval(current, decision)
         warnings = (current.result or {}).get("warnings", [])
         missing = [w for w in warnings if w not in acknowledged]
         if decision == Decision.APPROVE and missing:

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from analytics.choices import Decision
 from analytics.models import Assessment, BacktestRun
-from analytics.registry import METHODS, MODEL_STATUS, method_version
+from analytics.registry import METHODS, method_status, method_version
 from fusion.choices import ComplaintStatus
 from fusion.models import AuditEntry, Complaint, PurposeCode, ShareGrant
 from fusion.purpose import DEFAULT_CODE
@@ -200,6 +200,6 @@ def _model_metrics(kind: str) -> dict:
     return {
         "method": kind,
         "version": method_version(kind),
-        "status": MODEL_STATUS,
+        "status": method_status(kind),
         "backtest": backtest,
     }
