@@ -12,9 +12,16 @@ class AnalyticsConfig(AppConfig):
         progress ticks)."""
         from auditlog.registry import auditlog
 
-        from analytics.models import Assessment, MethodStatusChange, Report, StandingAssessment
+        from analytics.models import (
+            Assessment,
+            Flag,
+            MethodStatusChange,
+            Report,
+            StandingAssessment,
+        )
 
         auditlog.register(Assessment, exclude_fields=["progress", "lease_until", "timings"])
         auditlog.register(StandingAssessment)
         auditlog.register(Report)
+        auditlog.register(Flag)  # acknowledgements and outcomes
         auditlog.register(MethodStatusChange)

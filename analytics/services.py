@@ -25,6 +25,7 @@ from agencies.models import User
 from analytics import lifecycle
 from analytics import scope as scopes
 from analytics.choices import OPEN_STATUSES, Decision, Kind, Status
+from analytics.flags import flags_raise
 from analytics.heartbeat import beating, lease_end
 from analytics.models import Assessment, BacktestRun, StandingAssessment
 from analytics.registry import method_version
@@ -396,4 +397,5 @@ def assessment_review(
         current.reviewed_by = actor
         current.reviewed_at = timezone.now()
         current.save()
+        flags_raise(current)
     return current

@@ -8,7 +8,7 @@ Whatever ends a run for good is recorded on the assessment, not only in a log.
 
 from celery import shared_task
 
-from analytics import report_requests, services, standing
+from analytics import flag_outcomes, report_requests, services, standing
 from analytics.reports import reports_due
 from fusion import audit
 
@@ -55,3 +55,11 @@ def report_build_task(report_id: str) -> None:
     """Build a report asked for through the API (idempotent; a failure is recorded on it)."""
     with audit.acting(None, component="worker"):
         report_requests.report_build(report_id)
+
+
+@shared_task(name="analytics.flags_update", acks_late=True, soft_time_limit=1800, time_limit=1860)
+def flags_update_task() -> int:
+    """Raise flags missing from approved results and compute the outcomes of flags whose
+    period has ended (idempotent; a failed computation is recorded on its flags)."""
+    with audit.acting(None, component="beat"):
+        return flag_outcomes.flags_update()

@@ -267,6 +267,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-assessments": {"task": "analytics.sweep", "schedule": 30.0},
     "relay-outbox": {"task": "fusion.outbox_relay", "schedule": 30.0},
     "weekly-reports": {"task": "analytics.reports_due", "schedule": 86400.0},
+    "flag-outcomes": {"task": "analytics.flags_update", "schedule": 3600.0},
 }
 
 # Assessments: limits of one run and of what one user may ask for at once.
@@ -282,6 +283,8 @@ ASSESSMENT_MAX_AREA_KM2 = env_int("ASSESSMENT_MAX_AREA_KM2", 1_000_000)
 ASSESSMENT_MAX_CELLS = env_int("ASSESSMENT_MAX_CELLS", 1_000_000)
 # Runs started this often without finishing (a worker lost or killed) are failed.
 ASSESSMENT_MAX_ATTEMPTS = env_int("ASSESSMENT_MAX_ATTEMPTS", 3)
+# A hot cell's flag is about this many days after its assessment's window (analytics.flags).
+FLAG_HOTSPOT_DAYS = env_int("FLAG_HOTSPOT_DAYS", 7)
 # A queued run whose task was sent this long ago (seconds) is sent again: the message was lost.
 ASSESSMENT_REQUEUE_AFTER = env_int("ASSESSMENT_REQUEUE_AFTER", 900)
 # A running attempt renews its lease every ASSESSMENT_HEARTBEAT seconds; a lease not renewed
