@@ -4,6 +4,7 @@ The expected outcome of each cell comes from a plain statement of the rules belo
 not from the code under test. A route missing from the matrix fails the build.
 """
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.http import HttpResponse
 from django.urls import get_resolver
 
 from agencies.models import Agency, Membership
+from analytics.flags import flags_raise
 from analytics.models import Assessment
 from analytics.reports import report_generate
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
@@ -488,6 +490,50 @@ ROUTES = {
         {"decision": "approve", "rationale": "matrix review rationale"},
         table(403, dict.fromkeys(CONTENT_OK, 404), police_analyst=403),
     ),
+    # flags: seen with their assessment, acted on by its agency's analysts and admins
+    "assessment-flag-list": (
+        "get",
+        "/api/v1/assessments/{flagged_assessment}/flags/",
+        None,
+        table(403, dict.fromkeys(CONTENT_OK, 404), **dict.fromkeys(POLICE_MEMBERS, 200)),
+    ),
+    "assessment-flag-acknowledge": (
+        "post",
+        "/api/v1/assessments/{flag}/acknowledge/",
+        {"action": "patrol"},
+        table(
+            403,
+            dict.fromkeys(CONTENT_OK, 404),
+            police_admin=200,
+            police_submitter=403,
+            police_analyst=200,
+        ),
+    ),
+    "assessment-flag-outcome": (
+        "post",
+        "/api/v1/assessments/{flag}/outcome/",
+        {"occurred": True},
+        table(
+            403,
+            dict.fromkeys(CONTENT_OK, 404),
+            police_admin=200,
+            police_submitter=403,
+            police_analyst=200,
+        ),
+    ),
+    "flag-kpis": (
+        "get",
+        "/api/v1/kpis/",
+        None,
+        table(
+            403,
+            police_admin=200,
+            police_analyst=200,
+            levies_admin=200,
+            levies_analyst=200,
+            coordinator=200,
+        ),
+    ),
     "model-cards": ("get", "/api/v1/models/", None, table(200)),
     "report-list": ("get", "/api/v1/reports/", None, table(403, CONTENT_OK)),
     "report-detail": (
@@ -648,6 +694,10 @@ def fill(path: str, world) -> str:
             agency=world.police, scope={}, params={}, scope_key="matrix", method_version="1",
             code_version="matrix", result={"warnings": []}, tlp="AMBER",
         ).pk  # fmt: skip
+    if "{flagged_assessment}" in path or "{flag}" in path:
+        flag = flagged(world)
+        values["flagged_assessment"] = flag.assessment_id
+        values["flag"] = f"{flag.assessment_id}/flags/{flag.pk}"
     if "{fresh_assessment}" in path:
         values["fresh_assessment"] = Assessment.objects.create(
             kind="hotspots",
@@ -662,6 +712,22 @@ def fill(path: str, world) -> str:
             result={"warnings": []},
         ).pk
     return path.format(**values)
+
+
+def flagged(world):
+    """A flag (a proposed link, whose outcome a person records) of an approved police
+    assessment."""
+    reviewed = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    pair = [str(uuid.uuid4()), str(uuid.uuid4())]
+    assessment = Assessment.objects.create(
+        kind="links", status="approved", requester=world.police_analyst, agency=world.police,
+        scope={}, params={}, scope_key="matrix", method_version="1", code_version="matrix",
+        result={"links": [{"incidents": pair, "agencies": ["police", "police"]}],
+                "warnings": []},
+        tlp="AMBER", finished_at=reviewed, reviewed_at=reviewed, reviewed_by=world.police_admin,
+    )  # fmt: skip
+    flags_raise(assessment)
+    return assessment.flags.get()
 
 
 def api_route_names() -> set[str]:
