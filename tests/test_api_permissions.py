@@ -535,6 +535,13 @@ ROUTES = {
         ),
     ),
     "model-cards": ("get", "/api/v1/models/", None, table(200)),
+    # the kill switch: only oversight members change a method's status
+    "model-status": (
+        "post",
+        "/api/v1/models/links/status/",
+        {"status": "suspended", "rationale": "matrix suspension rationale"},
+        table(403, overseer=200),
+    ),
     "report-list": ("get", "/api/v1/reports/", None, table(403, CONTENT_OK)),
     "report-detail": (
         "get",

@@ -104,6 +104,15 @@ class IsAuditReader(IsActiveUser):
         )
 
 
+class IsOversight(IsActiveUser):
+    """Members of an oversight body in the oversight role (the method kill switch)."""
+
+    message = "Only oversight members may do this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return super().has_permission(request, view) and is_oversight(request.user)
+
+
 class HandlesComplaints(IsAuditReader):
     """Oversight members and platform admins read and handle complaints."""
 

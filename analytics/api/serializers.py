@@ -6,8 +6,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analytics.choices import Decision, Kind
+from analytics.choices import Decision, Kind, MethodStatus
 from analytics.models import Assessment
+from analytics.registry import method_statuses
 from analytics.runners import NOTICE
 from analytics.scope import EARLIEST, LATEST, PARAMS, Spec
 from fusion.api.serializers import GEOMETRY_SCHEMA, constant
@@ -119,6 +120,24 @@ class WithdrawSerializer(serializers.Serializer):
     rationale = serializers.CharField(allow_blank=True)
 
 
+class MethodStatusInputSerializer(serializers.Serializer):
+    """Oversight's decision on the current version of a method (analytics.lifecycle)."""
+
+    status = serializers.ChoiceField(choices=MethodStatus.choices)
+    rationale = serializers.CharField(
+        allow_blank=True,
+        help_text="Why (10+ characters); shown on the model card to every reader, and in the "
+        "warning on the version's pending results.",
+    )
+    version = serializers.CharField(
+        required=False,
+        help_text="The version decided about; must be the current one (else 409).",
+    )
+    agency = serializers.CharField(
+        required=False, help_text="The oversight body's code, if you belong to several."
+    )
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
     """The record: scope, parameters, versions, snapshot, progress, timings, review, and the
     result (evidence and bias checks); lists use AssessmentListSerializer, without it."""
@@ -128,6 +147,10 @@ class AssessmentSerializer(serializers.ModelSerializer):
     review = serializers.SerializerMethodField()
     withdrawal = serializers.SerializerMethodField()
     notice = serializers.SerializerMethodField()
+    method_status = serializers.SerializerMethodField(
+        help_text="The status of the assessment's method version now (active, suspended, "
+        "retired): a result of a version that is not active is not approved (409)."
+    )
     standing = serializers.CharField(
         source="standing.name",
         default=None,
@@ -148,6 +171,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "scope",
             "params",
             "method_version",
+            "method_status",
             "code_version",
             "seed",
             "input_count",
@@ -191,6 +215,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     def get_notice(self, obj: Assessment) -> str:
         return NOTICE
+
+    @extend_schema_field(serializers.ChoiceField(choices=MethodStatus.choices))
+    def get_method_status(self, obj: Assessment) -> str:
+        # one query for a whole list: the statuses are kept in the (shared) context
+        if "method_statuses" not in self.context:
+            self.context["method_statuses"] = method_statuses()
+        statuses = self.context["method_statuses"]
+        return statuses.get((obj.kind, obj.method_version), MethodStatus.ACTIVE.value)
 
 
 class AssessmentListSerializer(AssessmentSerializer):

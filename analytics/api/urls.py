@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from analytics.api.flag_views import FlagKPIView, FlagViewSet
 from analytics.api.report_views import ReportViewSet
-from analytics.api.views import AssessmentViewSet, ModelCardsView
+from analytics.api.views import AssessmentViewSet, ModelCardsView, ModelStatusView
 
 router = SimpleRouter()
 router.register("assessments", AssessmentViewSet, basename="assessment")
@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("kpis/", FlagKPIView.as_view(), name="flag-kpis"),
     path("models/", ModelCardsView.as_view(), name="model-cards"),
+    path("models/<str:method>/status/", ModelStatusView.as_view(), name="model-status"),
     # /reports/{id}.html and .pdf, as well as /reports/{id}/?format=html|pdf
     path(
         "reports/<uuid:pk>.<str:format>",

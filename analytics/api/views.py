@@ -12,8 +12,8 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies.api.permissions import ReadsIncidents
-from analytics import services
+from agencies.api.permissions import IsOversight, ReadsIncidents
+from analytics import lifecycle, services
 from analytics.api import serializers as s
 from analytics.choices import Kind, Status
 from analytics.models import Assessment
@@ -23,7 +23,7 @@ from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
 from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import errors
-from fusion.errors import Conflict, Invalid
+from fusion.errors import Conflict, Invalid, NotFound
 
 FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "geojson"])
 SPATIAL = {Kind.HOTSPOTS, Kind.FORECAST}
@@ -182,3 +182,29 @@ class ModelCardsView(FusionAPIView):
     def get(self, request: Request) -> Response:
         visible = visible_assessments(request.user)
         return Response({"results": [model_card(kind, visible=visible) for kind in METHODS]})
+
+
+class ModelStatusView(FusionAPIView):
+    """Oversight's kill switch: suspend, reactivate or retire the current version of a method,
+    with a rationale (analytics.lifecycle)."""
+
+    permission_classes = [IsOversight]
+
+    @extend_schema(
+        summary="Set a method's status (oversight): suspended or retired, it takes no requests "
+        "and none of its results is approved; retired is final",
+        description="Answers with the method's model card, its status history included. The "
+        "same status again, any change of a retired version, or a `version` other than the "
+        "current one is a 409.",
+        request=s.MethodStatusInputSerializer,
+        parameters=[OpenApiParameter("format", str, enum=["json"])],
+        responses={200: OpenApiTypes.OBJECT, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, method: str) -> Response:
+        if method not in METHODS:
+            raise NotFound()
+        serializer = s.MethodStatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lifecycle.method_status_change(actor=request.user, method=method, **data)
+        return Response(model_card(method, visible=visible_assessments(request.user)))
