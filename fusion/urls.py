@@ -1,9 +1,10 @@
-"""Routes of the fusion app's API: audit, shares, agreements, matches, requests, search,
-purpose codes, complaints and transparency."""
+"""Routes of the fusion app's API: audit, assessment records for oversight, shares, agreements,
+matches, requests, search, purpose codes, complaints and transparency."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from fusion.oversight.api.assessments import OversightAssessmentViewSet
 from fusion.oversight.api.audit import AuditViewSet
 from fusion.oversight.api.notifications import NotificationsView
 from fusion.oversight.api.public import ComplaintStatusView, ComplaintViewSet, TransparencyView
@@ -23,6 +24,9 @@ router.register("sharing-agreements", SharingAgreementViewSet, basename="sharing
 router.register("matches", MatchViewSet, basename="match")
 router.register("access-requests", AccessRequestViewSet, basename="access-request")
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register(
+    "oversight/assessments", OversightAssessmentViewSet, basename="oversight-assessment"
+)
 
 urlpatterns = [
     path("persons/search/", PersonSearchView.as_view(), name="persons-search"),

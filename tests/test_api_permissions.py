@@ -432,6 +432,19 @@ ROUTES = {
         None,
         table(403, platform_admin=200, overseer=200),
     ),
+    # assessment records as counts, never content: oversight and platform admins only
+    "oversight-assessment-list": (
+        "get",
+        "/api/v1/oversight/assessments/",
+        None,
+        table(403, platform_admin=200, overseer=200),
+    ),
+    "oversight-assessment-detail": (
+        "get",
+        "/api/v1/oversight/assessments/{fresh_assessment}/",
+        None,
+        table(403, platform_admin=200, overseer=200),
+    ),
     "sharing-agreement-list": ("get", "/api/v1/sharing-agreements/", None, table(403, CONTENT_OK)),
     "sharing-agreement-detail": (
         "get",
