@@ -79,6 +79,7 @@ def _summary_lines(content: dict[str, Any]) -> list[str]:
         f"Median hours: request to result {kpis['median_hours_request_to_result']}, result to "
         f"decision {kpis['median_hours_result_to_decision']}, request to approved insight "
         f"{kpis['median_hours_request_to_approved_insight']}",
+        *_flag_lines(kpis["flags"]),
         *(f"Not measured: {item}" for item in kpis["not_measured"]),
         "",
     ]
@@ -88,6 +89,25 @@ def _summary_lines(content: dict[str, Any]) -> list[str]:
         lines += [f"    {key}: {section[key]}" for key in _FIGURES if key in section]
         lines += [f"    warning: {warning}" for warning in section["warnings"]]
     return lines
+
+
+def _flag_lines(flags: dict[str, Any]) -> list[str]:
+    """The KPIs of the report's flags (analytics.kpis), in words."""
+    hours, hits = flags["hours_to_acknowledge"], flags["forecast_hit_rate"]
+    methods = ", ".join(
+        f"{kind} {row['rate']} of {row['with_outcome']}"
+        for kind, row in flags["false_positive_rate_by_method"].items()
+    )
+    return [
+        f"Flags {flags['flags']}, acknowledged {flags['acknowledged']} (share "
+        f"{flags['acknowledged_share']}); hours to acknowledge: median {hours['median']}, "
+        f"mean {hours['mean']}",
+        f"Flags with an outcome {flags['with_outcome']}: incident occurred "
+        f"{flags['incident_occurred']}, none {flags['no_incident']}; false-positive rate "
+        f"{flags['false_positive_rate']}" + (f" (by method: {methods})" if methods else ""),
+        f"Forecast hit rate {hits['rate']} ({hits['hits']} of {hits['incidents']} incidents "
+        f"in {hits['forecasts']} forecast(s))",
+    ]
 
 
 _FIGURES = (

@@ -1,5 +1,5 @@
 """Periodic reports for decision makers: what an agency's approved assessments of a period
-found, with maps, trends and the KPIs that can be measured.
+found, with maps, trends and the KPIs that can be measured (of its flags: analytics.kpis).
 
 A report names its agency, its period and the assessments approved in it. Its content is
 worked out when it is read, from the assessments still approved: a result withdrawn or
@@ -22,15 +22,15 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from analytics.choices import ReportStatus, Status
-from analytics.models import Assessment, AssessmentInput, Report
+from analytics.kpis import kpis_of
+from analytics.models import Assessment, AssessmentInput, Flag, Report
 from incidents.choices import strictest
 
 TOP_CELLS = 10
 # KPIs the data cannot measure, named so that no one reads their absence as zero.
 NOT_MEASURED = [
-    "time to acknowledge a flag: flags are not acknowledged in Fusion",
-    "false-positive rate of past flags: outcomes of flagged places are not recorded; the "
-    "forecast's backtest hit rate is the measured accuracy",
+    "what an action on a flag changed: a flag's outcome says whether an incident occurred "
+    "there in its period, not whether a patrol or inquiry prevented one",
 ]
 
 
@@ -122,6 +122,12 @@ def _kpis(report: Report) -> dict[str, Any]:
         "median_hours_request_to_result": _hours([(r[1], r[2]) for r in approved]),
         "median_hours_result_to_decision": _hours([(r[2], r[3]) for r in approved]),
         "median_hours_request_to_approved_insight": _hours([(r[1], r[3]) for r in approved]),
+        # the flags of the results it shows, their acknowledgements and outcomes as known now
+        "flags": kpis_of(
+            Flag.objects.filter(
+                assessment__in=report.assessments.filter(status=Status.APPROVED).values("pk")
+            )
+        ),
         "not_measured": NOT_MEASURED,
     }
 
