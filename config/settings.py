@@ -150,6 +150,16 @@ FUSION_COMPLAINT_DAYS = env_int("FUSION_COMPLAINT_DAYS", 30)
 FUSION_SHARE_DEFAULT_DAYS = env_int("FUSION_SHARE_DEFAULT_DAYS", 90)
 # No share, explicit or by approval, may be given an expiry further away than this many days.
 FUSION_SHARE_MAX_DAYS = env_int("FUSION_SHARE_MAX_DAYS", 365)
+# Misuse monitoring (fusion.oversight.read_monitor): a user whose person reads or exported
+# incidents in one window (hours, aligned on the epoch: UTC days by default) exceed
+# max(FACTOR x their agency's norm, the measure's floor) raises a finding for oversight. The
+# norm is the median of the agency's other users' reading windows over the window and the
+# BASELINE_WINDOWS before it.
+MONITOR_READS_WINDOW_HOURS = env_int("MONITOR_READS_WINDOW_HOURS", 24)
+MONITOR_READS_BASELINE_WINDOWS = env_int("MONITOR_READS_BASELINE_WINDOWS", 28)
+MONITOR_READS_FACTOR = float(env_str("MONITOR_READS_FACTOR", "5"))
+MONITOR_READS_FLOOR_PERSON_READS = env_int("MONITOR_READS_FLOOR_PERSON_READS", 20)
+MONITOR_READS_FLOOR_EXPORTED = env_int("MONITOR_READS_FLOOR_EXPORTED", 2000)
 # Transparency statistics: counts from 1 to this minus one are suppressed (k-anonymity of cells).
 FUSION_TRANSPARENCY_MIN_CELL = env_int("FUSION_TRANSPARENCY_MIN_CELL", 10)
 # Proxies whose X-Forwarded-For is believed; everyone else is recorded by REMOTE_ADDR.
@@ -267,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-assessments": {"task": "analytics.sweep", "schedule": 30.0},
     "relay-outbox": {"task": "fusion.outbox_relay", "schedule": 30.0},
     "weekly-reports": {"task": "analytics.reports_due", "schedule": 86400.0},
+    "unusual-reads": {"task": "fusion.unusual_reads_check", "schedule": 3600.0},
     "flag-outcomes": {"task": "analytics.flags_update", "schedule": 3600.0},
 }
 

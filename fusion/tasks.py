@@ -11,6 +11,7 @@ from fusion.audit.chain import seal
 from fusion.audit.checkpoint import export_checkpoint
 from fusion.connections import fresh_connection
 from fusion.models import AuditSeal
+from fusion.oversight.read_monitor import unusual_reads_check
 from fusion.sharing.agreements import agreement_apply, agreement_apply_failed
 from fusion.sharing.shares import shares_expire
 
@@ -70,3 +71,12 @@ def audit_checkpoint_task() -> str | None:
             details={"seq": checkpoint["seq"], "hash": checkpoint["hash"], "file": path.name},
         )
     return str(path)
+
+
+@shared_task(name="fusion.unusual_reads_check", acks_late=True, soft_time_limit=600, time_limit=660)
+def unusual_reads_check_task() -> int:
+    """Users who read persons or exported far above their agency's norm in the window in
+    progress or the one before (fusion.oversight.read_monitor); a failure is recorded on the
+    window's run. Returns the findings of the runs (raised or updated)."""
+    with audit.acting(component="worker"):
+        return sum(run.found for run in unusual_reads_check())

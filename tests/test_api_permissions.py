@@ -571,8 +571,14 @@ ROUTES = {
     "purposes": ("get", "/api/v1/purposes/", None, table(200)),
     "transparency": ("get", "/api/v1/transparency/", None, table(200, anonymous=200)),
     # agency admins get their agencies' notifications; every member who reads incidents, those
-    # addressed to them (the decisions on their access requests)
-    "notifications": ("get", "/api/v1/notifications/", None, table(403, CONTENT_OK)),
+    # addressed to them (the decisions on their access requests); oversight and platform
+    # admins, the misuse monitor's findings
+    "notifications": (
+        "get",
+        "/api/v1/notifications/",
+        None,
+        table(403, CONTENT_OK, overseer=200, platform_admin=200),
+    ),
     "complaint-list": (
         "get",
         "/api/v1/complaints/",

@@ -49,7 +49,14 @@ def redact(value: str) -> str:
 def register_models() -> None:
     """Register fusion's own models with auditlog and fill our entries' extra columns (called
     once from FusionConfig.ready; every other app registers its models in its own ready)."""
-    from fusion.models import AccessRequest, Complaint, PurposeCode, ShareGrant, SharingAgreement
+    from fusion.models import (
+        AccessRequest,
+        Complaint,
+        MonitorFinding,
+        PurposeCode,
+        ShareGrant,
+        SharingAgreement,
+    )
 
     auditlog.register(
         Complaint,
@@ -58,7 +65,7 @@ def register_models() -> None:
         exclude_fields=["secret_digest"],
     )
     # Matches and guardian rows are derived data, rebuilt from audited records.
-    for model in (ShareGrant, SharingAgreement, AccessRequest, PurposeCode):
+    for model in (ShareGrant, SharingAgreement, AccessRequest, PurposeCode, MonitorFinding):
         auditlog.register(model)
     pre_save.connect(_fill_entry, sender=_entry_model(), dispatch_uid="fusion_audit_fill")
 

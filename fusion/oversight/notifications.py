@@ -9,6 +9,10 @@ when it was approved or denied (`decisions_for`), and no one else is. It shows t
 only while the requester may see it (fusion.sharing.visibility decides), so it never tells more
 than the share gave.
 
+Oversight members and platform admins are told what the misuse monitor found
+(fusion.oversight.read_monitor): a user who read persons or exported far above their agency's
+norm, with the counts, the norm and the bound crossed; never the persons or incidents read.
+
 Nothing is stored twice: the feed is the newest of each source since a time, merged. It says
 which agency did what, never another agency's content or any person's identifiers.
 """
@@ -19,7 +23,7 @@ from typing import Any
 from agencies.models import Agency, User
 from fusion.audit.events import LOCKED_OUT, REFUSED_READ, SEARCH_HIT
 from fusion.choices import RequestStatus
-from fusion.models import AccessRequest, AuditEntry
+from fusion.models import AccessRequest, AuditEntry, MonitorFinding
 from fusion.sharing.match_hints import BUDGET_SPENT, HINT_WITHHELD, PERSON_HINT, hints_for, sides
 from fusion.sharing.visibility import reader_agency_ids, visible_incidents
 
@@ -28,16 +32,17 @@ PER_SOURCE = 200
 
 
 def notifications_for(
-    agency_ids: list[int], since: datetime, user: User | None = None
+    agency_ids: list[int], since: datetime, user: User | None = None, *, oversees: bool = False
 ) -> list[dict[str, Any]]:
     """The notifications of these agencies (their admins') and those addressed to `user`,
-    since `since`, newest first."""
+    since `since`, newest first; with `oversees`, the misuse monitor's findings too."""
     codes = dict(Agency.objects.values_list("pk", "code"))
     items = [
         *_audited(agency_ids, since, codes),
         *_access_requests(agency_ids, since, codes),
         *_matches(agency_ids, since, codes),
         *(decisions_for(user, since, codes) if user is not None else []),
+        *(findings_since(since, codes) if oversees else []),
     ]
     return sorted(items, key=lambda item: (item["at"], item["id"]), reverse=True)
 
@@ -159,3 +164,24 @@ def _matches(agency_ids: list[int], since: datetime, codes: dict[int, str]) -> l
                 "match": m.pk, "match_kind": m.kind, "score": m.score,
             })  # fmt: skip
     return items
+
+
+def findings_since(since: datetime, codes: dict[int, str]) -> list[dict[str, Any]]:
+    """What the misuse monitor found since `since` (for oversight): who, for which agency,
+    which measure in which window, the count against the norm and the bound it crossed."""
+    rows = (
+        MonitorFinding.objects.filter(created_at__gte=since)
+        .select_related("user")
+        .order_by("-created_at", "-id")[:PER_SOURCE]
+    )
+    return [_finding(f, codes) for f in rows]
+
+
+def _finding(f: MonitorFinding, codes: dict[int, str]) -> dict[str, Any]:
+    item = {
+        "id": f"finding-{f.pk}", "kind": f.kind, "at": f.created_at,
+        "agency": codes.get(f.agency_id), "by_agency": codes.get(f.agency_id),
+        "measure": f.measure, "count": f.count, "norm": f.norm, "threshold": f.threshold,
+        "window_start": f.window_start, "window_end": f.window_end,
+    }  # fmt: skip
+    return {**item, "username": f.user.username} if f.user else item

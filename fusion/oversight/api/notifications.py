@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies.permissions import admin_agency_ids, reads_content
+from agencies.permissions import admin_agency_ids, is_oversight, is_platform_admin, reads_content
 from fusion.api.base import FusionAPIView
 from fusion.api.datetimes import in_utc
 from fusion.api.pagination import PageNumberPagination
@@ -23,7 +23,7 @@ DEFAULT_DAYS = 30
 KINDS = [
     "access_request", "access_request_approved", "access_request_denied", "match",
     "refused_read", "person_search", "person_match_confirmed", "match_hint_withheld",
-    "match_budget_spent", "account_locked",
+    "match_budget_spent", "account_locked", "unusual_reads", "bias_drift",
 ]  # fmt: skip
 
 
@@ -50,6 +50,14 @@ class NotificationSerializer(serializers.Serializer):
     budget = serializers.IntegerField(required=False, allow_null=True)
     username = serializers.CharField(required=False)
     minutes = serializers.IntegerField(required=False, allow_null=True)
+    measure = serializers.CharField(
+        required=False, help_text="Monitor findings: person_reads or exported_incidents."
+    )
+    count = serializers.FloatField(required=False, help_text="What the user did in the window.")
+    norm = serializers.FloatField(required=False, help_text="The agency's norm for a user.")
+    threshold = serializers.FloatField(required=False, help_text="The bound it crossed.")
+    window_start = serializers.DateTimeField(required=False)
+    window_end = serializers.DateTimeField(required=False)
 
 
 NOTIFICATION_PAGE = inline_serializer(
@@ -64,13 +72,14 @@ NOTIFICATION_PAGE = inline_serializer(
 
 
 class NotificationsView(FusionAPIView):
-    """What happened to your agency's incidents and persons that you should know about, and
-    the answers to your own access requests."""
+    """What happened to your agency's incidents and persons that you should know about, the
+    answers to your own access requests, and (oversight) what the misuse monitor found."""
 
     @extend_schema(
         summary="Notifications for your agency's admins: refused reads of its incidents, "
-        "searches that returned its persons, access requests, matches; and for any member, "
-        "the decisions on their own access requests",
+        "searches that returned its persons, access requests, matches; for any member, "
+        "the decisions on their own access requests; for oversight and platform admins, users "
+        "who read persons or exported far above their agency's norm",
         parameters=[
             OpenApiParameter(
                 "since", OpenApiTypes.DATETIME, description=f"Default: {DEFAULT_DAYS} days ago."
@@ -80,11 +89,14 @@ class NotificationsView(FusionAPIView):
     )
     def get(self, request: Request) -> Response:
         agencies = admin_agency_ids(request.user)
-        if not agencies and not reads_content(request.user):
-            raise NotAllowed("Notifications are for agency admins and members who read incidents.")
+        oversees = is_oversight(request.user) or is_platform_admin(request.user)
+        if not agencies and not reads_content(request.user) and not oversees:
+            raise NotAllowed(
+                "Notifications are for agency admins, members who read incidents and oversight."
+            )
         since = self._since(request.query_params.get("since"))
         paginator = PageNumberPagination()
-        items = notifications_for(agencies, since, user=request.user)
+        items = notifications_for(agencies, since, user=request.user, oversees=oversees)
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(page)
 
