@@ -150,6 +150,15 @@ FUSION_COMPLAINT_DAYS = env_int("FUSION_COMPLAINT_DAYS", 30)
 FUSION_SHARE_DEFAULT_DAYS = env_int("FUSION_SHARE_DEFAULT_DAYS", 90)
 # No share, explicit or by approval, may be given an expiry further away than this many days.
 FUSION_SHARE_MAX_DAYS = env_int("FUSION_SHARE_MAX_DAYS", 365)
+# Retention (fusion.retention): days an agency keeps the persons of an incident of a category
+# it set no period for (five years), counted from reported_at; hours a dry run's counts stand
+# before the daily run applies them (agency admins may place legal holds meanwhile);
+# incidents per committed batch. Audit entries are kept at least FUSION_AUDIT_MIN_RETENTION_DAYS
+# (a check refuses under 183); Fusion itself never deletes one.
+FUSION_RETENTION_DEFAULT_DAYS = env_int("FUSION_RETENTION_DEFAULT_DAYS", 1826)
+FUSION_RETENTION_NOTICE_HOURS = env_int("FUSION_RETENTION_NOTICE_HOURS", 20)
+FUSION_RETENTION_BATCH = env_int("FUSION_RETENTION_BATCH", 500)
+FUSION_AUDIT_MIN_RETENTION_DAYS = env_int("FUSION_AUDIT_MIN_RETENTION_DAYS", 365)
 # Misuse monitoring (fusion.oversight.read_monitor): a user whose person reads or exported
 # incidents in one window (hours, aligned on the epoch: UTC days by default) exceed
 # max(FACTOR x their agency's norm, the measure's floor) raises a finding for oversight. The
@@ -278,6 +287,7 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "fusion.outbox_relay", "schedule": 30.0},
     "weekly-reports": {"task": "analytics.reports_due", "schedule": 86400.0},
     "unusual-reads": {"task": "fusion.unusual_reads_check", "schedule": 3600.0},
+    "retention": {"task": "fusion.retention_run", "schedule": 86400.0},
     "flag-outcomes": {"task": "analytics.flags_update", "schedule": 3600.0},
 }
 

@@ -13,9 +13,11 @@ class FusionConfig(AppConfig):
 
         import config.celery  # noqa: F401
         from fusion import audit, checks
+        from fusion.retention import floor as retention
         from fusion.sharing import permission_store
 
         audit.register_models()
+        retention.register()
         _install_kernel()
         checks.register()
         post_migrate.connect(permission_store.forget_permission_ids, dispatch_uid="fusion_perm_ids")

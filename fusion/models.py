@@ -453,3 +453,127 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.key} ({'sent' if self.sent_at else 'unsent'})"
+
+
+class RetentionPolicy(models.Model):
+    """How many days an agency keeps the persons of its incidents of one category
+    (fusion.retention): set by the agency's admins; a category with no row takes
+    FUSION_RETENTION_DEFAULT_DAYS. The period runs from the incident's `reported_at`."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        "incidents.Category", to_field="slug", db_column="category", on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    days = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "retention policies"
+        ordering = ["agency_id", "category_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "category"], name="retention_one_per_cat")
+        ]
+
+    def __str__(self) -> str:
+        return f"retention {self.agency_id}/{self.category_id}: {self.days} days"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.agency_id}
+
+
+class LegalHold(models.Model):
+    """An incident whose persons are kept whatever its retention period says, placed and
+    lifted by its agency's admins with a reason (fusion.retention.holds). A lifted hold stays
+    as the record of it; an incident has at most one live hold."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="legal_holds"
+    )
+    reason = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"], condition=Q(lifted_at__isnull=True), name="legal_hold_one_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"legal hold {self.pk} on {self.incident_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"object_agency_id": self.incident.agency_id}
+
+
+class RetentionRun(models.Model):
+    """One pass of the retention worker (fusion.retention.runs): a dry run counts the persons
+    past their period per agency and category, and fixes each pair's cutoff; a run that
+    applies one (`applies`) anonymises only what that dry run counted and is still expired
+    and not held. Counts only, never who."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    dry_run = models.BooleanField()
+    applies = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="applied_by"
+    )
+    component = models.CharField(max_length=20, default="worker")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    persons = models.PositiveIntegerField(default=0)
+    incidents = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)  # expired persons kept by a legal hold
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        kind = "dry run" if self.dry_run else "run"
+        return f"retention {kind} {self.pk} ({self.status})"
+
+
+class RetentionCount(models.Model):
+    """What one retention run counted (a dry run) or did (an applying run) for one agency
+    and category: persons past the period before `cutoff` (reported_at), on how many
+    incidents, and how many of them a legal hold kept."""
+
+    run = models.ForeignKey(RetentionRun, on_delete=models.CASCADE, related_name="counts")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        "incidents.Category", to_field="slug", db_column="category", on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    cutoff = models.DateTimeField()
+    persons = models.PositiveIntegerField(default=0)
+    incidents = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run_id", "agency_id", "category_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "agency", "category"], name="retention_count_one_per_cat"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.agency_id}/{self.category_id}: {self.persons}"

@@ -12,6 +12,7 @@ from fusion.audit.checkpoint import export_checkpoint
 from fusion.connections import fresh_connection
 from fusion.models import AuditSeal
 from fusion.oversight.read_monitor import unusual_reads_check
+from fusion.retention.runs import retention_scheduled
 from fusion.sharing.agreements import agreement_apply, agreement_apply_failed
 from fusion.sharing.shares import shares_expire
 
@@ -80,3 +81,12 @@ def unusual_reads_check_task() -> int:
     window's run. Returns the findings of the runs (raised or updated)."""
     with audit.acting(component="worker"):
         return sum(run.found for run in unusual_reads_check())
+
+
+@shared_task(name="fusion.retention_run", acks_late=True, soft_time_limit=1740, time_limit=1800)
+def retention_run_task() -> int | None:
+    """The daily retention pass: apply the dry run that has waited its notice period, then
+    record the next one (fusion.retention.runs). A failed run has its error on its record;
+    the next pass carries on where it stopped."""
+    applied, _ = retention_scheduled()
+    return applied.persons if applied is not None else None
