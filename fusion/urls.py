@@ -8,6 +8,11 @@ from fusion.oversight.api.assessments import OversightAssessmentViewSet
 from fusion.oversight.api.audit import AuditViewSet
 from fusion.oversight.api.notifications import NotificationsView
 from fusion.oversight.api.public import ComplaintStatusView, ComplaintViewSet, TransparencyView
+from fusion.retention.api.views import (
+    LegalHoldViewSet,
+    RetentionPolicyViewSet,
+    RetentionRunViewSet,
+)
 from fusion.sharing.api.purposes import PurposeCodeListView
 from fusion.sharing.api.views import (
     AccessRequestViewSet,
@@ -19,6 +24,17 @@ from fusion.sharing.api.views import (
 
 router = SimpleRouter()
 router.register("audit", AuditViewSet, basename="audit")
+router.register(
+    r"agencies/(?P<agency_code>[-\w]+)/retention", RetentionPolicyViewSet, basename="retention"
+)
+router.register(
+    r"agencies/(?P<agency_code>[-\w]+)/retention-runs",
+    RetentionRunViewSet,
+    basename="retention-run",
+)
+router.register(
+    r"agencies/(?P<agency_code>[-\w]+)/legal-holds", LegalHoldViewSet, basename="legal-hold"
+)
 router.register(r"incidents/(?P<incident_id>[^/.]+)/shares", IncidentShareViewSet, basename="share")
 router.register("sharing-agreements", SharingAgreementViewSet, basename="sharing-agreement")
 router.register("matches", MatchViewSet, basename="match")

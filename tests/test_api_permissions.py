@@ -568,6 +568,37 @@ ROUTES = {
         None,
         table(403, dict.fromkeys(CONTENT_OK, 404), **dict.fromkeys(POLICE_MEMBERS, 200)),
     ),
+    # retention periods, legal holds and retention runs: the agency's admins (and platform admins)
+    "retention-list": (
+        "get",
+        "/api/v1/agencies/police/retention/",
+        None,
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    "retention-detail": (
+        "put",
+        "/api/v1/agencies/police/retention/robbery/",
+        {"days": 400},
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    "retention-run-list": (
+        "get",
+        "/api/v1/agencies/police/retention-runs/",
+        None,
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    "legal-hold-list": (
+        "get",
+        "/api/v1/agencies/police/legal-holds/",
+        None,
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    "legal-hold-lift": (
+        "post",
+        "/api/v1/agencies/police/legal-holds/{fresh_hold}/lift/",
+        {"reason": "matrix lift"},
+        table(403, platform_admin=200, police_admin=200),
+    ),
     "purposes": ("get", "/api/v1/purposes/", None, table(200)),
     "transparency": ("get", "/api/v1/transparency/", None, table(200, anonymous=200)),
     # agency admins get their agencies' notifications; every member who reads incidents, those
@@ -616,6 +647,21 @@ ROUTES = {
 INCIDENT_ROUTES = {"incident-list", "incident-detail", "share-list", "share-detail", "export"}
 # Other methods of routes above: (route name, method) → path, body, outcomes by role.
 METHOD_ROUTES = {
+    ("retention-detail", "get"): (
+        "/api/v1/agencies/police/retention/robbery/",
+        None,
+        table(403, platform_admin=200, police_admin=200),
+    ),
+    ("retention-detail", "delete"): (
+        "/api/v1/agencies/police/retention/robbery/",
+        None,
+        table(403, platform_admin=204, police_admin=204),
+    ),
+    ("legal-hold-list", "post"): (
+        "/api/v1/agencies/police/legal-holds/",
+        {"incident": "00000000-0000-4000-8000-000000000000", "reason": "matrix hold"},
+        table(403, platform_admin=400, police_admin=400),
+    ),
     # analysts and coordinators ask for their own agency's report of a period
     ("report-list", "post"): (
         "/api/v1/reports/",
@@ -686,6 +732,13 @@ def fill(path: str, world) -> str:
             actor=world.police_admin, agency=world.police, name=f"gw{factories.next_number()}"
         )
         values["fresh_account_token"] = f"{account.pk}/tokens/{token[:15]}"
+    if "{fresh_hold}" in path:
+        from fusion.retention.holds import legal_hold_place
+
+        incident = factories.incident(world.police, world.police_submitter)
+        values["fresh_hold"] = legal_hold_place(
+            actor=world.police_admin, agency=world.police, incident_id=incident.pk, reason="matrix"
+        ).pk
     if "{agreement}" in path:
         values["agreement"] = SharingAgreement.objects.create(
             owner=world.police, recipient=world.levies

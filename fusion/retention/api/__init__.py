@@ -1,0 +1,1 @@
+"""API of retention periods, legal holds and retention runs."""
