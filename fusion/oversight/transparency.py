@@ -16,11 +16,21 @@ whole or not at all: only when none of its cells is small and both of those mont
 shown. Hiding a single cell would not do: the month's sum and the other codes give it back,
 as the codes would give back a hidden person_data_reads or exports month. A code's total
 follows the rule of every table.
+
+Flags of approved results (analytics.flags) are counted when raised, acknowledged and given an
+outcome (incident or none), across agencies and never per agency or person. Their KPIs
+(`flag_kpis`) are derived only from counts that are shown: a month's median hours to
+acknowledge when its acknowledgements are shown and not 0; its false-positive rate when both
+outcome counts are shown; per method from a breakdown of the outcome tables under the rule of
+the purpose breakdown; the forecasts' realised hit rate when neither its hits nor its misses
+are from 1 to k - 1.
 """
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from statistics import median
 
 from django.conf import settings
 from django.db.models import Count, QuerySet, TextField, Value
@@ -29,7 +39,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from analytics.choices import Decision
-from analytics.models import Assessment, BacktestRun
+from analytics.kpis import ratio
+from analytics.models import Assessment, BacktestRun, Flag
 from analytics.registry import METHODS, method_status, method_version
 from fusion.choices import ComplaintStatus
 from fusion.models import AuditEntry, Complaint, PurposeCode, ShareGrant
@@ -153,6 +164,105 @@ def measures() -> dict[str, tuple[QuerySet, str]]:
             Complaint.objects.filter(decision=ComplaintStatus.REJECTED),
             "decided_at",
         ),
+        # flags of approved results, each counted in the month it was raised, acknowledged,
+        # or given its outcome (analytics.flags): events that stay as they were
+        "flags_raised": (Flag.objects.all(), "created_at"),
+        "flags_acknowledged": (
+            Flag.objects.filter(acknowledged_at__isnull=False),
+            "acknowledged_at",
+        ),
+        FLAG_OUTCOMES[True]: (Flag.objects.filter(outcome=True), "outcome_at"),
+        FLAG_OUTCOMES[False]: (Flag.objects.filter(outcome=False), "outcome_at"),
+    }
+
+
+FLAG_OUTCOMES = {True: "flag_outcomes_incident", False: "flag_outcomes_no_incident"}
+
+
+def _month_index(starts: list[datetime]) -> Callable[[datetime], int]:
+    """The index among `starts` of the month a time (in the window) falls in."""
+    index = {start: m for m, start in enumerate(starts)}
+
+    def month(t: datetime) -> int:
+        return index[t.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)]
+
+    return month
+
+
+def _shown(*counts: int | None, k: int) -> bool:
+    """Whether figures derived from these counts may be published: none is hidden or small."""
+    return all(n is not None and not 0 < n < k for n in counts)
+
+
+def _flag_outcomes_by_method(starts: list[datetime], published: dict, k: int) -> dict:
+    """Flag outcomes per method and month (of the outcome), as breakdowns of the two outcome
+    tables, and the false-positive rate where both of a month's cells are shown."""
+    first, end = _window(starts)
+    month = _month_index(starts)
+    counts = {o: {kind: [0] * len(starts) for kind in METHODS} for o in FLAG_OUTCOMES}
+    rows = Flag.objects.filter(outcome__isnull=False, outcome_at__gte=first, outcome_at__lt=end)
+    for kind, outcome, at in rows.values_list("kind", "outcome", "outcome_at"):
+        counts[outcome][kind][month(at)] += 1
+    tables = {
+        o: suppress_breakdown(counts[o], [published[FLAG_OUTCOMES[o]]], k) for o in FLAG_OUTCOMES
+    }
+    out = {}
+    for kind in METHODS:
+        yes, no = tables[True][kind].cells, tables[False][kind].cells
+        out[kind] = {
+            "incident": _as_json(tables[True][kind]),
+            "no_incident": _as_json(tables[False][kind]),
+            "false_positive_rate": [
+                ratio(n, y + n) if y is not None and n is not None else None
+                for y, n in zip(yes, no, strict=True)
+            ],
+        }
+    return out
+
+
+def _forecast_hits(starts: list[datetime], k: int) -> list[float | None]:
+    """Per month (of the outcomes' computation): incidents in flagged forecast cells over
+    incidents in the forecasts' grids, where neither the hits nor the misses are small."""
+    first, end = _window(starts)
+    month = _month_index(starts)
+    hits, areas = defaultdict(int), {}
+    rows = Flag.objects.filter(
+        kind="forecast", outcome_source="computed", outcome_at__gte=first, outcome_at__lt=end
+    ).values_list("assessment_id", "outcome_at", "outcome_incidents", "place")
+    for assessment, at, n, place in rows:
+        hits[(month(at), assessment)] += n or 0
+        areas[(month(at), assessment)] = (place or {}).get("area_incidents") or 0
+    rates = []
+    for m in range(len(starts)):
+        hit = sum(v for (mm, _), v in hits.items() if mm == m)
+        total = sum(v for (mm, _), v in areas.items() if mm == m)
+        rates.append(ratio(hit, total) if _shown(hit, total - hit, k=k) else None)
+    return rates
+
+
+def flag_kpis(starts: list[datetime], published: dict, k: int) -> dict:
+    """KPIs of flags across agencies per month, derived only from figures that are published:
+    median hours to acknowledge (of the month's acknowledgements, when their count is shown),
+    false-positive rate (of the month's outcomes, when both outcome counts are shown), the
+    same per method (from its breakdown), and the forecasts' realised hit rate."""
+    first, end = _window(starts)
+    month = _month_index(starts)
+    hours = defaultdict(list)
+    acknowledged = Flag.objects.filter(acknowledged_at__gte=first, acknowledged_at__lt=end)
+    for created, at in acknowledged.values_list("created_at", "acknowledged_at"):
+        hours[month(at)].append((at - created).total_seconds() / 3600)
+    shown = published["flags_acknowledged"].cells
+    yes, no = (published[FLAG_OUTCOMES[o]].cells for o in (True, False))
+    return {
+        "median_hours_to_acknowledge": [
+            round(median(hours[m]), 2) if shown[m] else None for m in range(len(starts))
+        ],
+        "false_positive_rate": [
+            ratio(n, y + n) if y is not None and n is not None else None
+            for y, n in zip(yes, no, strict=True)
+        ],
+        "by_method": _flag_outcomes_by_method(starts, published, k),
+        "forecast_hit_rate": _forecast_hits(starts, k),
     }
 
 
@@ -175,9 +285,15 @@ def statistics(now: datetime | None = None) -> dict:
                 "accesses_by_purpose sums to person_data_reads + exports: a month's codes are "
                 "all null when one is from 1 to min_cell - 1 or either of those is null"
             ),
+            "flag_kpis_rule": (
+                "derived only from shown counts: a rate or median is null when a count it is "
+                "made of is null or from 1 to min_cell - 1; by_method sums to the outcome tables "
+                "and follows breakdown_rule"
+            ),
         },
         "measures": {name: _as_json(table) for name, table in published.items()},
         "accesses_by_purpose": {code: _as_json(table) for code, table in by_purpose.items()},
+        "flag_kpis": flag_kpis(starts, published, k),
         "models": [_model_metrics(kind) for kind in METHODS],
     }
 

@@ -341,3 +341,37 @@ def test_a_withdrawn_results_flags_leave_the_kpis_and_take_no_acknowledgement(
     with freeze_time(AFTER_WEEK):
         response = client_for(world.police_analyst).get("/api/v1/kpis/", {"period": "week"})
     assert sum(w["flags"] for w in response.json()["periods"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("k", "shown"),
+    [
+        # every count shown: the rates of the hand count
+        (1, {"ack": 4, "median": 3.5, "fp": 0.7, "forecast_fp": 0.8333, "hit": 0.5}),
+        # 1 forecast hit, 1 hotspots miss are small: the breakdown's month and the hit rate hide
+        (3, {"ack": 4, "median": 3.5, "fp": 0.7, "forecast_fp": None, "hit": None}),
+        # 4 acknowledgements and 3 incidents are small: their median and rates hide with them
+        (5, {"ack": None, "median": None, "fp": None, "forecast_fp": None, "hit": None}),
+    ],
+)
+def test_transparency_publishes_flag_kpis_under_the_suppression_rule(
+    world, seeded, settings, client_for, k, shown
+):
+    # given
+    settings.FUSION_TRANSPARENCY_MIN_CELL = k
+    with freeze_time(AFTER_WEEK):
+        flags_update_task()
+    # when: published once March 2026 is complete
+    with freeze_time(datetime(2026, 4, 2, tzinfo=UTC)):
+        body = client_for(None).get("/api/v1/transparency/").json()
+    # then
+    march = body["months"].index("2026-03")
+    measures, kpis = body["measures"], body["flag_kpis"]
+    assert measures["flags_raised"]["monthly"][march] == 10
+    assert measures["flags_acknowledged"]["monthly"][march] == shown["ack"]
+    assert kpis["median_hours_to_acknowledge"][march] == shown["median"]
+    assert kpis["false_positive_rate"][march] == shown["fp"]
+    assert kpis["by_method"]["forecast"]["false_positive_rate"][march] == shown["forecast_fp"]
+    assert kpis["forecast_hit_rate"][march] == shown["hit"]
+    assert "police" not in str(kpis)  # no agency
+    assert "Quetta" not in str(kpis)  # no district
