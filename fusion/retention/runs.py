@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, User
 from fusion import audit
 from fusion.models import LegalHold, RetentionCount, RetentionRun
 from fusion.retention.policies import cutoff_of, default_days, periods_by_pair, require_manager
@@ -301,7 +301,7 @@ def retention_scheduled() -> tuple[RetentionRun | None, RetentionRun]:
     return applied, retention_dry_run()
 
 
-def agency_retention_runs(*, actor: object, agency: Agency) -> QuerySet[RetentionRun]:
+def agency_retention_runs(*, actor: User, agency: Agency) -> QuerySet[RetentionRun]:
     """Every run, newest first, each with this agency's counts only (`agency_counts`): an
     agency's admins (or a platform admin) learn what was counted and done to their agency's
     persons, not to other agencies'."""
