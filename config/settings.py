@@ -169,6 +169,11 @@ MONITOR_READS_BASELINE_WINDOWS = env_int("MONITOR_READS_BASELINE_WINDOWS", 28)
 MONITOR_READS_FACTOR = float(env_str("MONITOR_READS_FACTOR", "5"))
 MONITOR_READS_FLOOR_PERSON_READS = env_int("MONITOR_READS_FLOOR_PERSON_READS", 20)
 MONITOR_READS_FLOOR_EXPORTED = env_int("MONITOR_READS_FLOOR_EXPORTED", 2000)
+# Bias drift (fusion.oversight.bias_drift): per agency and method, over the results approved
+# in the last LOOKBACK_DAYS, a district above its disparity limit, or flags repeated above
+# the persistence limit, in at least MIN_RESULTS results raise a finding for oversight.
+BIAS_DRIFT_LOOKBACK_DAYS = env_int("BIAS_DRIFT_LOOKBACK_DAYS", 90)
+BIAS_DRIFT_MIN_RESULTS = env_int("BIAS_DRIFT_MIN_RESULTS", 3)
 # Transparency statistics: counts from 1 to this minus one are suppressed (k-anonymity of cells).
 FUSION_TRANSPARENCY_MIN_CELL = env_int("FUSION_TRANSPARENCY_MIN_CELL", 10)
 # Proxies whose X-Forwarded-For is believed; everyone else is recorded by REMOTE_ADDR.
@@ -287,6 +292,7 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "fusion.outbox_relay", "schedule": 30.0},
     "weekly-reports": {"task": "analytics.reports_due", "schedule": 86400.0},
     "unusual-reads": {"task": "fusion.unusual_reads_check", "schedule": 3600.0},
+    "bias-drift": {"task": "fusion.bias_drift_check", "schedule": 86400.0},
     "retention": {"task": "fusion.retention_run", "schedule": 86400.0},
     "flag-outcomes": {"task": "analytics.flags_update", "schedule": 3600.0},
 }

@@ -11,6 +11,7 @@ from fusion.audit.chain import seal
 from fusion.audit.checkpoint import export_checkpoint
 from fusion.connections import fresh_connection
 from fusion.models import AuditSeal
+from fusion.oversight.bias_drift import bias_drift_check
 from fusion.oversight.read_monitor import unusual_reads_check
 from fusion.retention.runs import retention_scheduled
 from fusion.sharing.agreements import agreement_apply, agreement_apply_failed
@@ -81,6 +82,15 @@ def unusual_reads_check_task() -> int:
     window's run. Returns the findings of the runs (raised or updated)."""
     with audit.acting(component="worker"):
         return sum(run.found for run in unusual_reads_check())
+
+
+@shared_task(name="fusion.bias_drift_check", acks_late=True, soft_time_limit=600, time_limit=660)
+def bias_drift_check_task() -> int:
+    """Districts flagged out of proportion, or flags repeated, result after result across the
+    approved results of each agency and method (fusion.oversight.bias_drift); a failure is
+    recorded on the run. Returns the findings of the run."""
+    with audit.acting(component="worker"):
+        return bias_drift_check().found
 
 
 @shared_task(name="fusion.retention_run", acks_late=True, soft_time_limit=1740, time_limit=1800)

@@ -12,6 +12,8 @@ than the share gave.
 Oversight members and platform admins are told what the misuse monitor found
 (fusion.oversight.read_monitor): a user who read persons or exported far above their agency's
 norm, with the counts, the norm and the bound crossed; never the persons or incidents read.
+And what the bias drift check found (fusion.oversight.bias_drift): a district flagged out of
+proportion, or flags repeated, in result after result of one agency's method.
 
 Nothing is stored twice: the feed is the newest of each source since a time, merged. It says
 which agency did what, never another agency's content or any person's identifiers.
@@ -184,4 +186,6 @@ def _finding(f: MonitorFinding, codes: dict[int, str]) -> dict[str, Any]:
         "measure": f.measure, "count": f.count, "norm": f.norm, "threshold": f.threshold,
         "window_start": f.window_start, "window_end": f.window_end,
     }  # fmt: skip
+    if f.kind == MonitorFinding.Kind.BIAS_DRIFT:
+        item.update(method=f.details.get("method"), district=f.details.get("district"))
     return {**item, "username": f.user.username} if f.user else item

@@ -51,13 +51,30 @@ class NotificationSerializer(serializers.Serializer):
     username = serializers.CharField(required=False)
     minutes = serializers.IntegerField(required=False, allow_null=True)
     measure = serializers.CharField(
-        required=False, help_text="Monitor findings: person_reads or exported_incidents."
+        required=False,
+        help_text="unusual_reads: person_reads or exported_incidents; bias_drift: "
+        "district_disparity or flag_persistence.",
     )
-    count = serializers.FloatField(required=False, help_text="What the user did in the window.")
-    norm = serializers.FloatField(required=False, help_text="The agency's norm for a user.")
-    threshold = serializers.FloatField(required=False, help_text="The bound it crossed.")
+    count = serializers.FloatField(
+        required=False,
+        help_text="unusual_reads: what the user did in the window; bias_drift: the results "
+        "above the limit.",
+    )
+    norm = serializers.FloatField(
+        required=False,
+        help_text="unusual_reads: the agency's norm for a user; bias_drift: the results looked at.",
+    )
+    threshold = serializers.FloatField(
+        required=False,
+        help_text="unusual_reads: the bound it crossed; bias_drift: the results above the "
+        "limit that raise a finding.",
+    )
     window_start = serializers.DateTimeField(required=False)
     window_end = serializers.DateTimeField(required=False)
+    method = serializers.CharField(required=False, help_text="bias_drift: the method (kind).")
+    district = serializers.CharField(
+        required=False, allow_null=True, help_text="bias_drift: the district over-flagged."
+    )
 
 
 NOTIFICATION_PAGE = inline_serializer(
@@ -79,7 +96,8 @@ class NotificationsView(FusionAPIView):
         summary="Notifications for your agency's admins: refused reads of its incidents, "
         "searches that returned its persons, access requests, matches; for any member, "
         "the decisions on their own access requests; for oversight and platform admins, users "
-        "who read persons or exported far above their agency's norm",
+        "who read persons or exported far above their agency's norm, and bias checks crossed "
+        "result after result",
         parameters=[
             OpenApiParameter(
                 "since", OpenApiTypes.DATETIME, description=f"Default: {DEFAULT_DAYS} days ago."
