@@ -26,13 +26,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.apps import apps
 from django.db.models import Count, QuerySet
 
 from agencies.models import Agency
 from analytics.choices import Kind
 from analytics.methods.grid import grid_covering
-from analytics.models import Assessment, AssessmentInput
+from analytics.models import Assessment, AssessmentInput, Flag
 from analytics.runners.common import grid_spec
 
 NO_DISTRICT = "(none)"  # as the snapshot names a blank district (analytics.snapshot)
@@ -227,17 +226,12 @@ def _districts(assessment: Assessment, ids: Iterable[str]) -> dict[str, str]:
     }
 
 
-def flag_feedback(assessment: Assessment) -> dict[str, Any] | None:
-    """Acknowledgements and outcomes of the result's flags, counted per district (from
-    analytics' Flag records, where they exist): flags, acknowledged, the actions taken, and
-    outcomes (an incident followed, none followed, not known yet). None when flags are not
-    recorded for results."""
-    try:
-        flag_model = apps.get_model("analytics", "Flag")
-    except LookupError:
-        return None
+def flag_feedback(assessment: Assessment) -> dict[str, Any]:
+    """Acknowledgements and outcomes of the result's flags (analytics' Flag records, raised
+    when a result is approved), counted per district: flags, acknowledged, the actions taken,
+    and outcomes (an incident followed, none followed, not known yet)."""
     rows = (
-        flag_model.objects.filter(assessment=assessment)
+        Flag.objects.filter(assessment=assessment)
         .order_by()
         .values("district", "action", "outcome")
         .annotate(n=Count("id"))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analytics.models import Assessment, AssessmentInput
+from analytics.models import Assessment, AssessmentInput, Flag
 from fusion.models import AuditEntry
 from tests.analytics.conftest import HOT, hotspot_request, ingest, records
 
@@ -176,3 +176,25 @@ def test_surge_flags_count_in_their_district_and_ids_in_warnings_are_hidden(worl
         "Quetta": 2,
     }
     assert DESCRIPTION not in json.dumps(body)
+
+
+def test_flag_acknowledgements_and_outcomes_are_counted_per_district(world, client_for, pending):
+    # given: three flags of the result, two in Quetta (one acknowledged with a patrol and an
+    # incident after it), one in Pishin not acknowledged yet
+    when = datetime(2025, 6, 2, tzinfo=UTC)
+    common = {"assessment": pending, "agency": world.police, "kind": "hotspots", "created_at": when}
+    Flag.objects.create(
+        key="c1", district="Quetta", action="patrol", acknowledged_at=when,
+        acknowledged_by=world.police_analyst, outcome=True, outcome_at=when, **common,
+    )  # fmt: skip
+    Flag.objects.create(key="c2", district="Quetta", **common)
+    Flag.objects.create(key="c3", district="Pishin", outcome=False, outcome_at=when, **common)
+    # when
+    body = client_for(world.overseer).get(f"{URL}{pending.pk}/").json()
+    # then
+    assert body["flag_feedback"]["by_district"] == [
+        {"district": "Pishin", "flags": 1, "acknowledged": 0, "actions": {},
+         "outcomes": {"occurred": 0, "none": 1, "unknown": 0}},
+        {"district": "Quetta", "flags": 2, "acknowledged": 1, "actions": {"patrol": 1},
+         "outcomes": {"occurred": 1, "none": 0, "unknown": 1}},
+    ]  # fmt: skip

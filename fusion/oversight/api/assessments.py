@@ -124,9 +124,8 @@ class AssessmentRecordSerializer(RecordSummarySerializer):
     bias_checks = serializers.JSONField(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField())
     flag_feedback = FlagFeedbackSerializer(
-        allow_null=True,
-        help_text="Acknowledgements and outcomes of its flags per district; null while flags "
-        "are not recorded.",
+        help_text="Acknowledgements and outcomes of its flags per district (flags are raised "
+        "when a result is approved)."
     )
 
 
