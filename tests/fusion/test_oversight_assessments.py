@@ -6,9 +6,12 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
+from analytics.methods.grid import grid_covering
 from analytics.models import Assessment, AssessmentInput, Flag
+from analytics.runners.common import grid_spec
 from fusion.models import AuditEntry
 from tests.analytics.conftest import HOT, hotspot_request, ingest, records
 
@@ -198,3 +201,46 @@ def test_flag_acknowledgements_and_outcomes_are_counted_per_district(world, clie
         {"district": "Quetta", "flags": 2, "acknowledged": 1, "actions": {"patrol": 1},
          "outcomes": {"occurred": 1, "none": 0, "unknown": 1}},
     ]  # fmt: skip
+
+
+def test_forecast_flags_are_placed_in_districts_through_the_run_grid(world, client_for):
+    # given: a forecast over a bbox whose grid puts two Quetta incidents in flagged cell 0 and
+    # a Pishin incident in an unflagged cell
+    bbox = [67.0, 30.0, 67.05, 30.05]
+    points = [(30.001, 67.001, "Quetta"), (30.002, 67.002, "Quetta"), (30.04, 67.04, "Pishin")]
+    grid = grid_covering(np.array([30.0]), np.array([67.0]), 1000.0, bbox=tuple(bbox))
+    assessment = Assessment.objects.create(
+        kind="forecast", status="approved", requester=world.police_analyst, agency=world.police,
+        scope={"area": {"bbox": bbox}}, params={"cell_size_km": 1.0}, scope_key="f",
+        method_version="1", code_version="t",
+        result={"grid": grid_spec(grid), "flagged_cells": [0], "cells": [], "warnings": []},
+    )  # fmt: skip
+    for lat, lon, district in points:
+        AssessmentInput.objects.create(
+            assessment=assessment, incident_id=uuid.uuid4(), incident_version=1,
+            agency_id=world.police.pk, occurred_at=datetime(2025, 1, 1, tzinfo=UTC),
+            category="robbery", latitude=lat, longitude=lon, district=district, tlp="AMBER",
+        )  # fmt: skip
+    # when
+    body = client_for(world.overseer).get(f"{URL}{assessment.pk}/").json()
+    # then
+    assert body["flags"] == {
+        "units": 1,
+        "by_district": [
+            {"district": "Quetta", "flagged_units": 1, "evidence_incidents": 2,
+             "flagged_incidents": None},
+        ],
+    }  # fmt: skip
+
+
+def test_the_list_takes_a_fixed_number_of_queries(world, client_for, django_assert_max_num_queries):
+    for _ in range(5):
+        Assessment.objects.create(
+            kind="hotspots", status="approved", requester=world.police_analyst,
+            agency=world.police, scope={}, params={}, scope_key="q", method_version="1",
+            code_version="t", reviewed_by=world.police_submitter,
+        )  # fmt: skip
+    api = client_for(world.overseer)
+    with django_assert_max_num_queries(12):
+        response = api.get(URL)
+    assert len(response.json()["results"]) == 5
