@@ -3,7 +3,9 @@
 A card's text is written here; its metrics are never typed by hand: they come from the
 latest BacktestRun stored for the method's current version on reference data. A forecast
 assessment's own backtest is derived from incidents: a card shows it only to a reader who may
-see that assessment (the caller passes the assessments visible to the reader).
+see that assessment (the caller passes the assessments visible to the reader). A version's
+status is oversight's latest decision on it, active when there is none (analytics.lifecycle
+makes the decisions; the card lists them).
 """
 
 from typing import Any
