@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
+from analytics.flag_outcomes import flags_update
 from analytics.flags import flag_acknowledge
 from analytics.models import Assessment, Flag
 from analytics.reports import report_content, report_generate
@@ -375,3 +376,40 @@ def test_transparency_publishes_flag_kpis_under_the_suppression_rule(
     assert kpis["forecast_hit_rate"][march] == shown["hit"]
     assert "police" not in str(kpis)  # no agency
     assert "Quetta" not in str(kpis)  # no district
+
+
+def test_a_real_hotspots_run_flags_its_hot_cells_and_their_outcome_follows_the_grid(
+    world, scene, client_for, django_capture_on_commit_callbacks
+):
+    import numpy as np
+
+    from analytics.methods.grid import Grid
+    from analytics.services import assessment_run
+    from tests.analytics.conftest import BBOX, BEFORE, HOT, hotspot_request
+
+    # given: a hotspots run over the scene, approved by a second analyst
+    response = client_for(world.police_analyst).post(
+        "/api/v1/assessments/", hotspot_request(), format="json"
+    )
+    assessment = Assessment.objects.get(pk=response.json()["id"])
+    assessment_run(str(assessment.pk))
+    assessment.refresh_from_db()
+    reviewer = factories.member(world.police, "analyst", "police_reviewer")
+    assessment_review(
+        actor=reviewer, assessment=assessment, decision="approve",
+        rationale="cluster checked against patrol logs",
+        acknowledged_warnings=assessment.result["warnings"],
+    )  # fmt: skip
+    hot = assessment.result["hot_cells"]
+    assert sorted(int(f.key) for f in assessment.flags.all()) == sorted(hot) != []
+    # when: an incident at the cluster in the week after the window, then the task
+    when = BEFORE + timedelta(days=2)
+    happened(world, world.police, world.police_submitter, HOT, when)
+    computed = flags_update(now=BEFORE + timedelta(days=8))
+    # then: the flag of the grid cell holding it (as the runner's grid locates it) has it
+    spec = assessment.result["grid"]
+    grid = Grid(spec["south"], spec["west"], spec["cell_m"], spec["nx"], spec["ny"],
+                (BBOX[1] + BBOX[3]) / 2)  # fmt: skip
+    cell_id = int(grid.locate(np.array([HOT[0]]), np.array([HOT[1]]))[0])
+    assert computed == len(hot)
+    assert {f.key for f in assessment.flags.filter(outcome=True)} == {str(cell_id)}
