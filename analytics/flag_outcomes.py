@@ -12,8 +12,8 @@ its own, TLP:CLEAR ones and those shared with it; an incident hidden from the ag
 changes an outcome it sees. An outcome is computed once and then kept. A forecast's flags also
 keep how many such incidents fell anywhere in its grid in the period (`place.area_incidents`):
 the realised hit rate is the share of those that fell in its flagged cells (analytics.kpis).
-A computation that fails is recorded on the flags (`outcome_error`), whose outcome a person
-may then record.
+A computation that fails is recorded on the flags (`outcome_error`) and tried again on the next
+run; meanwhile a person may record their outcome, which a later computation leaves as it is.
 """
 
 import logging
@@ -112,6 +112,7 @@ def _surge_outcomes(assessment: Assessment, flags: list[Flag]) -> dict[int, dict
 def outcomes_compute(assessment: Assessment, flags: list[Flag], now: datetime) -> int:
     """Compute and keep the outcomes of these flags of one assessment (their periods over);
     a failure is recorded on them. Returns how many outcomes were given."""
+    given = 0
     cells = [f for f in flags if f.kind != Kind.SURGES]
     surges = [f for f in flags if f.kind == Kind.SURGES]
     try:
@@ -123,17 +124,19 @@ def outcomes_compute(assessment: Assessment, flags: list[Flag], now: datetime) -
         Flag.objects.filter(pk__in=[f.pk for f in flags]).update(outcome_error=reason)
         return 0
     with transaction.atomic():
-        for flag in flags:
+        # a person may have recorded an outcome meanwhile (after a failed computation): kept
+        still_open = Flag.objects.select_for_update().filter(
+            pk__in=[f.pk for f in flags], outcome__isnull=True
+        )
+        for flag in still_open:
             values = found[flag.pk]
             flag.outcome, flag.outcome_incidents = values["outcome"], values["outcome_incidents"]
             flag.place = values["place"] or flag.place
-            flag.outcome_source, flag.outcome_at, flag.outcome_error = (
-                OutcomeSource.COMPUTED,
-                now,
-                "",
-            )
+            flag.outcome_source, flag.outcome_at = OutcomeSource.COMPUTED, now
+            flag.outcome_error = ""
             flag.save()  # one by one: each change is audited
-    return len(flags)
+            given += 1
+    return given
 
 
 def _backfill() -> int:
@@ -156,7 +159,6 @@ def flags_update(now: datetime | None = None) -> int:
     _backfill()
     due = Flag.objects.filter(
         outcome__isnull=True,
-        outcome_error="",
         kind__in=COMPUTED_KINDS,
         period_end__lte=now,
         assessment__status=Status.APPROVED,

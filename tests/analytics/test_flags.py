@@ -413,3 +413,29 @@ def test_a_real_hotspots_run_flags_its_hot_cells_and_their_outcome_follows_the_g
     cell_id = int(grid.locate(np.array([HOT[0]]), np.array([HOT[1]]))[0])
     assert computed == len(hot)
     assert {f.key for f in assessment.flags.filter(outcome=True)} == {str(cell_id)}
+
+
+def test_a_failed_computation_is_recorded_and_a_person_may_then_decide(world, seeded, client_for):
+    # given: a hotspots result whose stored grid is broken
+    hot = Flag.objects.filter(kind="hotspots")
+    for flag in hot:
+        flag.place = {**flag.place, "grid": {"west": 67.0}}
+        flag.save()
+    # when
+    with freeze_time(AFTER_WEEK):
+        computed = flags_update_task()
+    # then: the others are computed, these carry the reason and no outcome
+    assert computed == 8
+    failed = Flag.objects.get(kind="hotspots", key="23")
+    assert failed.outcome is None
+    assert "KeyError" in failed.outcome_error
+    # a person records it; the next run keeps what they recorded
+    with freeze_time(AFTER_WEEK):
+        response = client_for(world.police_analyst).post(
+            flags_url(failed, "outcome"), {"occurred": True, "note": "seen on patrol"}
+        )
+    assert response.status_code == 200, response.content
+    with freeze_time(AFTER_WEEK + timedelta(hours=1)):
+        flags_update_task()
+    failed.refresh_from_db()
+    assert (failed.outcome, failed.outcome_source) == (True, "recorded")
