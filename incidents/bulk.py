@@ -35,6 +35,7 @@ from fusion.pg_copy import is_postgresql
 from incidents import bulk_staged
 from incidents.models import Incident, Person
 from incidents.provenance import claim_of, refuse_copies
+from incidents.recognition import carry_over
 from incidents.rules import record_errors, record_fingerprint, settle_district
 from incidents.services import (
     DEFAULTS,
@@ -47,6 +48,7 @@ from incidents.services import (
     require_writer,
     same_persons,
     same_values,
+    stored_person_key,
 )
 
 CHUNK = 1000
@@ -197,14 +199,23 @@ def _upsert_rows(
     return stored
 
 
-def _replace_persons(incidents: dict[str, Incident], records: list[Mapping[str, Any]]) -> None:
+def _replace_persons(
+    actor: User, incidents: dict[str, Incident], records: list[Mapping[str, Any]]
+) -> None:
+    """Replace the persons of the records that send them; one from facial recognition sent as
+    stored keeps its id and confirmation (incidents.recognition.carry_over)."""
     with_persons = [r for r in records if "persons" in r]
     if not with_persons:
         return
     targets = [incidents[r["external_ref"]].pk for r in with_persons]
     old = list(Person.objects.filter(incident_id__in=targets).select_related("incident"))
     Person.objects.filter(pk__in=[p.pk for p in old]).delete()
-    new = [new_person(incidents[r["external_ref"]], p) for r in with_persons for p in r["persons"]]
+    new = [
+        new_person(incidents[r["external_ref"]], p, recorded_by=actor)
+        for r in with_persons
+        for p in r["persons"]
+    ]
+    carry_over(old, new, key=stored_person_key)
     Person.objects.bulk_create(new, batch_size=CHUNK)
     audit.log_bulk([*((p, None) for p in old), *((None, p) for p in new)], event="bulk_upsert")
 
@@ -413,7 +424,7 @@ def _write(actor: User, agency: Agency, records: list[Mapping[str, Any]]) -> Bat
         object_agency_id=agency.pk,
     )
     log_tlp_lowered(_lowered(ordered, stored, {r: i.pk for r, i in incidents.items()}, agency))
-    _replace_persons(incidents, ordered)
+    _replace_persons(actor, incidents, ordered)
     if incidents:
         after_write(list(incidents.values()))
     written = {ref: UPDATED if i.version > 1 else CREATED for ref, i in incidents.items()}
@@ -443,7 +454,7 @@ def _write_staged(actor: User, agency: Agency, records: list[Mapping[str, Any]])
         for r in ordered
         if "persons" in r and r["external_ref"] in written
     }
-    _replace_persons(owners, [r for r in ordered if r["external_ref"] in written])
+    _replace_persons(actor, owners, [r for r in ordered if r["external_ref"] in written])
     if written:
         bulk_staged.after_upsert(agency, list(written.values()), updated, list(owners.values()))
     changed = set(updated)

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from incidents.access import Level
 from incidents.choices import PersonRole
 from incidents.models import Person
+from incidents.recognition import awaits_confirmation
 
 # Incident fields every reader of a visible incident gets (persons are never among them);
 # the incident output serializer serves exactly these. GeoJSON properties derive from them.
@@ -29,7 +30,10 @@ INCIDENT_FIELDS = (
     "version",
     "redacted",
 )
-PERSON_FIELDS = ("role", "full_name", "national_id", "phone", "notes", "source", "legal_basis")
+PERSON_FIELDS = (
+    "role", "full_name", "national_id", "phone", "notes", "source", "legal_basis",
+    "authorisation_ref", "confirmation", "confirmed_at",
+)  # fmt: skip
 
 
 def may_read_persons(level: Level) -> bool:
@@ -37,18 +41,25 @@ def may_read_persons(level: Level) -> bool:
 
 
 def readable_persons(level: Level, persons: Iterable[Person]) -> list[Person]:
-    """Persons the reader may see: none below VIEW_PERSONS; witnesses only for the owner."""
+    """Persons the reader may see: none below VIEW_PERSONS; witnesses, and persons from
+    facial recognition no second user has confirmed (incidents.recognition), only for the
+    owner."""
     if not may_read_persons(level):
         return []
-    return [p for p in persons if level == Level.OWNER or p.role != PersonRole.WITNESS]
+    if level == Level.OWNER:
+        return list(persons)
+    return [p for p in persons if p.role != PersonRole.WITNESS and not awaits_confirmation(p)]
 
 
-def is_redacted(level: Level, *, has_persons: bool, has_witnesses: bool) -> bool:
-    """True when the reader's level withholds persons the incident has."""
+def is_redacted(
+    level: Level, *, has_persons: bool, has_witnesses: bool, has_unconfirmed: bool = False
+) -> bool:
+    """True when the reader's level withholds persons the incident has (`has_unconfirmed`:
+    it has persons from facial recognition awaiting confirmation)."""
     if level == Level.OWNER:
         return False
     if level == Level.VIEW_PERSONS:
-        return has_witnesses
+        return has_witnesses or has_unconfirmed
     return has_persons
 
 

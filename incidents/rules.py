@@ -32,11 +32,16 @@ def _time_errors(record: Mapping[str, Any], now: datetime) -> dict[str, list[str
 
 
 def _person_errors(person: Mapping[str, Any], protected: bool) -> dict[str, list[str]]:
+    """Protected contexts refuse facial recognition and want a legal basis; elsewhere a
+    person from facial recognition names its authorisation (incidents.recognition)."""
     errors: dict[str, list[str]] = {}
-    if protected and person.get("source") == PersonSource.FACIAL_RECOGNITION:
+    recognised = person.get("source") == PersonSource.FACIAL_RECOGNITION
+    if protected and recognised:
         errors["source"] = ["Facial recognition is refused in protected contexts."]
     if protected and not (person.get("legal_basis") or "").strip():
         errors["legal_basis"] = ["Required for persons in protected contexts."]
+    if not protected and recognised and not (person.get("authorisation_ref") or "").strip():
+        errors["authorisation_ref"] = ["Required for persons from facial recognition."]
     return errors
 
 

@@ -12,6 +12,7 @@ from fusion.audit.events import REFUSED_READ
 from incidents.access import visible_incidents
 from incidents.choices import PersonRole
 from incidents.models import Category, Incident, Person
+from incidents.recognition import AWAITING
 
 
 def incidents_for_reading(user: User, *, with_persons: bool = False) -> QuerySet[Incident]:
@@ -23,6 +24,7 @@ def incidents_for_reading(user: User, *, with_persons: bool = False) -> QuerySet
         .annotate(
             has_persons=Exists(persons),
             has_witnesses=Exists(persons.filter(role=PersonRole.WITNESS)),
+            has_unconfirmed=Exists(persons.filter(AWAITING)),
         )
     )
     if with_persons:

@@ -40,6 +40,7 @@ from incidents.access import visible_incidents
 from incidents.choices import TLP, TLP_ORDER
 from incidents.models import Incident, Person
 from incidents.provenance import claim_of, refuse_copies
+from incidents.recognition import carry_over
 from incidents.rules import (
     PROTECTED_CONTEXTS,
     record_errors,
@@ -84,6 +85,7 @@ DEFAULTS: dict[str, Any] = {
 }
 PERSON_KEY_FIELDS = (
     "role", "full_name", "national_id", "phone", "notes", "source", "legal_basis",
+    "authorisation_ref",
 )  # fmt: skip
 
 
@@ -126,8 +128,11 @@ def _ensure_in_scope(actor: User, incident: Incident) -> None:
         raise NotAllowed("The change would put the incident outside your scope.")
 
 
-def new_person(incident: Incident, data: Mapping[str, Any]) -> Person:
-    """An unsaved Person with its blind index (used by single and bulk writes)."""
+def new_person(
+    incident: Incident, data: Mapping[str, Any], *, recorded_by: User | None = None
+) -> Person:
+    """An unsaved Person with its blind index, recorded by the writer (used by single and
+    bulk writes)."""
     national_id = data.get("national_id") or None
     return Person(
         incident=incident,
@@ -139,6 +144,8 @@ def new_person(incident: Incident, data: Mapping[str, Any]) -> Person:
         notes=data.get("notes") or None,
         source=data.get("source") or "report",
         legal_basis=data.get("legal_basis") or "",
+        authorisation_ref=data.get("authorisation_ref") or "",
+        recorded_by=recorded_by,
     )
 
 
@@ -152,6 +159,7 @@ def person_key(data: Mapping[str, Any]) -> tuple[str, ...]:
         data.get("notes") or "",
         data.get("source") or "report",
         data.get("legal_basis") or "",
+        data.get("authorisation_ref") or "",
     )
 
 
@@ -189,11 +197,16 @@ def is_unchanged(incident: Incident, record: Mapping[str, Any]) -> bool:
     return "persons" not in record or same_persons(incident.persons.all(), record["persons"])
 
 
-def _replace_persons(incident: Incident, persons: Sequence[Mapping[str, Any]]) -> None:
-    for person in incident.persons.all():
+def _replace_persons(actor: User, incident: Incident, persons: Sequence[Mapping[str, Any]]) -> None:
+    """Replace the incident's persons; one from facial recognition sent as stored keeps its
+    id and confirmation (incidents.recognition.carry_over)."""
+    old = list(incident.persons.all())
+    new = [new_person(incident, data, recorded_by=actor) for data in persons]
+    carry_over(old, new, key=stored_person_key)
+    for person in old:
         person.delete()
-    for data in persons:
-        new_person(incident, data).save()
+    for person in new:
+        person.save(force_insert=True)
 
 
 def is_lowered(before: str, after: str) -> bool:
@@ -231,7 +244,7 @@ def _create(actor: User, agency: Agency, record: Mapping[str, Any]) -> Incident:
     incident = Incident(agency=agency, created_by=actor)
     _assign(incident, full)
     incident.save(force_insert=True)
-    _replace_persons(incident, full.get("persons") or [])
+    _replace_persons(actor, incident, full.get("persons") or [])
     return incident
 
 
@@ -257,7 +270,7 @@ def _apply(actor: User, incident: Incident, full: dict[str, Any]) -> tuple[Incid
     incident.version += 1
     incident.save()
     if "persons" in full:
-        _replace_persons(incident, full["persons"])
+        _replace_persons(actor, incident, full["persons"])
     if is_lowered(before, incident.tlp):
         log_tlp_lowered([(incident, before)])
     return incident, True

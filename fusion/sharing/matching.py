@@ -13,7 +13,9 @@ hours. Pairs up to one cell width (~1.9 km) and six hours apart always match; pa
 cells and twelve hours apart may.
 
 TLP:RED and TLP:AMBER+STRICT incidents never match (fusion.sharing.tlp.MATCHABLE_TLPS). Witnesses
-never produce person matches, and neither do incidents in protected contexts.
+never produce person matches, and neither do incidents in protected contexts, nor persons from
+facial recognition that no second user has confirmed (incidents.recognition: they are their
+owner's alone; confirming one looks for its matches then).
 This runs as the system, not as a user: it reads across agencies to produce hints only.
 Set-based: a batch of incidents costs a few queries, not one per incident.
 
@@ -43,6 +45,7 @@ from fusion.sharing.match_hints import EVENT_BAND, PERSON_BAND, hints_record
 from fusion.sharing.tlp import MATCHABLE_TLPS
 from incidents.choices import PersonRole
 from incidents.models import Category, Incident, Person
+from incidents.recognition import AWAITING
 from incidents.rules import PROTECTED_CONTEXTS
 
 MATCH_CELLS_PER_DEGREE = 50
@@ -364,6 +367,7 @@ def _person_matches(incidents: list[Incident]) -> list[Match]:
     named = (
         Person.objects.filter(incident_id__in=list(by_id), national_id_index__isnull=False)
         .exclude(role=PersonRole.WITNESS)
+        .exclude(AWAITING)
         .values_list("incident_id", "national_id_index")
     )
     wanted = defaultdict(set)
@@ -374,6 +378,7 @@ def _person_matches(incidents: list[Incident]) -> list[Match]:
     others = (
         Person.objects.filter(national_id_index__in=list(wanted), incident__tlp__in=MATCHABLE_TLPS)
         .exclude(role=PersonRole.WITNESS)
+        .exclude(AWAITING)
         .select_related("incident")
         .only("national_id_index", "incident__id", "incident__agency_id", "incident__contexts")
     )

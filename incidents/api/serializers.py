@@ -10,7 +10,8 @@ from fusion.api.quick_validation import QuickValidator
 from fusion.api.serializers import AwareDateTimeField, FiniteFloatField, StrictInputSerializer
 from incidents.access import Level
 from incidents.choices import TLP, Context, LocationPrecision, PersonRole, PersonSource, Status
-from incidents.models import Category, Incident
+from incidents.models import Category, Incident, Person
+from incidents.recognition import confirmation_state
 from incidents.redaction import INCIDENT_FIELDS, is_redacted, readable_persons
 
 READ_ONLY = ("id", "version", "redacted")
@@ -33,6 +34,13 @@ class PersonInputSerializer(StrictInputSerializer):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     source = serializers.ChoiceField(choices=PersonSource.choices, default=PersonSource.REPORT)
     legal_basis = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    authorisation_ref = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The authorisation facial recognition was used under: required when `source` "
+        "is facial_recognition (400 naming persons.N.authorisation_ref).",
+    )
 
 
 class CategorySlugField(serializers.CharField):
@@ -120,6 +128,31 @@ class PersonOutputSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_null=True)
     source = serializers.CharField()
     legal_basis = serializers.CharField()
+    authorisation_ref = serializers.CharField()
+    confirmation = serializers.SerializerMethodField(
+        help_text="Facial recognition: `pending` until a second user of the owning agency "
+        "confirms the person (only the owner sees it until then), then `confirmed`; other "
+        "sources: `not_required`."
+    )
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_confirmation(self, person: Person) -> str:
+        return confirmation_state(person)
+
+
+class PersonConfirmationSerializer(serializers.Serializer):
+    """A confirmed person from facial recognition: who confirmed it and when (never its
+    identifying fields: read those with include=persons and a purpose)."""
+
+    id = serializers.UUIDField()
+    incident = serializers.UUIDField(source="incident_id")
+    authorisation_ref = serializers.CharField()
+    confirmation = serializers.SerializerMethodField()
+    confirmed_by = serializers.CharField(source="confirmed_by.username")
+    confirmed_at = serializers.DateTimeField()
+
+    def get_confirmation(self, person: Person) -> str:
+        return confirmation_state(person)
 
 
 @extend_schema_field(PersonOutputSerializer(many=True))
@@ -176,6 +209,7 @@ class IncidentOutputSerializer(serializers.Serializer):
             self._level(incident),
             has_persons=incident.has_persons,
             has_witnesses=incident.has_witnesses,
+            has_unconfirmed=incident.has_unconfirmed,
         )
 
     def get_fields(self) -> dict[str, serializers.Field]:

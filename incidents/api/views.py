@@ -40,7 +40,9 @@ from incidents.api.serializers import (
     IncidentInputSerializer,
     IncidentOutputSerializer,
     IncidentUpdateSerializer,
+    PersonConfirmationSerializer,
 )
+from incidents.confirmations import person_confirm
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
 from incidents.selectors import (
@@ -81,6 +83,17 @@ COPIES = (
     "is refused with 409, naming the record and the field (`external_ref` or `content`): "
     "another agency's incident cannot be re-published as yours. Incidents you cannot see are "
     "never compared."
+)
+
+CONFIRM = (
+    "A person whose source is facial_recognition (outside protected contexts, which refuse "
+    "it) carries an `authorisation_ref` and stays `pending` until a second user of the "
+    "owning agency confirms it here: a submitter or agency admin, not the user who recorded "
+    "it (403), nor a service account. Until then only the owning agency sees it: other "
+    "agencies' readers, person search and person matching leave it out. Confirming is "
+    "audited (`person.recognition_confirmed`) and looks for the person's matches. A person "
+    "not from facial recognition, or confirmed already, is a 409; one you cannot see, a 404. "
+    "A write that sends the person with any field changed records it anew, unconfirmed."
 )
 
 
@@ -270,6 +283,25 @@ class IncidentViewSet(JSONErrors, FusionGenericViewSet):
         ids = [str(i) for i in result.ids]
         body = {"created": result.created, "updated": result.updated, "ids": ids}
         return Response({**body, "unchanged": result.unchanged})
+
+    @extend_schema(
+        summary="Confirm a person from facial recognition (a second user of the owner)",
+        description=CONFIRM,
+        request=None,
+        responses={200: PersonConfirmationSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"persons/(?P<person_id>[^/.]+)/confirm",
+        url_name="person-confirm",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def confirm_person(self, request: Request, pk: str, person_id: str) -> Response:
+        incident = self.get_object()
+        person = person_confirm(actor=request.user, incident=incident, person_id=person_id)
+        return Response(PersonConfirmationSerializer(person).data)
 
     @extend_schema(
         summary="The managed category taxonomy",

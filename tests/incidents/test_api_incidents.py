@@ -331,6 +331,9 @@ def test_field_sets_are_the_documented_allow_lists(world, client_for):
         "notes",
         "source",
         "legal_basis",
+        "authorisation_ref",
+        "confirmation",
+        "confirmed_at",
     }
     # when
     plain = client.get(detail(own.pk)).json()

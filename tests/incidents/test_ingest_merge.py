@@ -263,7 +263,14 @@ def test_a_repost_naming_a_lower_tlp_is_audited_as_a_lowering(world, post, route
     assert not lowerings(raised)
 
 
-UNLAWFUL = [{"role": "suspect", "full_name": "Seen On Camera", "source": "facial_recognition"}]
+UNLAWFUL = [
+    {
+        "role": "suspect",
+        "full_name": "Seen On Camera",
+        "source": "facial_recognition",
+        "authorisation_ref": "AUTH-1",
+    }
+]
 
 
 @pytest.fixture

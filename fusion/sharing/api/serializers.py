@@ -11,6 +11,7 @@ from fusion.choices import ShareLevel
 from fusion.models import AccessRequest, ShareGrant, SharingAgreement
 from fusion.sharing.shares import NO_RECIPIENT
 from incidents.districts import register, unknown_district
+from incidents.recognition import confirmation_state
 
 
 def purpose_code_field() -> serializers.CharField:
@@ -252,3 +253,10 @@ class PersonHitSerializer(serializers.Serializer):
     national_id = serializers.CharField(source="person.national_id", allow_null=True)
     phone = serializers.CharField(source="person.phone", allow_null=True)
     source = serializers.CharField(source="person.source")
+    confirmation = serializers.SerializerMethodField(
+        help_text="`pending`: from facial recognition, not yet confirmed (your agency's own "
+        "only); `confirmed`; `not_required`."
+    )
+
+    def get_confirmation(self, hit: Any) -> str:
+        return confirmation_state(hit.person)
