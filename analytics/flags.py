@@ -87,8 +87,10 @@ def _cell_flags(assessment: Assessment, ids: list[int], start: datetime, end: da
 
 
 def _hotspot_flags(assessment: Assessment) -> list:
-    end = _when(assessment.scope["occurred_before"])
     ids = list((assessment.result or {}).get("hot_cells", []))
+    if not ids:
+        return []
+    end = _when(assessment.scope["occurred_before"])
     return _cell_flags(assessment, ids, end, end + timedelta(days=settings.FLAG_HOTSPOT_DAYS))
 
 
@@ -102,10 +104,13 @@ def _forecast_flags(assessment: Assessment) -> list:
 
 
 def _surge_flags(assessment: Assessment) -> list:
+    keys = (assessment.result or {}).get("flagged", [])
+    if not keys:
+        return []
     end = _when(assessment.scope["occurred_before"])
     following = periods.shift(end, assessment.params["period"], 1)
     flags = []
-    for key in (assessment.result or {}).get("flagged", []):
+    for key in keys:
         district, category = key.split("|", 1)
         place = {"district": district, "category": category}
         flags.append((key, "" if district == "(none)" else district, place, end, following))

@@ -439,3 +439,16 @@ def test_a_failed_computation_is_recorded_and_a_person_may_then_decide(world, se
         flags_update_task()
     failed.refresh_from_db()
     assert (failed.outcome, failed.outcome_source) == (True, "recorded")
+
+
+@pytest.mark.parametrize(
+    ("kind", "result"),
+    [("hotspots", {"hot_cells": [], "cells": []}), ("surges", {"flagged": []}), ("links", {})],
+)
+def test_a_result_with_nothing_flagged_is_approved_without_flags(world, kind, result):
+    assessment = pending(world, kind, result, {}, {})
+    reviewer = factories.member(world.police, "coordinator", "police_coordinator")
+    assessment_review(
+        actor=reviewer, assessment=assessment, decision="approve", rationale="nothing to flag here"
+    )
+    assert assessment.flags.count() == 0
