@@ -53,6 +53,12 @@ PERSONS = [
     {"role": "witness", "full_name": "Matrix Witness"},
 ]
 NONE, VIEW, VIEW_PERSONS, OWNER = 0, 1, 2, 3
+FACIAL_RECOGNITION_PERSON = {
+    "role": "suspect",
+    "full_name": "Matrix Camera",
+    "source": "facial_recognition",
+    "authorisation_ref": "matrix authorisation",
+}
 
 
 def level(role: str, relation: str) -> int | str:
@@ -420,6 +426,20 @@ ROUTES = {
         None,
         table(403, CONTENT_OK),
     ),
+    # a second writer of the owner confirms a person from facial recognition: its recorder
+    # and analysts may not (403); everyone else does not see the unconfirmed person (404)
+    "incident-person-confirm": (
+        "post",
+        "/api/v1/incidents/{fresh_fr_person}/confirm/",
+        {},
+        table(
+            403,
+            dict.fromkeys(CONTENT_OK, 404),
+            police_admin=200,
+            police_submitter=403,
+            police_analyst=403,
+        ),
+    ),
     "audit-list": (
         "get",
         "/api/v1/audit/",
@@ -743,6 +763,11 @@ def fill(path: str, world) -> str:
         values["agreement"] = SharingAgreement.objects.create(
             owner=world.police, recipient=world.levies
         ).pk
+    if "{fresh_fr_person}" in path:
+        incident = factories.incident(
+            world.police, world.police_submitter, persons=[FACIAL_RECOGNITION_PERSON]
+        )
+        values["fresh_fr_person"] = f"{incident.pk}/persons/{incident.persons.get().pk}"
     if "{fresh_request}" in path:
         incident = factories.incident(world.police, world.police_submitter, tlp="CLEAR")
         values["fresh_request"] = AccessRequest.objects.create(
