@@ -7,12 +7,17 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fusion.models import AuditEntry, Match
 from fusion.sharing.shares import share_grant
 from incidents import bulk
+from incidents.access import Level
 from incidents.confirmations import CONFIRMED
 from incidents.models import Incident, Person
+from incidents.redaction import is_redacted, readable_persons
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +284,33 @@ def test_a_repost_keeps_the_confirmation_and_a_changed_person_loses_it(world, cl
     assert fresh.pk != person.pk
     assert (fresh.confirmed_at, fresh.recorded_by) == (None, world.police_admin)
     assert persons_read(client_for(world.levies_analyst), seen)["persons"] == []
+
+
+PERSON = st.builds(
+    lambda role, source, confirmed: Person(
+        role=role, source=source, confirmed_at=timezone.now() if confirmed else None
+    ),
+    st.sampled_from(["victim", "witness", "suspect", "other"]),
+    st.sampled_from(["report", "statement", "facial_recognition"]),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(persons=st.lists(PERSON, max_size=6), level=st.sampled_from(list(Level)))
+def test_no_reader_but_the_owner_gets_an_unconfirmed_person(persons, level):
+    # when
+    shown = readable_persons(level, persons)
+    redacted = is_redacted(
+        level,
+        has_persons=bool(persons),
+        has_witnesses=any(p.role == "witness" for p in persons),
+        has_unconfirmed=any(
+            p.source == "facial_recognition" and p.confirmed_at is None for p in persons
+        ),
+    )
+    # then: the owner gets everyone; any other reader never an unconfirmed person, and the
+    # incident is marked redacted exactly when someone is withheld
+    unconfirmed = [p for p in shown if p.source == "facial_recognition" and not p.confirmed_at]
+    assert shown == persons if level == Level.OWNER else not unconfirmed
+    assert redacted == (len(shown) < len(persons))
