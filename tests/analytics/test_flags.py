@@ -27,6 +27,7 @@ WEEK = datetime(2026, 3, 2, tzinfo=UTC)
 AFTER_WEEK = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 GRID = {"south": 30.0, "west": 67.0, "cell_m": 1000.0, "nx": 10, "ny": 10}
 STEP = 0.01  # a cell's side in degrees, as its geometry gives it
+QUERIES = 14  # per request, whatever the number of flags
 FORECAST_CELLS = [0, 1, 2, 3, 4, 5]
 HOT_CELLS = [22, 23]
 
@@ -452,3 +453,16 @@ def test_a_result_with_nothing_flagged_is_approved_without_flags(world, kind, re
         actor=reviewer, assessment=assessment, decision="approve", rationale="nothing to flag here"
     )
     assert assessment.flags.count() == 0
+
+
+def test_listing_flags_and_kpis_take_a_fixed_number_of_queries(
+    world, seeded, client_for, django_assert_max_num_queries
+):
+    api = client_for(world.police_analyst)
+    forecast = seeded[0]
+    api.get(f"/api/v1/assessments/{forecast.pk}/flags/")  # warm: token, roles
+    with django_assert_max_num_queries(QUERIES):
+        listed = api.get(f"/api/v1/assessments/{forecast.pk}/flags/")
+    assert len(listed.json()["results"]) == 6
+    with django_assert_max_num_queries(QUERIES):
+        assert api.get("/api/v1/kpis/", {"periods": 12}).status_code == 200
