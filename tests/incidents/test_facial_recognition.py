@@ -314,3 +314,26 @@ def test_no_reader_but_the_owner_gets_an_unconfirmed_person(persons, level):
     unconfirmed = [p for p in shown if p.source == "facial_recognition" and not p.confirmed_at]
     assert shown == persons if level == Level.OWNER else not unconfirmed
     assert redacted == (len(shown) < len(persons))
+
+
+@pytest.mark.parametrize("route", ["bulk_staged", "bulk_python"])
+def test_a_bulk_repost_keeps_the_confirmation_of_a_person_sent_as_stored(
+    world, client_for, monkeypatch, seen, route
+):
+    # given: confirmed
+    person = the_person(seen)
+    assert confirm(client_for(world.police_admin), seen, person.pk).status_code == 200
+    if route == "bulk_python":
+        monkeypatch.setattr(bulk, "is_postgresql", lambda: False)
+    body = {**factories.payload(persons=[SEEN]), "external_ref": seen.external_ref}
+    body.update(occurred_at=seen.occurred_at.isoformat(), severity=5)
+    # when: a bulk re-post changes the severity and sends the person as stored
+    response = client_for(world.police_submitter).post(
+        "/api/v1/incidents/bulk/", {"incidents": [body]}, format="json"
+    )
+    # then: the same person, still confirmed and still the partner's to read
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["updated"] == 1
+    again = the_person(seen)
+    assert (again.pk, again.confirmed_by) == (person.pk, world.police_admin)
+    assert len(persons_read(client_for(world.levies_analyst), seen)["persons"]) == 1
