@@ -16,7 +16,8 @@ The agency's analysts, coordinators and admins acknowledge a flag once (`flag_ac
 patrol, inquiry, or none with a reason). Once a cell's or surge's period has ended its outcome
 is computed from later incidents (analytics.flag_outcomes); a link's outcome (are the two
 reports one event?), and that of a flag whose place is not known, is recorded by a person
-(`flag_outcome_record`). Every write is audited (the model is registered with auditlog).
+(`flag_outcome_record`). Acknowledgements and outcomes are audited (the model is registered
+with auditlog); the flags themselves are derived from the approval, which is.
 """
 
 from collections import Counter
