@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "analytics.choices.Status",
         "ComplaintStatusEnum": "fusion.choices.ComplaintStatus",
         "ComplaintAboutEnum": "fusion.choices.ComplaintAbout",
+        "MethodStatusEnum": "analytics.choices.MethodStatus",
     },
 }
 

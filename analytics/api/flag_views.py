@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.generics import get_object_or_404
@@ -164,7 +165,7 @@ class FlagKPIView(JSONErrors, FusionAPIView):
             OpenApiParameter("agency", str, description="Needed only by a member of several."),
             FORMAT,
         ],
-        responses={200: serializers.DictField(), **errors(400, 403)},
+        responses={200: OpenApiTypes.OBJECT, **errors(400, 403)},
     )
     def get(self, request: Request) -> Response:
         period = request.query_params.get("period", "month")

@@ -288,6 +288,7 @@ class IncidentViewSet(JSONErrors, FusionGenericViewSet):
         summary="Confirm a person from facial recognition (a second user of the owner)",
         description=CONFIRM,
         request=None,
+        parameters=[OpenApiParameter("person_id", str, OpenApiParameter.PATH)],
         responses={200: PersonConfirmationSerializer, **errors(400, 403, 404, 409)},
     )
     @action(
