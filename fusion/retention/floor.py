@@ -39,12 +39,18 @@ def retention_settings_check(app_configs: Any = None, **kwargs: Any) -> list[che
 
 
 def register() -> None:
-    """Audit the policy and hold rows (before and after of every change) and check the
-    settings (called once from FusionConfig.ready)."""
+    """Audit the policy and hold rows (before and after of every change), keep held incidents
+    from deletion and check the settings (called once from FusionConfig.ready)."""
     from auditlog.registry import auditlog
+    from django.db.models.signals import pre_delete
 
     from fusion.models import LegalHold, RetentionPolicy
+    from fusion.retention.holds import refuse_delete_while_held
+    from incidents.models import Incident
 
     auditlog.register(RetentionPolicy, exclude_fields=["updated_at"])
     auditlog.register(LegalHold)
+    pre_delete.connect(
+        refuse_delete_while_held, sender=Incident, dispatch_uid="fusion.retention.held_delete"
+    )
     checks.register(retention_settings_check)

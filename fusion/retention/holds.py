@@ -3,9 +3,10 @@
 An agency's admins (or a platform admin) place a hold on one of the agency's incidents with a
 reason (a case or court reference, not a name), and lift it with a reason; both are audited
 (auditlog's entries of the hold row). While a hold is live the retention worker leaves the
-incident's persons as they are. Placing and lifting lock the incident row, as each batch of the
-retention worker does, so a hold placed while a batch runs waits for it (the persons were past
-their period before the hold) or is seen by it (they are kept).
+incident's persons as they are, and the incident cannot be deleted (409). Placing and lifting
+lock the incident row, as each batch of the retention worker does, so a hold placed while a
+batch runs waits for it (the persons were past their period before the hold) or is seen by it
+(they are kept).
 """
 
 from uuid import UUID
@@ -85,3 +86,11 @@ def legal_hold_lift(*, actor: User, agency: Agency, hold_id: int | str, reason: 
         hold.lifted_at, hold.lifted_by, hold.lift_reason = timezone.now(), actor, reason
         hold.save()
         return hold
+
+
+def refuse_delete_while_held(sender: type, instance: Incident, **kwargs: object) -> None:
+    """Django's pre_delete receiver for incidents: a held incident is not deleted (409), its
+    hold is the reason it is kept. The delete's transaction rolls back whole, persons too."""
+    if LegalHold.objects.filter(incident_id=instance.pk, lifted_at__isnull=True).exists():
+        message = "The incident is under a legal hold: its agency's admins lift it first."
+        raise Conflict(message, errors={"incident": [message]})

@@ -147,3 +147,25 @@ def test_an_admin_reads_its_own_agencys_counts_of_each_run(world, client_for):
     assert runs[0]["applies"] == dry_run.pk
     assert [c["category"] for c in runs[0]["counts"]] == ["armed-assault"]
     assert client_for(world.levies_admin).get(RUNS).status_code == 403
+
+
+def test_a_held_incident_is_not_deleted_until_its_hold_is_lifted(world, client_for):
+    # given: an incident with a person, under a live hold
+    person = {"role": "suspect", "full_name": "Gul Bibi", "national_id": "54400-1111111-2"}
+    incident = factories.incident(world.police, world.police_submitter, persons=[person])
+    admin = client_for(world.police_admin)
+    body = {"incident": str(incident.pk), "reason": "case 9/2026"}
+    placed = admin.post(HOLDS, body, format="json")
+    url = f"/api/v1/incidents/{incident.pk}/"
+    # when
+    refused = client_for(world.police_submitter).delete(url, HTTP_IF_MATCH='"1"')
+    # then: nothing is deleted, the person neither
+    assert refused.status_code == 409, refused.content
+    assert "legal hold" in refused.json()["errors"]["incident"][0]
+    incident.refresh_from_db()
+    assert incident.persons.count() == 1
+    # when the hold is lifted
+    admin.post(f"{HOLDS}{placed.json()['id']}/lift/", {"reason": "case closed"}, format="json")
+    deleted = client_for(world.police_submitter).delete(url, HTTP_IF_MATCH='"1"')
+    # then
+    assert deleted.status_code == 204, deleted.content
