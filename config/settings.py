@@ -174,6 +174,18 @@ MONITOR_READS_FLOOR_EXPORTED = env_int("MONITOR_READS_FLOOR_EXPORTED", 2000)
 # the persistence limit, in at least MIN_RESULTS results raise a finding for oversight.
 BIAS_DRIFT_LOOKBACK_DAYS = env_int("BIAS_DRIFT_LOOKBACK_DAYS", 90)
 BIAS_DRIFT_MIN_RESULTS = env_int("BIAS_DRIFT_MIN_RESULTS", 3)
+# Metric drift (fusion.oversight.metric_drift): per agency and method, over the flags of results
+# approved in the last LOOKBACK_DAYS that have an outcome, a realised hit rate (forecast) or link
+# precision credibly below (one-sided binomial, p < ALPHA) the promised one x (1 - TOLERANCE),
+# or a false-positive rate (hotspots, surges) credibly above FALSE_POSITIVE_CEILING, raise a
+# finding for oversight; with fewer than MIN_INCIDENTS incidents (forecast) or MIN_FLAGS flags
+# (others) nothing is tested.
+DRIFT_LOOKBACK_DAYS = env_int("DRIFT_LOOKBACK_DAYS", 90)
+DRIFT_ALPHA = float(env_str("DRIFT_ALPHA", "0.01"))
+DRIFT_TOLERANCE = float(env_str("DRIFT_TOLERANCE", "0.2"))
+DRIFT_FALSE_POSITIVE_CEILING = float(env_str("DRIFT_FALSE_POSITIVE_CEILING", "0.5"))
+DRIFT_MIN_INCIDENTS = env_int("DRIFT_MIN_INCIDENTS", 30)
+DRIFT_MIN_FLAGS = env_int("DRIFT_MIN_FLAGS", 20)
 # Transparency statistics: counts from 1 to this minus one are suppressed (k-anonymity of cells).
 FUSION_TRANSPARENCY_MIN_CELL = env_int("FUSION_TRANSPARENCY_MIN_CELL", 10)
 # Proxies whose X-Forwarded-For is believed; everyone else is recorded by REMOTE_ADDR.
@@ -294,6 +306,7 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-reports": {"task": "analytics.reports_due", "schedule": 86400.0},
     "unusual-reads": {"task": "fusion.unusual_reads_check", "schedule": 3600.0},
     "bias-drift": {"task": "fusion.bias_drift_check", "schedule": 86400.0},
+    "metric-drift": {"task": "fusion.metric_drift_check", "schedule": 86400.0},
     "retention": {"task": "fusion.retention_run", "schedule": 86400.0},
     "flag-outcomes": {"task": "analytics.flags_update", "schedule": 3600.0},
 }

@@ -128,15 +128,18 @@ class MonitorFinding(models.Model):
     """What a misuse or drift check found, for oversight: a user who read persons or exported
     far above their agency's norm in one window (`unusual_reads`, fusion.oversight.read_monitor),
     or a district over-flagged or flags repeated result after result of one agency's method
-    (`bias_drift`, fusion.oversight.bias_drift; no user). One row per `key` (user or method,
-    agency, measure, district and window): a second run over the same window updates the
-    figures and raises nothing new. Counts only; never the persons or incidents read. Its
-    audit entries name no agency, so only oversight and platform admins read them, not the
-    user's own admin."""
+    (`bias_drift`, fusion.oversight.bias_drift; no user), or flags that turned out wrong more
+    often than their method promised (`metric_drift`, fusion.oversight.metric_drift: `count` is
+    the realised rate, `norm` the promised one, `threshold` the bound; no user). One row per
+    `key` (user or method, agency, measure, district and window): a second run over the same
+    window updates the figures and raises nothing new. Counts only; never the persons or
+    incidents read. Its audit entries name no agency, so only oversight and platform admins
+    read them, not the user's own admin."""
 
     class Kind(models.TextChoices):
         UNUSUAL_READS = "unusual_reads", "Unusual reads"
         BIAS_DRIFT = "bias_drift", "Bias drift"
+        METRIC_DRIFT = "metric_drift", "Metric drift"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

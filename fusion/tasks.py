@@ -12,6 +12,7 @@ from fusion.audit.checkpoint import export_checkpoint
 from fusion.connections import fresh_connection
 from fusion.models import AuditSeal
 from fusion.oversight.bias_drift import bias_drift_check
+from fusion.oversight.metric_drift import metric_drift_check
 from fusion.oversight.read_monitor import unusual_reads_check
 from fusion.retention.runs import retention_scheduled
 from fusion.sharing.agreements import agreement_apply, agreement_apply_failed
@@ -91,6 +92,16 @@ def bias_drift_check_task() -> int:
     recorded on the run. Returns the findings of the run."""
     with audit.acting(component="worker"):
         return bias_drift_check().found
+
+
+@shared_task(name="fusion.metric_drift_check", acks_late=True, soft_time_limit=600, time_limit=660)
+def metric_drift_check_task() -> int:
+    """Flags wrong more often than their method promised: each agency's realised forecast hit
+    rate and link precision against the promised ones, and hotspot and surge false-positive
+    rates against their ceiling (fusion.oversight.metric_drift); a failure is recorded on the
+    run. Returns the findings of the run."""
+    with audit.acting(component="worker"):
+        return metric_drift_check().found
 
 
 @shared_task(name="fusion.retention_run", acks_late=True, soft_time_limit=1740, time_limit=1800)

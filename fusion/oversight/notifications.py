@@ -13,7 +13,10 @@ Oversight members and platform admins are told what the misuse monitor found
 (fusion.oversight.read_monitor): a user who read persons or exported far above their agency's
 norm, with the counts, the norm and the bound crossed; never the persons or incidents read.
 And what the bias drift check found (fusion.oversight.bias_drift): a district flagged out of
-proportion, or flags repeated, in result after result of one agency's method.
+proportion, or flags repeated, in result after result of one agency's method. And what the
+metric drift check found (fusion.oversight.metric_drift): an agency's flags of one method
+wrong more often than the method promised, with the realised and promised rates, the bound,
+the number of trials and the test's p-value.
 
 Nothing is stored twice: the feed is the newest of each source since a time, merged. It says
 which agency did what, never another agency's content or any person's identifiers.
@@ -188,4 +191,8 @@ def _finding(f: MonitorFinding, codes: dict[int, str]) -> dict[str, Any]:
     }  # fmt: skip
     if f.kind == MonitorFinding.Kind.BIAS_DRIFT:
         item.update(method=f.details.get("method"), district=f.details.get("district"))
+    if f.kind == MonitorFinding.Kind.METRIC_DRIFT:
+        item.update(
+            method=f.details.get("method"), n=f.details.get("n"), p_value=f.details.get("p_value")
+        )
     return {**item, "username": f.user.username} if f.user else item

@@ -24,6 +24,7 @@ KINDS = [
     "access_request", "access_request_approved", "access_request_denied", "match",
     "refused_read", "person_search", "person_match_confirmed", "match_hint_withheld",
     "match_budget_spent", "account_locked", "unusual_reads", "bias_drift",
+    "metric_drift",
 ]  # fmt: skip
 
 
@@ -53,27 +54,39 @@ class NotificationSerializer(serializers.Serializer):
     measure = serializers.CharField(
         required=False,
         help_text="unusual_reads: person_reads or exported_incidents; bias_drift: "
-        "district_disparity or flag_persistence.",
+        "district_disparity or flag_persistence; metric_drift: forecast_hit_rate, "
+        "link_precision or false_positive_rate.",
     )
     count = serializers.FloatField(
         required=False,
         help_text="unusual_reads: what the user did in the window; bias_drift: the results "
-        "above the limit.",
+        "above the limit; metric_drift: the realised rate.",
     )
     norm = serializers.FloatField(
         required=False,
-        help_text="unusual_reads: the agency's norm for a user; bias_drift: the results looked at.",
+        help_text="unusual_reads: the agency's norm for a user; bias_drift: the results looked "
+        "at; metric_drift: the rate the method promised (false_positive_rate: the ceiling).",
     )
     threshold = serializers.FloatField(
         required=False,
         help_text="unusual_reads: the bound it crossed; bias_drift: the results above the "
-        "limit that raise a finding.",
+        "limit that raise a finding; metric_drift: the bound the rate is credibly beyond.",
     )
     window_start = serializers.DateTimeField(required=False)
     window_end = serializers.DateTimeField(required=False)
-    method = serializers.CharField(required=False, help_text="bias_drift: the method (kind).")
+    method = serializers.CharField(
+        required=False, help_text="bias_drift, metric_drift: the method (kind)."
+    )
     district = serializers.CharField(
         required=False, allow_null=True, help_text="bias_drift: the district over-flagged."
+    )
+    n = serializers.IntegerField(
+        required=False,
+        help_text="metric_drift: the trials counted (incidents in the forecasts' grids, or "
+        "flags with an outcome).",
+    )
+    p_value = serializers.FloatField(
+        required=False, help_text="metric_drift: the one-sided binomial test's p-value."
     )
 
 
@@ -96,8 +109,8 @@ class NotificationsView(FusionAPIView):
         summary="Notifications for your agency's admins: refused reads of its incidents, "
         "searches that returned its persons, access requests, matches; for any member, "
         "the decisions on their own access requests; for oversight and platform admins, users "
-        "who read persons or exported far above their agency's norm, and bias checks crossed "
-        "result after result",
+        "who read persons or exported far above their agency's norm, bias checks crossed "
+        "result after result, and flags wrong more often than their method promised",
         parameters=[
             OpenApiParameter(
                 "since", OpenApiTypes.DATETIME, description=f"Default: {DEFAULT_DAYS} days ago."
