@@ -13,7 +13,9 @@ hints from it nor against it (`AWAITING`). Confirming runs what a write runs aft
 A confirmation belongs to the person as recorded. A write that sends the incident's persons
 replaces them; a person from facial recognition sent exactly as stored (every field, the
 authorisation reference too) keeps its id, recorder and confirmation (`carry_over`); one
-whose fields changed is a new record, recorded by the writer and unconfirmed again.
+whose other fields changed is a new record, unconfirmed again, with the same recorder. A
+write cannot take a person out of facial recognition by leaving `source` out or naming
+another: the same person (role, name, national id) stays from facial recognition.
 """
 
 from collections import defaultdict
@@ -41,21 +43,53 @@ def confirmation_state(person: Person) -> str:
     return "pending" if person.confirmed_at is None else "confirmed"
 
 
+def _identity(person: Person) -> tuple[str, str, str]:
+    """Who a person is, whatever else a write says of it: role, name, national id."""
+    return (person.role, person.full_name or "", person.national_id or "")
+
+
 def carry_over(
     old: Iterable[Person], new: Iterable[Person], *, key: Callable[[Person], Hashable]
 ) -> None:
-    """Give each new (unsaved) person from facial recognition that is stored, as `key` tells,
-    exactly as an old one of the same incident the id, recorder and confirmation of that old
-    one (each old person once). Any other new person keeps what it was given."""
-    pool: dict[tuple, list[Person]] = defaultdict(list)
+    """Keep what facial recognition recorded of a person across a write that replaces the
+    incident's persons (each old person once):
+
+    - a new (unsaved) person stored, as `key` tells, exactly as an old one from facial
+      recognition takes that one's id, recorder and confirmation;
+    - a new person who is an old one from facial recognition (same role, name and national
+      id) sent with another or no `source` stays from facial recognition: a write cannot
+      relabel it (a re-post that leaves `source` out would otherwise hand the person to every
+      partner unconfirmed). It keeps the old authorisation reference unless it sends one, and
+      the old recorder, so a re-post through another account does not let the recorder
+      confirm it; it keeps the confirmation only if it is then stored exactly as before.
+
+    Any other new person keeps what it was given."""
+    exact: dict[tuple, list[Person]] = defaultdict(list)
+    same: dict[tuple, list[Person]] = defaultdict(list)
     for person in old:
         if person.source == FACIAL_RECOGNITION:
-            pool[(person.incident_id, key(person))].append(person)
+            exact[(person.incident_id, key(person))].append(person)
+            same[(person.incident_id, _identity(person))].append(person)
+    taken: set[int] = set()
+
+    def first(found: list[Person]) -> Person | None:
+        return next((p for p in found if id(p) not in taken), None)
+
     for person in new:
-        found = pool.get((person.incident_id, key(person)))
-        if person.source != FACIAL_RECOGNITION or not found:
-            continue
-        before = found.pop(0)
+        before = None
+        if person.source == FACIAL_RECOGNITION:
+            before = first(exact.get((person.incident_id, key(person)), []))
+        if before is None:
+            before = first(same.get((person.incident_id, _identity(person)), []))
+            if before is None:
+                continue
+            person.source = FACIAL_RECOGNITION
+            person.authorisation_ref = person.authorisation_ref or before.authorisation_ref
+            person.recorded_by_id = before.recorded_by_id
+            if key(person) != key(before):
+                taken.add(id(before))
+                continue  # changed: recorded anew, unconfirmed
+        taken.add(id(before))
         person.id = before.id
         person.recorded_by_id = before.recorded_by_id
         person.confirmed_by_id = before.confirmed_by_id

@@ -337,3 +337,23 @@ def test_a_bulk_repost_keeps_the_confirmation_of_a_person_sent_as_stored(
     again = the_person(seen)
     assert (again.pk, again.confirmed_by) == (person.pk, world.police_admin)
     assert len(persons_read(client_for(world.levies_analyst), seen)["persons"]) == 1
+
+
+@pytest.mark.parametrize("source", [None, "report"])
+def test_a_repost_cannot_take_a_person_out_of_facial_recognition(world, client_for, seen, source):
+    # given: the person re-sent by another writer of the owner, its source left out or renamed
+    person = the_person(seen)
+    sent = {k: v for k, v in SEEN.items() if k != "source"} | ({"source": source} if source else {})
+    body = factories.payload(external_ref=seen.external_ref, persons=[{**sent, "phone": "0300"}])
+    # when
+    response = client_for(world.police_admin).post("/api/v1/incidents/", body, format="json")
+    # then: still from facial recognition, unconfirmed, withheld from the partner, and its
+    # recorder is still the one who recorded it (who therefore still may not confirm it)
+    assert response.status_code == 200, response.content[:300]
+    stored = the_person(seen)
+    assert (stored.source, stored.confirmed_at) == ("facial_recognition", None)
+    assert stored.authorisation_ref == "AUTH-2026-17"
+    assert stored.recorded_by == person.recorded_by == world.police_submitter
+    assert persons_read(client_for(world.levies_analyst), seen)["persons"] == []
+    assert searched(client_for(world.levies_analyst)) == []
+    assert confirm(client_for(world.police_submitter), seen, stored.pk).status_code == 403
