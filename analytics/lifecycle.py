@@ -35,7 +35,11 @@ CONSEQUENCE = {
 def deciding_body(user: User, code: str | None = None) -> Agency:
     """The oversight body `user` decides for: the one named, or their only one. Raises
     NotAllowed (no oversight role in an oversight body, or not in the one named), Invalid
-    naming `agency` (several, none named)."""
+    naming `agency` (several, none named). A platform admin never decides, even as a member
+    of an oversight body: a platform admin adds members to any agency, so the kill switch
+    would otherwise be two calls away from whoever runs the platform."""
+    if user.is_superuser:
+        raise NotAllowed("Platform admins do not change a method's status, whatever their roles.")
     roles = roles_of(user)
     bodies = Agency.objects.filter(
         pk__in=[a for a in oversight_agency_ids(user) if roles.get(a) == Role.OVERSIGHT]

@@ -105,12 +105,16 @@ class IsAuditReader(IsActiveUser):
 
 
 class IsOversight(IsActiveUser):
-    """Members of an oversight body in the oversight role (the method kill switch)."""
+    """Members of an oversight body in the oversight role, never a platform admin (the method
+    kill switch)."""
 
     message = "Only oversight members may do this."
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        return super().has_permission(request, view) and is_oversight(request.user)
+        user = request.user
+        return (
+            super().has_permission(request, view) and is_oversight(user) and not user.is_superuser
+        )
 
 
 class HandlesComplaints(IsAuditReader):

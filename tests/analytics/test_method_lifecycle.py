@@ -243,3 +243,19 @@ def test_report_requests_and_transparency_while_suspended(world, client_for):
     statuses = {m["method"]: m["status"] for m in public["models"]}
     assert statuses == {"hotspots": "suspended", "surges": "active", "forecast": "active",
                         "links": "active"}  # fmt: skip
+
+
+def test_a_platform_admin_who_makes_itself_an_oversight_member_still_may_not(world, client_for):
+    # given: the platform admin adds itself to the oversight body, in the oversight role
+    admin = client_for(world.platform_admin)
+    joined = admin.post(
+        f"/api/v1/agencies/{world.watchdog.code}/members/",
+        {"username": world.platform_admin.username, "role": "oversight"},
+        format="json",
+    )
+    assert joined.status_code == 201, joined.content
+    # when
+    response = decide(admin, "suspended")
+    # then
+    assert response.status_code == 403, response.content
+    assert not MethodStatusChange.objects.exists()
