@@ -15,10 +15,13 @@ incident, with its district and agency) and the result's evidence:
 - flagged incidents: the incidents in flagged units per district, as the result's own bias
   checks counted them (`district_disparity`).
 
+A bbox in the scope is shown widened to whole degrees (`bbox_whole_degrees`).
+
 Free texts written by the method (warnings, errors) can name incident ids (an outlier warning
 does): ids are replaced by "[incident]" before oversight reads them.
 """
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -88,6 +91,24 @@ def record_summary(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+def coarse_scope(scope: dict[str, Any]) -> dict[str, Any]:
+    """The scope with a bbox widened to whole degrees (about 100 km, a district's size) and its
+    area: a box drawn around one place, with the record's counts per agency, would otherwise
+    tell oversight that an agency holds an incident there."""
+    area = dict(scope.get("area") or {})
+    bbox = area.pop("bbox", None)
+    if bbox is None:
+        return scope
+    west, south, east, north = bbox
+    area["bbox_whole_degrees"] = [
+        math.floor(west),
+        math.floor(south),
+        math.ceil(east),
+        math.ceil(north),
+    ]
+    return {**scope, "area": area}
+
+
 def assessment_record(assessment: Assessment) -> dict[str, Any]:
     """The whole record for oversight (see the module docstring)."""
     a, result = assessment, assessment.result or {}
@@ -98,7 +119,7 @@ def assessment_record(assessment: Assessment) -> dict[str, Any]:
         "seed": a.seed,
         "input_hash": a.input_hash,
         "input_agencies": a.input_agencies,
-        "scope": a.scope,
+        "scope": coarse_scope(a.scope),
         "params": a.params,
         "rationale": without_ids(a.rationale),
         "acknowledged_warnings": [without_ids(w) for w in a.acknowledged_warnings or []],

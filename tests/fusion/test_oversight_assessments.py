@@ -92,7 +92,8 @@ def test_oversight_reads_counts_per_district_and_nothing_of_the_records(
         d: n for d, n in disparity.items() if d in {r["district"] for r in flags["by_district"]}
     }
     assert body["bias_checks"]["district_disparity"]
-    assert body["scope"]["area"]["bbox"]
+    # the box drawn is shown widened to whole degrees (BBOX is 66.8-67.2 E, 30.0-30.4 N)
+    assert body["scope"]["area"] == {"bbox_whole_degrees": [66, 30, 68, 31]}
 
 
 def test_an_oversight_read_is_logged_without_the_agency_being_told(world, client_for, pending):
