@@ -79,7 +79,11 @@ class FlagSerializer(serializers.ModelSerializer):
 class AcknowledgeSerializer(StrictInputSerializer):
     action = serializers.ChoiceField(choices=FlagAction.choices)
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required for action none."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Required for action none.",
     )
 
 
@@ -88,7 +92,7 @@ class OutcomeSerializer(StrictInputSerializer):
         help_text="True: an incident occurred there in the period (a link: the two reports "
         "are one event)."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class FlagViewSet(JSONErrors, mixins.ListModelMixin, FusionGenericViewSet):

@@ -108,16 +108,19 @@ class AssessmentRequestSerializer(serializers.Serializer):
     )
 
 
+RATIONALE_MAX = 2000  # a rationale is shown to readers of the result or card, not an essay
+
+
 class ReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
-    rationale = serializers.CharField(allow_blank=True)
+    rationale = serializers.CharField(allow_blank=True, max_length=RATIONALE_MAX)
     acknowledged_warnings = serializers.ListField(
         child=serializers.CharField(), required=False, default=list
     )
 
 
 class WithdrawSerializer(serializers.Serializer):
-    rationale = serializers.CharField(allow_blank=True)
+    rationale = serializers.CharField(allow_blank=True, max_length=RATIONALE_MAX)
 
 
 class MethodStatusInputSerializer(serializers.Serializer):
@@ -126,6 +129,7 @@ class MethodStatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MethodStatus.choices)
     rationale = serializers.CharField(
         allow_blank=True,
+        max_length=RATIONALE_MAX,
         help_text="Why (10+ characters); shown on the model card to every reader, and in the "
         "warning on the version's pending results.",
     )

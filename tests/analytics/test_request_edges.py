@@ -30,3 +30,16 @@ def test_a_forecast_start_must_be_written_as_a_date(world, client_for, start):
     # then
     assert response.status_code == 400, response.content
     assert response.json()["errors"]["params.forecast_start"] == ["Must be a date, YYYY-MM-DD."]
+
+
+def test_rationales_and_reasons_have_a_length_limit(world, client_for):
+    # when: an essay as the rationale of a status change
+    essay = "x" * 2001
+    status = client_for(world.overseer).post(
+        "/api/v1/models/forecast/status/",
+        {"status": "suspended", "rationale": essay},
+        format="json",
+    )
+    # then
+    assert status.status_code == 400, status.content[:300]
+    assert "rationale" in status.json()["errors"]
