@@ -26,13 +26,16 @@ from analytics.models import Assessment, Flag
 from analytics.visibility import visible_assessments
 from fusion import audit
 from fusion.api.base import FusionAPIView, FusionGenericViewSet
+from fusion.api.query_flags import query_choice
 from fusion.api.renderers import JSONErrors
 from fusion.api.schema import errors
 from fusion.api.serializers import StrictInputSerializer
-from fusion.errors import Invalid
 
 MAX_KPI_PERIODS = 24
 FORMAT = OpenApiParameter("format", str, enum=["json"])
+
+
+PERIOD_COUNTS = tuple(str(n) for n in range(1, MAX_KPI_PERIODS + 1))
 
 
 class FlagSerializer(serializers.ModelSerializer):
@@ -172,10 +175,8 @@ class FlagKPIView(JSONErrors, FusionAPIView):
         responses={200: OpenApiTypes.OBJECT, **errors(400, 403)},
     )
     def get(self, request: Request) -> Response:
-        period = request.query_params.get("period", "month")
-        if period not in KPI_PERIODS:
-            raise Invalid(errors={"period": [f"Must be one of: {', '.join(KPI_PERIODS)}."]})
-        count = _count(request.query_params.get("periods", "6"))
+        period = query_choice(request, "period", KPI_PERIODS) or "month"
+        count = int(query_choice(request, "periods", PERIOD_COUNTS) or "6")  # ASCII digits
         agency = acting_agency(
             request.user, request.query_params.get("agency"), services.FLAG_ROLES, "read flag KPIs"
         )
@@ -186,13 +187,3 @@ class FlagKPIView(JSONErrors, FusionAPIView):
         )
         rows = kpis_by_period(flags, period=period, count=count, now=timezone.now())
         return Response({"agency": agency.code, "period": period, "periods": rows})
-
-
-def _count(raw: str) -> int:
-    try:
-        count = int(raw)
-    except ValueError:
-        count = 0
-    if not 1 <= count <= MAX_KPI_PERIODS:
-        raise Invalid(errors={"periods": [f"A whole number from 1 to {MAX_KPI_PERIODS}."]})
-    return count

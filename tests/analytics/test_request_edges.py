@@ -43,3 +43,14 @@ def test_rationales_and_reasons_have_a_length_limit(world, client_for):
     # then
     assert status.status_code == 400, status.content[:300]
     assert "rationale" in status.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "query", ["periods=1&periods=2", "periods=%EF%BC%91", "periods=%20%207", "period=year"]
+)
+def test_kpi_parameters_are_read_strictly(world, client_for, query):
+    # when
+    response = client_for(world.police_analyst).get(f"/api/v1/kpis/?{query}")
+    # then
+    assert response.status_code == 400, response.content[:300]
+    assert set(response.json()["errors"]) <= {"period", "periods"}

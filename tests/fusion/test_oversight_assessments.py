@@ -245,3 +245,12 @@ def test_the_list_takes_a_fixed_number_of_queries(world, client_for, django_asse
     with django_assert_max_num_queries(12):
         response = api.get(URL)
     assert len(response.json()["results"]) == 5
+
+
+@pytest.mark.parametrize("query", ["kind=links&kind=surges", "agency=nope"])
+def test_oversight_filters_are_read_strictly(world, client_for, query):
+    # when
+    response = client_for(world.overseer).get(f"{URL}?{query}")
+    # then
+    assert response.status_code == 400, response.content[:300]
+    assert set(response.json()["errors"]) <= {"kind", "agency"}

@@ -24,6 +24,7 @@ from fusion.oversight.assessment_records import (
     assessment_records,
     record_summary,
 )
+from incidents.filters import AgencyFilter, FilterForm
 
 READ = "assessment.oversight_read"
 LIST_READ = "assessments.oversight_read"
@@ -32,13 +33,14 @@ LIST_READ = "assessments.oversight_read"
 class AssessmentRecordFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=Kind.choices)
     status = filters.ChoiceFilter(choices=Status.choices)
-    agency = filters.CharFilter(field_name="agency__code", help_text="Agency code.")
+    agency = AgencyFilter(field_name="agency__code", help_text="Agency code.")
     since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Assessment
         fields: list[str] = []
+        form = FilterForm  # each parameter once, as the incident list reads them
 
 
 class RecordSummarySerializer(serializers.Serializer):
