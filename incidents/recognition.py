@@ -15,7 +15,8 @@ replaces them; a person from facial recognition sent exactly as stored (every fi
 authorisation reference too) keeps its id, recorder and confirmation (`carry_over`); one
 whose other fields changed is a new record, unconfirmed again, with the same recorder. A
 write cannot take a person out of facial recognition by leaving `source` out or naming
-another: the same person (role, name, national id) stays from facial recognition.
+another, nor by correcting one of its fields on the way: a person who shares a name, national
+id or phone with one from facial recognition stays from facial recognition.
 """
 
 from collections import defaultdict
@@ -43,9 +44,10 @@ def confirmation_state(person: Person) -> str:
     return "pending" if person.confirmed_at is None else "confirmed"
 
 
-def _identity(person: Person) -> tuple[str, str, str]:
-    """Who a person is, whatever else a write says of it: role, name, national id."""
-    return (person.role, person.full_name or "", person.national_id or "")
+def _traits(person: Person) -> list[tuple[str, str]]:
+    """What tells who a person is, each on its own: name, national id, phone (when given)."""
+    values = (("full_name", person.full_name), ("national_id", person.national_id))
+    return [(name, value) for name, value in (*values, ("phone", person.phone)) if value]
 
 
 def carry_over(
@@ -56,23 +58,27 @@ def carry_over(
 
     - a new (unsaved) person stored, as `key` tells, exactly as an old one from facial
       recognition takes that one's id, recorder and confirmation;
-    - a new person who is an old one from facial recognition (same role, name and national
-      id) sent with another or no `source` stays from facial recognition: a write cannot
-      relabel it (a re-post that leaves `source` out would otherwise hand the person to every
-      partner unconfirmed). It keeps the old authorisation reference unless it sends one, and
-      the old recorder, so a re-post through another account does not let the recorder
-      confirm it; it keeps the confirmation only if it is then stored exactly as before.
+    - a new person who shares a name, national id or phone with an old one from facial
+      recognition, sent with another or no `source`, or with a field changed, stays from
+      facial recognition: a write cannot relabel it (a re-post that leaves `source` out, or
+      corrects a spelling on the way, would otherwise hand the person to every partner
+      unconfirmed). It keeps the old authorisation reference unless it sends one; if it is then
+      stored exactly as before it keeps id, recorder and confirmation, else it is recorded
+      anew, unconfirmed, by its writer, or, when a service account wrote it, by the person
+      who recorded it before (so a re-post through a system does not let the recorder
+      confirm it).
 
     Any other new person keeps what it was given."""
     exact: dict[tuple, list[Person]] = defaultdict(list)
-    same: dict[tuple, list[Person]] = defaultdict(list)
+    shared: dict[tuple, list[Person]] = defaultdict(list)
     for person in old:
         if person.source == FACIAL_RECOGNITION:
             exact[(person.incident_id, key(person))].append(person)
-            same[(person.incident_id, _identity(person))].append(person)
+            for trait in _traits(person):
+                shared[(person.incident_id, trait)].append(person)
     taken: set[int] = set()
 
-    def first(found: list[Person]) -> Person | None:
+    def first(found: Iterable[Person]) -> Person | None:
         return next((p for p in found if id(p) not in taken), None)
 
     for person in new:
@@ -80,14 +86,18 @@ def carry_over(
         if person.source == FACIAL_RECOGNITION:
             before = first(exact.get((person.incident_id, key(person)), []))
         if before is None:
-            before = first(same.get((person.incident_id, _identity(person)), []))
+            candidates = (
+                p for trait in _traits(person) for p in shared.get((person.incident_id, trait), [])
+            )
+            before = first(candidates)
             if before is None:
                 continue
             person.source = FACIAL_RECOGNITION
             person.authorisation_ref = person.authorisation_ref or before.authorisation_ref
-            person.recorded_by_id = before.recorded_by_id
             if key(person) != key(before):
                 taken.add(id(before))
+                if person.recorded_by is None or person.recorded_by.is_service_account:
+                    person.recorded_by_id = before.recorded_by_id  # a system is no recorder
                 continue  # changed: recorded anew, unconfirmed
         taken.add(id(before))
         person.id = before.id

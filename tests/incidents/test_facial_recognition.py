@@ -11,6 +11,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agencies.services import service_account_create
 from fusion.models import AuditEntry, Match
 from fusion.sharing.shares import share_grant
 from incidents import bulk
@@ -340,20 +341,35 @@ def test_a_bulk_repost_keeps_the_confirmation_of_a_person_sent_as_stored(
 
 
 @pytest.mark.parametrize("source", [None, "report"])
-def test_a_repost_cannot_take_a_person_out_of_facial_recognition(world, client_for, seen, source):
-    # given: the person re-sent by another writer of the owner, its source left out or renamed
-    person = the_person(seen)
+@pytest.mark.parametrize("changed", [{}, {"full_name": "Seen On Kamera"}])
+@pytest.mark.parametrize("writer", ["admin", "system"])
+def test_a_repost_cannot_take_a_person_out_of_facial_recognition(
+    world, client_for, seen, source, changed, writer
+):
+    # given: the person re-sent by the owner's admin or system, its source left out or
+    # renamed, and maybe a spelling corrected on the way
     sent = {k: v for k, v in SEEN.items() if k != "source"} | ({"source": source} if source else {})
-    body = factories.payload(external_ref=seen.external_ref, persons=[{**sent, "phone": "0300"}])
+    body = factories.payload(external_ref=seen.external_ref, persons=[sent | changed])
+    if writer == "system":
+        client = client_for(None)
+        _, token = service_account_create(
+            actor=world.police_admin, agency=world.police, name="cad", scopes=["incidents:write"]
+        )
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    else:
+        client = client_for(world.police_admin)
     # when
-    response = client_for(world.police_admin).post("/api/v1/incidents/", body, format="json")
-    # then: still from facial recognition, unconfirmed, withheld from the partner, and its
-    # recorder is still the one who recorded it (who therefore still may not confirm it)
+    response = client.post("/api/v1/incidents/", body, format="json")
+    # then: still from facial recognition, unconfirmed, withheld from the partner
     assert response.status_code == 200, response.content[:300]
     stored = the_person(seen)
     assert (stored.source, stored.confirmed_at) == ("facial_recognition", None)
     assert stored.authorisation_ref == "AUTH-2026-17"
-    assert stored.recorded_by == person.recorded_by == world.police_submitter
     assert persons_read(client_for(world.levies_analyst), seen)["persons"] == []
     assert searched(client_for(world.levies_analyst)) == []
-    assert confirm(client_for(world.police_submitter), seen, stored.pk).status_code == 403
+    # and its recorder: unchanged, or the human who changed it; never a system, so the first
+    # recorder may not confirm what a system re-sent
+    human_change = changed and writer == "admin"
+    assert stored.recorded_by == (world.police_admin if human_change else world.police_submitter)
+    if not human_change:
+        assert confirm(client_for(world.police_submitter), seen, stored.pk).status_code == 403
