@@ -34,6 +34,7 @@ from django.utils import timezone
 from analytics.choices import Status
 from analytics.models import Assessment
 from fusion.models import MonitorFinding, MonitorRun
+from fusion.oversight.monitor_runs import keep_finding, monitored
 from fusion.oversight.read_monitor import window_start
 
 CHECK = "bias_drift"
@@ -48,18 +49,14 @@ def bias_drift_check(*, now: datetime | None = None) -> MonitorRun:
     Actor: the system. A failure is recorded on the run (`error`) and raised again."""
     now = now or timezone.now()
     lookback = timedelta(days=settings.BIAS_DRIFT_LOOKBACK_DAYS)
-    run = MonitorRun.objects.create(kind=CHECK, window_start=now - lookback, window_end=now)
-    try:
+
+    def check(run: MonitorRun) -> tuple[int, int]:
         tallies = _tallies(now - lookback, now)
         with transaction.atomic():
             found = [_record(run, now, *item) for item in _crossed(tallies)]
-    except Exception as exc:
-        run.error = f"{type(exc).__name__}: {exc}"
-        run.save(update_fields=["error"])
-        raise
-    run.checked, run.found, run.finished_at = len(tallies), len(found), timezone.now()
-    run.save(update_fields=["checked", "found", "finished_at"])
-    return run
+        return len(tallies), len(found)
+
+    return monitored(CHECK, now - lookback, now, check)
 
 
 Tally = dict[str, Any]  # results, per-district results above and disparities, persistent
@@ -129,14 +126,8 @@ def _record(
             "lookback_days": settings.BIAS_DRIFT_LOOKBACK_DAYS,
         },
     }  # fmt: skip
-    finding, created = MonitorFinding.objects.get_or_create(
-        key=key,
-        defaults={"kind": MonitorFinding.Kind.BIAS_DRIFT, "agency_id": agency,
-                  "measure": measure, "window_start": week, "run": run, **figures},
-    )  # fmt: skip
-    if not created and (finding.count, finding.norm) != (figures["count"], figures["norm"]):
-        for name, value in figures.items():
-            setattr(finding, name, value)
-        finding.updated_at = timezone.now()
-        finding.save()
-    return finding
+    identity = {
+        "kind": MonitorFinding.Kind.BIAS_DRIFT, "agency_id": agency, "measure": measure,
+        "window_start": week, "run": run,
+    }  # fmt: skip
+    return keep_finding(key, identity, figures)

@@ -55,6 +55,7 @@ from analytics.choices import Kind, OutcomeSource, Status
 from analytics.models import Assessment, Flag
 from analytics.registry import latest_backtest
 from fusion.models import MonitorFinding, MonitorRun
+from fusion.oversight.monitor_runs import keep_finding, monitored
 from fusion.oversight.read_monitor import window_start
 
 CHECK = "metric_drift"
@@ -70,18 +71,14 @@ def metric_drift_check(*, now: datetime | None = None) -> MonitorRun:
     (`error`) and raised again."""
     now = now or timezone.now()
     lookback = timedelta(days=settings.DRIFT_LOOKBACK_DAYS)
-    run = MonitorRun.objects.create(kind=CHECK, window_start=now - lookback, window_end=now)
-    try:
+
+    def check(run: MonitorRun) -> tuple[int, int]:
         tests = measured(now - lookback, now)
         with transaction.atomic():
             found = [_record(run, now, test) for test in tests if test["drifted"]]
-    except Exception as exc:
-        run.error = f"{type(exc).__name__}: {exc}"
-        run.save(update_fields=["error"])
-        raise
-    run.checked, run.found, run.finished_at = len(tests), len(found), timezone.now()
-    run.save(update_fields=["checked", "found", "finished_at"])
-    return run
+        return len(tests), len(found)
+
+    return monitored(CHECK, now - lookback, now, check)
 
 
 def _finite(value: Any) -> float | None:
@@ -215,14 +212,8 @@ def _record(run: MonitorRun, now: datetime, test: dict[str, Any]) -> MonitorFind
             "lookback_days": settings.DRIFT_LOOKBACK_DAYS,
         },
     }  # fmt: skip
-    finding, created = MonitorFinding.objects.get_or_create(
-        key=key,
-        defaults={"kind": MonitorFinding.Kind.METRIC_DRIFT, "agency_id": test["agency"],
-                  "measure": test["measure"], "window_start": week, "run": run, **figures},
-    )  # fmt: skip
-    if not created and (finding.count, finding.details.get("n")) != (figures["count"], test["n"]):
-        for name, value in figures.items():
-            setattr(finding, name, value)
-        finding.updated_at = timezone.now()
-        finding.save()
-    return finding
+    identity = {
+        "kind": MonitorFinding.Kind.METRIC_DRIFT, "agency_id": test["agency"],
+        "measure": test["measure"], "window_start": week, "run": run,
+    }  # fmt: skip
+    return keep_finding(key, identity, figures)

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fusion.models import AuditEntry, MonitorFinding, MonitorRun
+from fusion.oversight.monitor_runs import keep_finding, monitored
 
 PERSON_READS = "person_reads"
 EXPORTED = "exported_incidents"
@@ -94,20 +95,13 @@ def unusual_reads_check(*, now: datetime | None = None) -> list[MonitorRun]:
 
 
 def _run(start: datetime, end: datetime, bounds: Bounds) -> MonitorRun:
-    run = MonitorRun.objects.create(kind=CHECK, window_start=start, window_end=end)
-    try:
+    def check(run: MonitorRun) -> tuple[int, int]:
         counts = _counts(start - bounds.baseline_windows * bounds.window, end, start, bounds)
         with transaction.atomic():
             found = _findings(counts, run, bounds)
-    except Exception as exc:
-        run.error = f"{type(exc).__name__}: {exc}"
-        run.save(update_fields=["error"])
-        raise
-    run.checked = len({(actor, agency) for actor, agency, _ in counts})
-    run.found = found
-    run.finished_at = timezone.now()
-    run.save(update_fields=["checked", "found", "finished_at"])
-    return run
+        return len({(actor, agency) for actor, agency, _ in counts}), found
+
+    return monitored(CHECK, start, end, check)
 
 
 def _counts(since: datetime, until: datetime, start: datetime, bounds: Bounds) -> Counts:
@@ -173,15 +167,8 @@ def _record(
             "baseline_windows": bounds.baseline_windows,
         },
     }
-    finding = MonitorFinding.objects.filter(key=key).first()
-    if finding is None:
-        return MonitorFinding.objects.create(
-            key=key, kind=MonitorFinding.Kind.UNUSUAL_READS, user_id=actor, agency_id=agency,
-            measure=measure, window_start=start, run=run, **figures,
-        )  # fmt: skip
-    if any(getattr(finding, name) != figures[name] for name in ("count", "norm", "threshold")):
-        for name, value in figures.items():
-            setattr(finding, name, value)
-        finding.updated_at = timezone.now()
-        finding.save()
-    return finding
+    identity = {
+        "kind": MonitorFinding.Kind.UNUSUAL_READS, "user_id": actor, "agency_id": agency,
+        "measure": measure, "window_start": start, "run": run,
+    }  # fmt: skip
+    return keep_finding(key, identity, figures)
