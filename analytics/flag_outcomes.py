@@ -22,7 +22,7 @@ from datetime import datetime
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from analytics.choices import Kind, OutcomeSource, Status
@@ -98,15 +98,33 @@ def _cell_outcomes(assessment: Assessment, flags: list[Flag]) -> dict[int, dict]
 
 
 def _surge_outcomes(assessment: Assessment, flags: list[Flag]) -> dict[int, dict]:
+    """One count per (district, category) for the flags that share a period and agency (all
+    of one surges result do), not one query per flag."""
     found = {}
+    groups: dict[tuple, list[Flag]] = defaultdict(list)
     for flag in flags:
-        rows = incidents_seen(flag, assessment).filter(
-            district="" if flag.place["district"] == "(none)" else flag.place["district"],
-            category_id=flag.place["category"],
+        groups[(flag.agency_id, flag.period_start, flag.period_end)].append(flag)
+    for members in groups.values():
+        wanted = {(_district(f), f.place["category"]) for f in members}
+        counts = dict.fromkeys(wanted, 0)
+        rows = (
+            incidents_seen(members[0], assessment)
+            .filter(district__in={d for d, _ in wanted}, category_id__in={c for _, c in wanted})
+            .values_list("district", "category_id")
+            .annotate(n=Count("pk"))
         )
-        n = rows.count()
-        found[flag.pk] = {"outcome_incidents": n, "outcome": n > 0, "place": None}
+        for district, category, n in rows:
+            if (district, category) in counts:
+                counts[(district, category)] = n
+        for flag in members:
+            n = counts[(_district(flag), flag.place["category"])]
+            found[flag.pk] = {"outcome_incidents": n, "outcome": n > 0, "place": None}
     return found
+
+
+def _district(flag: Flag) -> str:
+    """The district a surge flag names, as incidents store it ("(none)" is blank)."""
+    return "" if flag.place["district"] == "(none)" else flag.place["district"]
 
 
 def outcomes_compute(assessment: Assessment, flags: list[Flag], now: datetime) -> int:

@@ -104,7 +104,11 @@ class FlagViewSet(JSONErrors, mixins.ListModelMixin, FusionGenericViewSet):
     queryset = Flag.objects.none()
 
     def _assessment(self) -> Assessment:
-        return get_object_or_404(visible_assessments(self.request.user), pk=self.kwargs["pk"])
+        """The assessment, once per request: its visibility query is the costly one."""
+        if not hasattr(self, "_seen"):
+            visible = visible_assessments(self.request.user)
+            self._seen = get_object_or_404(visible, pk=self.kwargs["pk"])
+        return self._seen
 
     def get_queryset(self) -> QuerySet[Flag]:
         if getattr(self, "swagger_fake_view", False):

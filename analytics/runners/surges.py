@@ -57,8 +57,7 @@ def run_surges(job: Job) -> dict:
     significant = {row["group"] for row in found["groups"] if row["significant"]}
     tested = np.where(period == n_periods - 1, group, -1)
     evidence = ids_by_unit(tested, significant, inputs.ids)
-    tested_from = periods.shift(before, params["period"], -1)
-    tested_start = tested_from.isoformat()
+    tested_start = edges[-2].isoformat()  # the tested period's start
     rows = [
         surge_row(
             ("district_category", *pairs[row["group"]]),
@@ -70,7 +69,7 @@ def run_surges(job: Job) -> dict:
     ]
     aggregates, aggregate_warnings = aggregate_rows(inputs, period, keep, test, tested_start)
     progress(75)
-    shift, trend_row = province_change(period[keep], before, params, n_periods)
+    shift, trend_row = province_change(period[keep], edges, test["lengths"], params)
     progress(90)
     flagged = np.isin(tested, list(significant)) if significant else np.zeros(inputs.n, bool)
     keys = sorted(f"{pairs[g][0]}|{pairs[g][1]}" for g in significant)
@@ -88,7 +87,7 @@ def run_surges(job: Job) -> dict:
         "parameters": {
             **params,
             "method": method,
-            "period_days": (before - tested_from).total_seconds() / 86400.0,
+            "period_days": float(test["lengths"][-1]),
             "window_periods": n_periods,
         },
         "bias_checks": checks,
@@ -139,14 +138,14 @@ def aggregate_rows(
 
 
 def province_change(
-    period: np.ndarray, before: datetime, params: dict, n_periods: int
+    period: np.ndarray, edges: list[datetime], days: np.ndarray, params: dict
 ) -> tuple[dict, dict]:
     """Level shift (changepoint scan) and log-linear trend of all incidents in scope, per
-    period over the whole window; period lengths (calendar months) enter as exposure."""
+    period over the whole window (`edges`, the periods' boundaries, and `days`, their
+    lengths: calendar months enter as exposure)."""
     name = params["period"]
+    n_periods = len(days)
     counts = np.bincount(period, minlength=n_periods)[:n_periods]
-    edges = periods.boundaries(before, name, n_periods)
-    days = np.diff([e.timestamp() for e in edges]) / 86400.0
     starts = [e.date().isoformat() for e in edges[:-1]]
     shift = level_shift(counts, exposure=days, alpha=params["fdr"]).to_dict()
     per_year = 365.25 / periods.NOMINAL_DAYS[name]
