@@ -18,6 +18,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from agencies.acting import acting_agency
@@ -27,6 +28,7 @@ from analytics import scope as scopes
 from analytics.choices import OPEN_STATUSES, Decision, Kind, Status
 from analytics.flags import flags_raise
 from analytics.heartbeat import beating, lease_end
+from analytics.methods.grid import cells_needed
 from analytics.models import Assessment, BacktestRun, StandingAssessment
 from analytics.registry import method_version
 from analytics.runners import NOTICE, RUNNERS, Job
@@ -152,15 +154,26 @@ def _check_grid_size(assessment: Assessment) -> None:
     if assessment.kind not in GRIDDED:
         return
     rows = []
-    if (
-        assessment.scope.get("area", {}).get("bbox") is None
-        or assessment.params.get("cell_size_km") == AUTO
-    ):
+    auto = assessment.params.get("cell_size_km") == AUTO
+    if assessment.scope.get("area", {}).get("bbox") is None or auto:
         exact = assessment.inputs.filter(location_precision="exact")  # as the runners grid
+        if not auto and _extent_fits(exact, assessment.params["cell_size_km"]):
+            return  # the whole extent fits: no outlier needs naming, no row needs reading
         rows = list(exact.values_list("incident_id", "latitude", "longitude"))
     errors = check_grid(rows, assessment.scope, assessment.params, settings.ASSESSMENT_MAX_CELLS)
     if errors:
         raise Invalid(errors=errors)
+
+
+def _extent_fits(inputs: QuerySet, cell_size_km: float) -> bool:
+    """Whether the grid over the whole extent of `inputs` (one aggregate) is within the cap."""
+    extent = inputs.aggregate(
+        w=Min("longitude"), s=Min("latitude"), e=Max("longitude"), n=Max("latitude")
+    )
+    if extent["w"] is None:
+        return True
+    bbox = (extent["w"], extent["s"], extent["e"], extent["n"])
+    return cells_needed(bbox, cell_size_km * 1000.0) <= settings.ASSESSMENT_MAX_CELLS
 
 
 RUN_TASK = "analytics.assessment_run"
