@@ -12,8 +12,22 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/fus
 	FIELD_ENCRYPTION_KEYS=test2:dGVzdC1maWVsZC1rZXktbnVtYmVyLXR3by0zMmJ5dGU=,test1:dGVzdC1maWVsZC1rZXktbnVtYmVyLW9uZS0zMmJ5dGU= \
 	BLIND_INDEX_KEY=dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtbG9uZw==
 
-.PHONY: install run serve test lint format
-install: $(VENV)/.installed
+# The console's translations, compiled from the committed .po files.
+MO := $(patsubst %.po,%.mo,$(wildcard */locale/*/LC_MESSAGES/django.po))
+
+.PHONY: install run serve test lint format messages system-packages
+install: system-packages $(VENV)/.installed $(MO)
+
+# Chromium, ChromeDriver and gettext from Debian's packages, when missing.
+system-packages:
+	bin/system-packages
+
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
+
+# After changing a template or a translated string: refresh the Urdu catalogues.
+messages: install
+	for app in fusion analytics agencies; do (cd $$app && DJANGO_DEBUG=1 ../$(PY) ../manage.py makemessages -l ur --no-obsolete -v0); done
 
 # PYTHONWARNINGS: setuptools announces how an editable install works (a UserWarning).
 $(VENV)/.installed: pyproject.toml

@@ -3,49 +3,17 @@
 open to them only in a session verified by that code. Installed by config.urls, as django-otp
 documents for its own OTPAdminSite."""
 
-from typing import Any
-
-from django import forms
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
-from agencies import lockout, second_factor
+from agencies import second_factor
+from agencies.sign_in_form import SecondFactorSignInForm
 from fusion.api.throttling import LoginAddressThrottle
 
 
-class SecondFactorLoginForm(AdminAuthenticationForm):
-    """Username, password and, for those who need one, a code of their second factor."""
-
-    otp_token = forms.CharField(
-        required=False,
-        label="Code",
-        max_length=32,
-        help_text="From your authenticator app, or one of your recovery codes.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        user = self.get_user()
-        if user is not None and second_factor.code_needed(user):
-            if not second_factor.has_device(user):
-                raise ValidationError(
-                    "This account needs a second factor and has none: enrol one through the "
-                    "API (POST /api/v1/auth/token/ gives an enrolment token), or ask a "
-                    "platform admin to enrol one for you.",
-                    code="otp_not_enrolled",
-                )
-            device = second_factor.verify(user, self.cleaned_data.get("otp_token", ""))
-            if device is None:
-                lockout.second_factor_failed(self.request, user.get_username())
-                raise ValidationError(
-                    "Enter a valid code from your authenticator app or a recovery code.",
-                    code="otp_invalid",
-                )
-            user.otp_device = device  # django-otp keeps it in the session at login
-        return cleaned
+class SecondFactorLoginForm(SecondFactorSignInForm, AdminAuthenticationForm):
+    """The admin's login: staff only, with the second factor's code."""
 
 
 class FusionAdminSite(AdminSite):

@@ -11,6 +11,9 @@ from agencies.choices import DEFAULT_SCOPES, AgencyKind, Role
 class User(AbstractUser):
     """A person or a service account. Users are deactivated, never deleted (audit keeps actors)."""
 
+    # The console's language (fusion.console.language): one of settings.LANGUAGES.
+    language = models.CharField(max_length=8, default="en")
+
     class Meta:
         ordering = ["username"]
 

@@ -1,5 +1,6 @@
 """Fusion settings, all taken from the environment (see .env.example and README)."""
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,12 +53,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The console's static files (vendored libraries included), in every mode of serving.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "fusion.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "fusion.console.language.ConsoleLanguageMiddleware",
     "agencies.session_lifetime.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -85,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fusion.console.navigation.console",
             ]
         },
     }
@@ -119,11 +124,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The console's languages (fusion.console.language); the API speaks the contract's English.
+LANGUAGES = [("en", "English"), ("ur", "اردو")]
+LOGIN_URL = "console:sign-in"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Served by WhiteNoise from the collected files, or found in the apps when not collected
+# (development and tests, where it need not warn that nothing was collected).
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Bulk ingest posts up to FUSION_BULK_MAX incidents in one JSON body; size the body limit for it.
 FUSION_BULK_MAX = env_int("FUSION_BULK_MAX", 5000)

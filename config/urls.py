@@ -1,4 +1,4 @@
-"""URL configuration: the v1 API, its schema and docs, health probes and the admin."""
+"""URL configuration: the v1 API, its schema and docs, health probes, the admin and the console."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -24,9 +24,11 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("", include("fusion.console.urls")),
 ]
 
-handler400 = "fusion.api.errors.json_400"
-handler403 = "fusion.api.errors.json_403"
-handler404 = "fusion.api.errors.json_404"
-handler500 = "fusion.api.errors.json_500"
+# JSON under /api/, the console's error page elsewhere.
+handler400 = "fusion.console.errors.bad_request"
+handler403 = "fusion.console.errors.forbidden"
+handler404 = "fusion.console.errors.not_found"
+handler500 = "fusion.console.errors.server_error"

@@ -1,0 +1,3 @@
+"""Console pages (filled in by their module's work)."""
+
+urlpatterns: list = []

@@ -1,0 +1,91 @@
+"""Signing in to the console: the accounts rules (second factor, lockout), session and CSRF,
+signing out, the language switch and keyboard use of the sign-in page."""
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests import factories
+from tests.browser.conftest import assert_accessible, code_for, enrol, shot, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_page_needs_a_signed_in_session(page, live_server) -> None:
+    page.goto("/")
+    assert page.url.endswith("/sign-in/?next=/")
+    shot(page, "sign-in")
+    assert_accessible(page)
+
+
+def test_second_factor_is_asked_and_a_wrong_code_refused(page, settings) -> None:
+    settings.FUSION_REQUIRE_2FA = True
+    agency = factories.agency("police", "police")
+    admin = factories.member(agency, "agency_admin", "police_admin")
+    enrol(admin)
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill("police_admin")
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_label("Code (second factor)").fill("000000")
+    page.get_by_role("button", name="Sign in").click()
+    assert "/sign-in/" in page.url
+    assert "valid code" in page.locator(".error-summary").inner_text()
+    # django-otp makes a device wait after a wrong code; the person waits it out
+    TOTPDevice.objects.filter(user=admin).update(throttling_failure_timestamp=None)
+    sign_in(page, admin, code=code_for(admin))
+    assert page.get_by_role("heading", name="Overview").is_visible()
+    assert "POLICE (police)" in page.locator("main").inner_text()
+    shot(page, "overview-agency-admin")
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign out").click()
+    assert "/sign-in/" in page.url
+    page.goto("/")
+    assert "/sign-in/" in page.url
+
+
+def test_repeated_failures_lock_the_account(settings) -> None:
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    agency = factories.agency("police", "police")
+    factories.member(agency, "analyst", "police_analyst")
+    client = Client(enforce_csrf_checks=False)
+    statuses = [
+        client.post("/sign-in/", {"username": "police_analyst", "password": "wrong"}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [400, 400, 429]
+    right = client.post("/sign-in/", {"username": "police_analyst", "password": factories.PASSWORD})
+    assert right.status_code == 429  # the right password is refused during the lockout
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_and_out_need_the_csrf_token() -> None:
+    agency = factories.agency("police", "police")
+    factories.member(agency, "analyst", "police_analyst")
+    client = Client(enforce_csrf_checks=True)
+    answer = client.post(
+        "/sign-in/", {"username": "police_analyst", "password": factories.PASSWORD}
+    )
+    assert answer.status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_urdu_is_right_to_left_and_kept_on_the_account(page) -> None:
+    agency = factories.agency("police", "police")
+    analyst = factories.member(agency, "analyst", "police_analyst")
+    sign_in(page, analyst)
+    page.get_by_label("Language").select_option("ur")
+    page.get_by_role("button", name="Switch").click()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("lang") == "ur"
+    analyst.refresh_from_db()
+    assert analyst.language == "ur"
+    shot(page, "overview-urdu")
+    assert_accessible(page)
+
+
+def test_the_api_keeps_json_errors_and_the_console_answers_pages(client) -> None:
+    assert client.get("/api/v1/nothing-here/").json() == {"detail": "Not found."}
+    page = client.get("/nothing-here/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
