@@ -1,0 +1,105 @@
+"""What the incidents map draws in one view: the visible, filtered incidents in the map's box,
+as points when few, else as grid clusters counted in SQL (PostgreSQL and SQLite alike).
+
+A cluster aggregates only the queryset it is given (the reader's visible incidents, narrowed
+by the API's filters), so it tells no more than those incidents' points would: how many, their
+mean place, and the most restrictive TLP among them.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Avg, Case, Count, F, IntegerField, Max, QuerySet, Value, When
+from django.db.models.functions import Floor
+
+from incidents.choices import TLP_ORDER
+
+# More incidents than this in view are drawn as clusters.
+POINT_LIMIT = 2_000
+# Grid cells are about this many pixels wide (256-pixel tiles), and a view has at most
+# MAX_CELLS_PER_SIDE cells a side whatever zoom a client claims.
+CELL_PIXELS = 64
+MAX_CELLS_PER_SIDE = 64
+
+_RANK = Case(
+    *(When(tlp=label, then=Value(rank)) for rank, label in enumerate(TLP_ORDER)),
+    default=Value(len(TLP_ORDER) - 1),  # an unknown label counts as the strictest
+    output_field=IntegerField(),
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """The map's box (degrees) and zoom level."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    zoom: int
+
+    def cell_degrees(self) -> float:
+        """Grid cell side: CELL_PIXELS at this zoom, widened so the box holds at most
+        MAX_CELLS_PER_SIDE cells a side."""
+        at_zoom = 360 / 2**self.zoom * CELL_PIXELS / 256
+        widest = max(self.east - self.west, self.north - self.south) / MAX_CELLS_PER_SIDE
+        return max(at_zoom, widest, 1e-6)
+
+
+def in_view(incidents: QuerySet, view: View) -> QuerySet:
+    return incidents.filter(
+        longitude__gte=view.west,
+        longitude__lte=view.east,
+        latitude__gte=view.south,
+        latitude__lte=view.north,
+    )
+
+
+def clusters(incidents: QuerySet, cell: float) -> list[dict]:
+    """Grid cells of `cell` degrees holding incidents: count, mean place, strictest TLP."""
+    rows = (
+        incidents.order_by()
+        .annotate(cx=Floor(F("longitude") / cell), cy=Floor(F("latitude") / cell))
+        .values("cx", "cy")
+        .annotate(n=Count("pk"), lat=Avg("latitude"), lon=Avg("longitude"), rank=Max(_RANK))
+    )
+    return [
+        {
+            "count": row["n"],
+            "lat": round(row["lat"], 5),
+            "lon": round(row["lon"], 5),
+            "tlp": str(TLP_ORDER[row["rank"]].value),
+        }
+        for row in rows
+    ]
+
+
+def points(incidents: QuerySet) -> list[dict]:
+    """Each incident: id, place, TLP, category, severity, district, time (fields every reader
+    of a visible incident gets)."""
+    rows = incidents.order_by("-occurred_at", "-id").values_list(
+        "id", "latitude", "longitude", "tlp", "category_id", "severity", "district", "occurred_at"
+    )
+    return [
+        {
+            "id": str(pk),
+            "lat": lat,
+            "lon": lon,
+            "tlp": tlp,
+            "category": category,
+            "severity": severity,
+            "district": district,
+            "occurred_at": occurred.isoformat(),
+        }
+        for pk, lat, lon, tlp, category, severity, district, occurred in rows
+    ]
+
+
+def map_data(incidents: QuerySet, view: View) -> dict:
+    """Points when at most POINT_LIMIT incidents are in view, else clusters; `total` either way."""
+    shown = in_view(incidents, view)
+    cell = view.cell_degrees()
+    cells = clusters(shown, cell)
+    total = sum(c["count"] for c in cells)
+    if total <= POINT_LIMIT:
+        return {"mode": "points", "total": total, "points": points(shown)}
+    return {"mode": "clusters", "total": total, "cell_degrees": cell, "clusters": cells}

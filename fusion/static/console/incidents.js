@@ -1,0 +1,115 @@
+// Incidents map: district boxes of the register, and the visible incidents of the current view
+// from map.json (points, clustered again in the browser, or the server's grid clusters).
+(() => {
+  "use strict";
+  const element = document.getElementById("incidents-map");
+  if (!element || !window.L) return;
+  const data = element.dataset;
+  const LETTER = { CLEAR: "C", GREEN: "G", AMBER: "A", "AMBER+STRICT": "S", RED: "R" };
+  const css = (tlp) => "tlp-fill-" + String(tlp).toLowerCase().replace("+", "");
+  const status = document.getElementById("map-status");
+  const map = L.map(element, { zoomSnap: 1, worldCopyJump: false, minZoom: 2 });
+  map.attributionControl.setPrefix("Leaflet");
+
+  const districts = JSON.parse(document.getElementById("district-outlines").textContent);
+  const outlines = L.layerGroup().addTo(map);
+  let extent = null;
+  for (const district of districts) {
+    const [south, west, north, east] = district.box;
+    const bounds = L.latLngBounds([south, west], [north, east]);
+    extent = extent ? extent.extend(bounds) : bounds;
+    L.rectangle(bounds, { className: "district-box", weight: 1, fill: false, interactive: false })
+      .addTo(outlines);
+    L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
+      .setLatLng(district.centre).setContent(district.name).addTo(outlines);
+  }
+
+  const filterBox = (data.bbox || "").split(",").map(Number);
+  if (filterBox.length === 4 && filterBox.every(Number.isFinite)) {
+    map.fitBounds([[filterBox[1], filterBox[0]], [filterBox[3], filterBox[2]]]);
+  } else if (extent) {
+    map.fitBounds(extent);
+  } else {
+    map.setView([20, 0], 2);
+  }
+
+  const layer = L.layerGroup().addTo(map);
+  const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+  const text = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+  function point(p) {
+    const label = `${data.labelIncident}: ${p.category}, ${data.labelSeverity} ${p.severity}, TLP:${p.tlp}`;
+    const marker = L.marker([p.lat, p.lon], {
+      title: label,
+      alt: label,
+      icon: L.divIcon({
+        className: `incident-marker ${css(p.tlp)}`,
+        html: `<span aria-hidden="true">${LETTER[p.tlp] || "?"}</span>`,
+        iconSize: [20, 20],
+      }),
+    });
+    const url = data.detailUrl.replace("00000000-0000-0000-0000-000000000000", p.id);
+    marker.bindPopup(
+      `<p><strong>${text(p.category)}</strong> · ${data.labelSeverity} ${text(p.severity)}</p>` +
+      `<p>${text(p.district)} · ${text(p.occurred_at.slice(0, 16).replace("T", " "))}</p>` +
+      `<p><span class="tlp-badge tlp-${text(p.tlp.toLowerCase().replace("+", ""))}">TLP:${text(p.tlp)}</span></p>` +
+      `<p><a href="${url}">${data.labelOpen}</a></p>`
+    );
+    return marker;
+  }
+
+  function cluster(c) {
+    const label = `${c.count} ${data.labelIncidents}, ${data.labelStrictest} TLP:${c.tlp}`;
+    const size = c.count >= 1000 ? 52 : c.count >= 100 ? 44 : 36;
+    const marker = L.marker([c.lat, c.lon], {
+      title: label,
+      icon: L.divIcon({
+        className: `grid-cluster ring-${css(c.tlp)}`,
+        html: `<span>${c.count.toLocaleString()}</span>`,
+        iconSize: [size, size],
+      }),
+    });
+    marker.on("click keypress", () => map.setView([c.lat, c.lon], map.getZoom() + 2));
+    return marker;
+  }
+
+  function draw(answer) {
+    layer.clearLayers();
+    if (answer.mode === "clusters") {
+      answer.clusters.forEach((c) => layer.addLayer(cluster(c)));
+    } else {
+      const group = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+      answer.points.forEach((p) => group.addLayer(point(p)));
+      layer.addLayer(group);
+    }
+    status.textContent = `${answer.total.toLocaleString()} ${data.labelIncidents}`;
+    element.dataset.mode = answer.mode;
+    element.dataset.total = answer.total;
+  }
+
+  let pending = null;
+  function load() {
+    const b = map.getBounds();
+    const view = [
+      clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+      clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90),
+    ].map((v) => v.toFixed(5)).join(",");
+    const query = new URLSearchParams(data.query);
+    query.delete("cursor");
+    query.set("view", view);
+    query.set("zoom", map.getZoom());
+    if (pending) pending.abort();
+    pending = new AbortController();
+    element.setAttribute("aria-busy", "true");
+    fetch(`${data.url}?${query}`, { signal: pending.signal, credentials: "same-origin" })
+      .then((response) => response.json().then((body) => ({ ok: response.ok, body })))
+      .then(({ ok, body }) => {
+        element.removeAttribute("aria-busy");
+        if (ok) draw(body);
+        else status.textContent = body.detail || "";
+      })
+      .catch((error) => { if (error.name !== "AbortError") status.textContent = String(error); });
+  }
+  map.on("moveend", load);
+  load();
+})();
