@@ -1,0 +1,71 @@
+"""How the oversight pages show what the API answered: a refusal as a page of its own (the
+API's status and words, no data), times as readable UTC, filters passed on as given and the
+pages of a paginated list as console links."""
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
+
+from fusion.console.api_client import Answer
+
+# What an <input type="datetime-local"> sends: a time without an offset, read as UTC.
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+
+
+def refusal(request: HttpRequest, answer: Answer) -> HttpResponse:
+    """The API's refusal (403, 404, ...) as a page with its status and its words."""
+    context = {"status": answer.status, "detail": answer.detail}
+    return render(request, "console/oversight/refused.html", context, status=answer.status)
+
+
+def when(value: Any) -> datetime | None:
+    """An ISO 8601 time from the API as an aware datetime in UTC (None when there is none)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed is not None and parsed.tzinfo else parsed
+
+
+def filters(query: QueryDict, names: tuple[str, ...], times: tuple[str, ...] = ()) -> dict:
+    """The filters the page's form gave, for the API: empty ones left out, and a time from a
+    datetime-local field (no offset) read as UTC. Anything else is passed as typed, so a bad
+    value gets the API's own 400 naming the field."""
+    params = {}
+    for name in names:
+        value = query.get(name, "").strip()
+        if not value:
+            continue
+        if name in times and _LOCAL_TIME.match(value):
+            value += "+00:00"
+        params[name] = value
+    return params
+
+
+def pages(request: HttpRequest, answer: Answer) -> dict[str, str | None]:
+    """Console links to the previous and next pages of a paginated answer, keeping the
+    page's query (the API's own links point at the API)."""
+    links: dict[str, str | None] = {"previous_url": None, "next_url": None}
+    if not isinstance(answer.data, dict):
+        return links
+    for key, name in (("previous_url", "previous"), ("next_url", "next")):
+        api_link = answer.data.get(name)
+        if not api_link:
+            continue
+        page = parse_qs(urlparse(api_link).query).get("page", ["1"])[0]
+        query = request.GET.copy()
+        query.pop("page", None)
+        if page != "1":
+            query["page"] = page
+        encoded = urlencode(sorted(query.lists()), doseq=True)
+        links[key] = f"{request.path}?{encoded}" if encoded else request.path
+    return links
