@@ -20,11 +20,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, Membership
 from analytics.choices import ReportStatus, Status
 from analytics.kpis import kpis_of
 from analytics.models import Assessment, AssessmentInput, Flag, Report
+from analytics.registry import METHODS
 from incidents.choices import strictest
+from incidents.districts import register
 
 TOP_CELLS = 10
 # KPIs the data cannot measure, named so that no one reads their absence as zero.
@@ -87,16 +89,23 @@ def reports_due(now: datetime | None = None) -> list[Report]:
 def report_content(report: Report) -> dict[str, Any]:
     """What the report shows now: its label, KPIs, one section per approved assessment, the
     weekly trend of the incidents they used."""
-    shown = list(report.assessments.filter(status=Status.APPROVED).order_by("reviewed_at", "pk"))
+    shown = list(
+        report.assessments.filter(status=Status.APPROVED)
+        .select_related("requester", "reviewed_by")
+        .order_by("reviewed_at", "pk")
+    )
+    inputs = _inputs([a.pk for a in shown])
     return {
         "id": str(report.pk),
         "agency": report.agency.code,
+        "agency_name": report.agency.name,
         "period_start": report.period_start.isoformat(),
         "period_end": report.period_end.isoformat(),
         "tlp": strictest(a.tlp for a in shown if a.tlp).value,
         "kpis": _kpis(report),
-        "sections": [_section(a) for a in shown],
+        "sections": [_section(a, inputs.get(a.pk, {})) for a in shown],
         "trend": _trend([a.pk for a in shown]),
+        "changes": _changes(inputs, report.period_start, report.period_end),
         "notice": "Decision support only: every finding was reviewed and approved by a person "
         "other than its requester; read the warnings and bias checks before acting.",
     }
@@ -132,8 +141,103 @@ def _kpis(report: Report) -> dict[str, Any]:
     }
 
 
-def _section(assessment: Assessment) -> dict[str, Any]:
+def _inputs(assessment_ids: list) -> dict[Any, dict[str, tuple[datetime, str, str]]]:
+    """Per shown assessment, its inputs: incident id -> (occurred_at, category, district)."""
+    rows = AssessmentInput.objects.filter(assessment_id__in=assessment_ids).values_list(
+        "assessment_id", "incident_id", "occurred_at", "category", "district"
+    )
+    held: dict[Any, dict[str, tuple[datetime, str, str]]] = defaultdict(dict)
+    for assessment_id, incident_id, occurred_at, category, district in rows:
+        held[assessment_id][str(incident_id)] = (occurred_at, category, district or "")
+    return held
+
+
+def _counts(rows: list[tuple[datetime, str, str]], start: date, end: date) -> dict[str, Any]:
+    inside = [r for r in rows if _start(start) <= r[0] < _start(end)]
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "total": len(inside),
+        "by_category": dict(Counter(r[1] for r in inside).most_common()),
+        "by_district": dict(Counter(r[2] or "" for r in inside).most_common()),
+    }
+
+
+def _changes(inputs: dict, start: date, end: date) -> dict[str, Any]:
+    """Incidents the shown assessments used that occurred in the period and in the period of
+    the same length before it (each incident once), by category and district."""
+    unique: dict[str, tuple[datetime, str, str]] = {}
+    for held in inputs.values():
+        unique.update(held)
+    rows = list(unique.values())
+    before = start - (end - start)
+    return {"period": _counts(rows, start, end), "previous": _counts(rows, before, start)}
+
+
+def _review(assessment: Assessment) -> dict[str, Any]:
+    """Who asked for the result and who approved it (usernames and roles in its agency)."""
+    people = [u for u in (assessment.requester, assessment.reviewed_by) if u is not None]
+    roles = dict(
+        Membership.objects.filter(agency_id=assessment.agency_id, user__in=people).values_list(
+            "user_id", "role"
+        )
+    )
+
+    def person(user: Any) -> dict[str, str] | None:
+        if user is None:
+            return None
+        return {"username": user.username, "role": roles.get(user.pk, "")}
+
+    return {
+        "decision": assessment.decision or assessment.status,
+        "requester": person(assessment.requester),
+        "reviewer": person(assessment.reviewed_by),
+    }
+
+
+def _cell_district(geometry: dict[str, Any]) -> str:
+    ring = geometry["coordinates"][0]
+    lon = sum(p[0] for p in ring[:4]) / len(ring[:4])
+    lat = sum(p[1] for p in ring[:4]) / len(ring[:4])
+    return register().district_at(lat, lon) or ""
+
+
+def _by_district(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cells per district of the register (the district holding the cell's centre), most
+    first."""
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for cell in cells:
+        entry = tally[_cell_district(cell["geometry"])]
+        entry[0] += 1
+        entry[1] += int(cell.get("count") or 0)
+    return [
+        {"district": name, "cells": n, "incidents": k}
+        for name, (n, k) in sorted(tally.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
+
+
+def _link_rows(links: list[dict[str, Any]], held: dict) -> list[dict[str, Any]]:
+    """A links result's pairs with the districts and days of their two incidents (from the
+    assessment's own inputs), strongest first."""
+    rows = []
+    for link in sorted(links, key=lambda item: -float(item.get("score") or 0)):
+        places = [held.get(str(i)) for i in link.get("incidents", [])]
+        rows.append(
+            {
+                "incidents": link.get("incidents", []),
+                "agencies": link.get("agencies", []),
+                "districts": [p[2] if p else "" for p in places],
+                "dates": [p[0].astimezone(UTC).date().isoformat() if p else None for p in places],
+                "score": link.get("score"),
+                "reasons": link.get("reasons", []),
+            }
+        )
+    return rows
+
+
+def _section(assessment: Assessment, held: dict | None = None) -> dict[str, Any]:
     result = assessment.result or {}
+    held = held or {}
     section = {
         "assessment": str(assessment.pk),
         "kind": assessment.kind,
@@ -144,6 +248,10 @@ def _section(assessment: Assessment) -> dict[str, Any]:
         "approved_at": assessment.reviewed_at.isoformat() if assessment.reviewed_at else None,
         "rationale": assessment.rationale,
         "warnings": result.get("warnings", []),
+        "review": _review(assessment),
+        "parameters": result.get("parameters", assessment.params),
+        "bias_warnings": (result.get("bias_checks") or {}).get("warnings", []),
+        "limitations": METHODS.get(assessment.kind, {}).get("limitations", []),
     }
     cells = result.get("cells", [])
     if assessment.kind == "hotspots":
@@ -155,6 +263,8 @@ def _section(assessment: Assessment) -> dict[str, Any]:
             for c in sorted(significant, key=lambda c: -abs(c.get("z", 0)))[:TOP_CELLS]
         ]
         section["map"] = [(c["geometry"], c.get("kind")) for c in cells if c.get("significant")]
+        section["districts"] = _by_district([c for c in significant if c.get("kind") == "hot"])
+        section["cell_km"] = (result.get("grid") or {}).get("cell_m", 0) / 1000 or None
     elif assessment.kind == "forecast":
         flagged = [c for c in cells if c.get("flagged")]
         backtest = result.get("backtest", {})
@@ -163,6 +273,9 @@ def _section(assessment: Assessment) -> dict[str, Any]:
         section["backtest_winner"] = backtest.get("winner")
         section["backtest"] = backtest.get(backtest.get("winner") or "", {})
         section["map"] = [(c["geometry"], "flagged") for c in flagged]
+        section["districts"] = _by_district(flagged)
+        section["period"] = result.get("period")
+        section["cell_km"] = (result.get("grid") or {}).get("cell_m", 0) / 1000 or None
     elif assessment.kind == "surges":
         section["surges"] = [s for s in result.get("surges", []) if s.get("significant")]
         section["aggregate_surges"] = [
@@ -173,6 +286,7 @@ def _section(assessment: Assessment) -> dict[str, Any]:
                 section[key] = summary
     elif assessment.kind == "links":
         section["links"] = len(result.get("links", []))
+        section["link_rows"] = _link_rows(result.get("links", []), held)
     return section
 
 

@@ -248,9 +248,9 @@ def test_the_report_shows_the_flag_kpis(world, seeded):
     # then
     assert content["kpis"]["flags"] == expected_kpis()
     assert not any("acknowledge" in item for item in content["kpis"]["not_measured"])
-    from analytics.report_render import _summary_lines
+    from analytics.report_text import kpi_lines
 
-    text = "\n".join(_summary_lines(content))
+    text = "\n".join(kpi_lines(content["kpis"]))
     assert "Flags 10, acknowledged 4 (share 0.4); hours to acknowledge: median 3.5" in text
     assert "false-positive rate 0.7" in text
     assert "Forecast hit rate 0.5 (1 of 2 incidents in 1 forecast(s))" in text

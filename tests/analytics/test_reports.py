@@ -2,11 +2,11 @@
 everything they show, labelled with the strictest TLP on every page, and without a result
 withdrawn since."""
 
-import re
-import zlib
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 
 from analytics.models import Assessment, AssessmentInput, Report
 from analytics.reports import report_generate, reports_due
@@ -147,21 +147,8 @@ def test_the_html_report_is_labelled_above_and_below(world, client_for, report):
     assert response["Content-Type"].startswith("text/html")
     html = response.content.decode()
     assert html.count("TLP:AMBER+STRICT") >= 3  # title, top, bottom
-    assert html.count("data:image/png;base64,") == 3  # two maps, the trend
-
-
-def pdf_pages_text(pdf: bytes) -> list[str]:
-    """The text shown on each page (matplotlib writes kerned strings: joined here)."""
-    pages = []
-    for stream in re.findall(rb"stream\n(.*?)\nendstream", pdf, re.S):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            continue
-        if b"BT" in content and b" Tf" in content:
-            strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\)", content)
-            pages.append(b"".join(strings).decode("latin-1"))
-    return pages
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="map"') == 2
+    assert html.count('class="trend"') == 1
 
 
 def test_the_pdf_report_has_its_label_on_every_page(world, client_for, report):
@@ -174,8 +161,8 @@ def test_the_pdf_report_has_its_label_on_every_page(world, client_for, report):
     assert response["Content-Type"] == "application/pdf"
     pdf = response.content
     assert pdf.startswith(b"%PDF")
-    pages = pdf_pages_text(pdf)
-    assert len(pages) == len(re.findall(rb"/Type /Page[^s]", pdf)) == 4
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) >= 5  # summary, two maps, trend, tables, appendix
     assert all(text.count("TLP:AMBER+STRICT") >= 2 for text in pages)
 
 
@@ -240,7 +227,7 @@ def test_a_surges_section_says_whether_incidents_are_rising(world, client_for):
     html = get(client_for, world.police_analyst, made, suffix=".html").content.decode()
     body = get(client_for, world.police_analyst, made).json()
     # then
-    assert f"level_shift: {rising}" in html
-    assert f"trend: {trend}" in html
+    assert rising in html
+    assert trend in html
     section = next(s for s in body["sections"] if s["kind"] == "surges")
     assert section["aggregate_surges"][0]["level"] == "province"
