@@ -105,13 +105,16 @@ def map_svg(section: dict[str, Any], content: dict[str, Any]) -> str | None:
             f'stroke-dasharray="4 2"/>'
         )
         lat, lon = area.centre
-        if west <= lon <= east and south <= lat <= north:
-            cx, cy = xy(lon, lat)
-            labels.append(
-                f'<text class="district-name" x="{cx:.1f}" y="{cy:.1f}" text-anchor="middle" '
-                f'font-size="10" fill="#222" stroke="#fff" stroke-width="2.5" '
-                f'paint-order="stroke">{escape(area.name)}</text>'
-            )
+        if not (west <= lon <= east and south <= lat <= north):
+            # the centre is off the map: name the box where it shows
+            lon = (max(area.west, west) + min(area.east, east)) / 2
+            lat = (max(area.south, south) + min(area.north, north)) / 2
+        cx, cy = xy(lon, lat)
+        labels.append(
+            f'<text class="district-name" x="{cx:.1f}" y="{cy:.1f}" text-anchor="middle" '
+            f'font-size="10" fill="#222" stroke="#fff" stroke-width="2.5" '
+            f'paint-order="stroke">{escape(area.name)}</text>'
+        )
     parts += labels
     parts.append("</g>")
     # north arrow, top corner

@@ -341,9 +341,12 @@ def review_sentences(content: dict[str, Any]) -> list[str]:
     """What was reviewed, by whom, and the decisions."""
     kpis = content["kpis"]
     lines = [
-        _(
-            "%(reviewed)s results were reviewed in the period: %(approved)s approved, "
-            "%(rejected)s rejected."
+        ngettext(
+            "%(reviewed)s result was reviewed in the period: %(approved)s approved and still "
+            "in force, %(rejected)s rejected.",
+            "%(reviewed)s results were reviewed in the period: %(approved)s approved and still "
+            "in force, %(rejected)s rejected.",
+            kpis["results_reviewed"],
         )
         % {
             "reviewed": kpis["results_reviewed"],

@@ -1,0 +1,153 @@
+"""The report as a decision maker reads it: a summary in sentences naming districts and what
+changed since the previous period, maps with the register's district outlines and names, the
+technical detail only in the appendix, a PDF with the same sections and the TLP on every page,
+and a report whose results were all withdrawn still reading sensibly."""
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from analytics.models import Assessment
+from analytics.report_html import render_html
+from analytics.report_maps import map_svg
+from analytics.report_render import render_pdf
+from analytics.report_text import summary
+from analytics.reports import report_content, report_generate
+from tests import factories
+from tests.analytics.test_reports import MONDAY, approved
+
+pytestmark = pytest.mark.django_db
+
+QUETTA = (30.18, 66.975)
+PISHIN = (30.58, 66.99)
+
+
+def incident(world, where, day, category="robbery", district="Quetta"):
+    at = datetime.combine(MONDAY + timedelta(days=day), datetime.min.time(), UTC)
+    return factories.incident(
+        world.police,
+        world.police_submitter,
+        latitude=where[0],
+        longitude=where[1],
+        district=district,
+        category=category,
+        occurred_at=at + timedelta(hours=10),
+        reported_at=at + timedelta(hours=11),
+    )
+
+
+@pytest.fixture
+def two_weeks(world):
+    """This week: 3 robberies in Quetta, 1 kidnapping in Pishin; the week before: 1 robbery
+    in Quetta."""
+    now = [incident(world, QUETTA, d) for d in (0, 1, 2)]
+    now.append(incident(world, PISHIN, 3, category="kidnapping", district="Pishin"))
+    before = [incident(world, QUETTA, -3)]
+    approved(world, now + before, tlp="AMBER", day=1)
+    return report_generate(agency=world.police, start=MONDAY, end=MONDAY + timedelta(days=7))
+
+
+def summary_text(content) -> str:
+    return "\n".join(line for _heading, lines in summary(content) for line in lines)
+
+
+def page_one(html: str) -> str:
+    return re.search(r'<section id="report-summary".*?</section>', html, re.S).group(0)
+
+
+def test_the_summary_says_what_changed_where_and_who_reviewed(world, two_weeks):
+    # when
+    text = summary_text(report_content(two_weeks))
+    # then: the counts of the two periods, by category and district, in sentences
+    assert (
+        "counted 4 incidents in 23\u201329 November 2026 against 1 in the 7 days before "
+        "(16\u201322 November 2026)" in text
+    )
+    assert "robbery (3, up from 1)" in text
+    assert "kidnapping (1, up from 0)" in text
+    assert "Quetta (3, up from 1)" in text
+    assert "Pishin (1, up from 0)" in text
+    assert "Most incidents this period: Quetta (3) and Pishin (1)." in text
+    # who asked and who approved, with the date in words
+    assert "asked for by police_analyst" in text
+    assert "approved by police_submitter" in text
+    assert "on 24 November 2026" in text
+    # how sure: the method's stated limitation in plain words
+    assert "patrolling and reporting habits" in text
+
+
+def test_page_one_holds_no_ids_times_or_internal_terms(world, two_weeks):
+    # given
+    content = report_content(two_weeks)
+    # when
+    first = page_one(render_html(content))
+    appendix = render_html(content).split('id="report-appendix"')[1]
+    # then
+    ids = [content["id"]] + [s["assessment"] for s in content["sections"]]
+    assert not any(i in first or i[:8] in first for i in ids)
+    assert not re.search(r"\d{2}:\d{2}:\d{2}", first)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", first)
+    for term in ("hot_cells", "cold_cells", "method_version", " q=", "z="):
+        assert term not in re.sub(r"<[^>]+>", "", first), term
+    # the detail is kept, in the appendix
+    assert all(i in appendix for i in ids)
+
+
+def test_a_map_has_the_district_outlines_names_legend_and_scale(world, two_weeks):
+    # given: the hotspots section holds one hot cell near Quetta
+    content = report_content(two_weeks)
+    section = content["sections"][0]
+    # when
+    svg = map_svg(section, content)
+    # then
+    assert svg.count('class="district"') >= 2  # the register's boxes as outlines
+    assert re.search(r'class="district-name"[^>]*>Quetta</text>', svg)
+    assert 'class="cell cell-hot"' in svg
+    assert "hot: more incidents than the area&#x27;s average" in svg
+    assert "register&#x27;s boxes" in svg
+    assert re.search(r">\d+ km</text>", svg)
+    assert "Hotspots of all categories" in svg
+
+
+def test_the_pdf_has_the_label_on_every_page_and_the_htmls_sections(world, two_weeks):
+    # given
+    content = report_content(two_weeks)
+    html = render_html(content)
+    headings = re.findall(r"<h2>([^<]+)</h2>", html)
+    # when
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(content))).pages]
+    # then
+    assert all(text.count("TLP:AMBER") >= 2 for text in pages), [t[:60] for t in pages]
+    text = "\n".join(pages)
+    assert headings == [
+        "Maps",
+        "Trend",
+        "Surges, districts and links",
+        "Appendix: technical detail",
+    ]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert pages[0].index("Weekly report of") < positions[0]
+
+
+def test_urdu_is_right_to_left(world, two_weeks):
+    html = render_html(report_content(two_weeks), language="ur")
+    assert '<html lang="ur" dir="rtl">' in html
+
+
+def test_a_report_whose_results_were_withdrawn_still_reads(world, two_weeks):
+    # given
+    Assessment.objects.filter(pk__in=two_weeks.assessments.values("pk")).update(status="withdrawn")
+    content = report_content(two_weeks)
+    # when
+    html = render_html(content)
+    # then
+    first = page_one(html)
+    assert "No result approved in this period is still in force" in first
+    assert "1 result was reviewed in the period: 0 approved" in first
+    assert "No result of the period flags a place." in html
+    assert "No incidents to chart." in html
+    assert html.count("TLP:CLEAR") >= 3
