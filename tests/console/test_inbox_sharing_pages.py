@@ -10,6 +10,7 @@ from django.test import Client
 
 from fusion.choices import RequestStatus
 from fusion.models import AccessRequest, Match, ShareGrant, SharingAgreement
+from fusion.sharing.agreements import agreement_apply
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +296,45 @@ def test_sharing_an_incident_and_revoking_it(world):
     assert revoked.status_code == 302
     grant.refresh_from_db()
     assert grant.revoked_at is not None
+
+
+def test_deactivating_an_agreement_previews_the_loss_then_saves(world):
+    # given: an applied agreement sharing one kidnapping with levies
+    factories.incident(world.police, world.police_submitter, category="kidnapping")
+    agreement = SharingAgreement.objects.create(
+        owner=world.police,
+        recipient=world.levies,
+        created_by=world.police_admin,
+        categories=["kidnapping"],
+    )
+    agreement_apply(agreement_id=agreement.pk)
+    admin = signed_in(world.police_admin)
+    url = f"/sharing/agreements/{agreement.pk}/edit/"
+    form = {"recipient": "levies", "categories": "kidnapping", "severity_min": "1"}
+    # when: previewed with "active" unticked
+    page = admin.post(url, {**form, "level": "view", "action": "preview"})
+    # then
+    assert re.search(r"<strong>1</strong> incidents levies loses", page.content.decode())
+    agreement.refresh_from_db()
+    assert agreement.active
+    # when: saved
+    signed = re.search(r'name="previewed" value="([^"]+)"', page.content.decode()).group(1)
+    saved = admin.post(url, {**form, "level": "view", "action": "save", "previewed": signed})
+    # then
+    assert saved.status_code == 302
+    agreement.refresh_from_db()
+    assert not agreement.active
+
+
+def test_a_refused_preview_in_place_keeps_the_apis_status(world):
+    # when: the preview asked for in place (htmx) with an unknown category
+    page = signed_in(world.police_admin).post(
+        "/sharing/agreements/new/",
+        {**KIDNAP, "categories": "ufo", "level": "view", "action": "preview"},
+        headers={"HX-Request": "true"},
+    )
+    # then: the partial alone, with the error naming the field
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert "<h1>" not in text
+    assert '<span class="field-name">categories</span>' in text
