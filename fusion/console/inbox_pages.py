@@ -131,7 +131,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
     role it has nothing for."""
     answer = api_client.get(request, "notifications/", page_param(request, "page"))
     context = {
-        "refused": not answer.ok,
+        "refused": answer.status == 403,
+        "answer": answer,
         "rows": notification_rows(_listed(answer)),
         "pages": _pages(request, "page", answer),
     }

@@ -338,3 +338,12 @@ def test_a_refused_preview_in_place_keeps_the_apis_status(world):
     assert page.status_code == 400
     assert "<h1>" not in text
     assert '<span class="field-name">categories</span>' in text
+
+
+def test_a_page_of_notifications_past_the_last_shows_the_apis_answer(world):
+    # when
+    page = signed_in(world.police_admin).get("/notifications/?page=9")
+    # then
+    text = page.content.decode()
+    assert 'class="error-summary"' in text
+    assert "There are no notifications for your roles." not in text
