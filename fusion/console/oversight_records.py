@@ -23,8 +23,14 @@ TIMES = ("since", "until")
 TIMES_OF_RECORD = ("created_at", "started_at", "finished_at", "reviewed_at", "withdrawn_at")
 
 
+STATUS_WORDS = dict(Status.choices)
+
+
 def _record(raw: dict[str, Any]) -> dict[str, Any]:
-    return {**raw, **{f"{name}_when": when(raw.get(name)) for name in TIMES_OF_RECORD}}
+    """A record as the page shows it: times readable, status in words."""
+    times = {f"{name}_when": when(raw.get(name)) for name in TIMES_OF_RECORD}
+    words = STATUS_WORDS.get(raw.get("status", ""), raw.get("status", ""))
+    return {**raw, **times, "status_words": words}
 
 
 def _cards(request: HttpRequest) -> list[dict[str, Any]]:

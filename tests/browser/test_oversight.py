@@ -5,11 +5,14 @@ agency's analyst gets the API's refusal and nothing of another agency's entries,
 only its own agency's."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
-from fusion.models import AuditEntry, AuditSeal
+from analytics.models import Assessment
+from fusion.models import AuditEntry, AuditSeal, Complaint
 from fusion.oversight.complaints import complaint_receive
 from tests import factories
 from tests.browser.conftest import assert_accessible, shot, sign_in
@@ -36,7 +39,15 @@ def test_oversight_verifies_the_trail_and_an_analyst_reads_none_of_it(page) -> N
     admin = factories.member(police, "agency_admin", "police_admin")
     factories.incident(police, factories.member(police, "submitter"), external_ref="POL-1")
     factories.incident(levies, factories.member(levies, "submitter"), external_ref="LEV-1")
+    for n in range(3):  # last month: fewer than the smallest published cell
+        complaint_receive(subject=f"Complaint {n}", details="Twice.", about="access")
+    Complaint.objects.update(received_at=timezone.now().replace(day=1) - timedelta(days=3))
     complaint_receive(subject="Why was my record read?", details="Twice.", about="access")
+    Assessment.objects.create(
+        kind="hotspots", status="pending_review", requester=analyst, agency=police, scope={},
+        params={}, scope_key="o", method_version="1.1.0", code_version="t",
+        result={"cells": [], "warnings": []},
+    )  # fmt: skip
 
     # the audit log, filtered by an action
     sign_in(page, overseer)
@@ -78,11 +89,16 @@ def test_oversight_verifies_the_trail_and_an_analyst_reads_none_of_it(page) -> N
     ]:
         nav.get_by_role("link", name=link).click()
         assert page.get_by_role("heading", name=heading, level=1).is_visible()
+        if name == "transparency":
+            row = page.get_by_role("row", name=re.compile("Complaints received"))
+            assert row.get_by_text("Suppressed").count() == 1
+            assert row.get_by_text("withheld").is_visible()
         assert_accessible(page)
         shot(page, name)
     assert "Why was my record read?" in page.goto("/oversight/complaints/").text()
     page.goto("/oversight/assessments/")
     assert page.get_by_role("heading", name="Methods and their status").is_visible()
+    assert "police_analyst" in page.locator("main table").inner_text()
     assert_accessible(page)
     shot(page, "oversight-assessments")
     page.get_by_role("button", name="Sign out").click()
