@@ -52,7 +52,9 @@ def _pages(request: HttpRequest, param: str, answer: Answer) -> dict[str, str | 
     }
 
 
-def _inbox(request: HttpRequest, *, answer: Answer | None = None, status: int = 200, **extra: Any):
+def _inbox(
+    request: HttpRequest, *, answer: Answer | None = None, status: int = 200, **extra: Any
+) -> HttpResponse:
     matches = api_client.get(request, "matches/", page_param(request, MATCHES_PAGE))
     requests = api_client.get(request, "access-requests/", page_param(request, REQUESTS_PAGE))
     mine, admin_of = _codes(request)

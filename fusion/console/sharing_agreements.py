@@ -96,7 +96,8 @@ def editor(
     body = body_from(request.POST, editing=editing)
     values = values_of(body)
     previewed = _previewed(request.POST.get("previewed", ""))
-    if request.POST.get("action") == "save" and previewed and previewed["body"] == body:
+    saving = request.POST.get("action") == "save"
+    if saving and previewed is not None and (previewed["path"], previewed["body"]) == (path, body):
         headers = {"Idempotency-Key": previewed["key"]} if method == "POST" else {}
         answer = api_client.post(request, path, body, method=method, headers=headers)
         if answer.ok:
@@ -106,8 +107,9 @@ def editor(
     dry = api_client.post(request, path, body, method=method, params={"dry_run": "true"})
     if not dry.ok:
         return _render(request, agreement, values, answer=dry)
-    changed = request.POST.get("action") == "save"
-    return _render(request, agreement, values, preview=_preview(dry, body), changed=changed)
+    preview = _preview(dry, path, body)
+    changed = saving and previewed is not None
+    return _render(request, agreement, values, preview=preview, changed=changed)
 
 
 def _previewed(blob: str) -> dict[str, Any] | None:
@@ -117,7 +119,7 @@ def _previewed(blob: str) -> dict[str, Any] | None:
         return None
 
 
-def _preview(dry: Answer, body: dict[str, Any]) -> dict[str, Any]:
+def _preview(dry: Answer, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """The dry run's answer, its counts per agency (one row when the recipient stays), and the
     signed body a save sends."""
     data = dry.data
@@ -125,7 +127,7 @@ def _preview(dry: Answer, body: dict[str, Any]) -> dict[str, Any]:
     per_agency = {gain["agency"]: {"agency": gain["agency"], "gains": data["gain_count"]}}
     per_agency.setdefault(lose["agency"], {"agency": lose["agency"], "gains": 0})
     per_agency[lose["agency"]]["loses"] = data["loss_count"]
-    signed = signing.dumps({"body": body, "key": new_key()}, salt=SALT)
+    signed = signing.dumps({"path": path, "body": body, "key": new_key()}, salt=SALT)
     return {**data, "by_agency": list(per_agency.values()), "signed": signed}
 
 
