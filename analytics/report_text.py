@@ -199,6 +199,54 @@ def changes_sentences(content: dict[str, Any]) -> list[str]:
     return lines
 
 
+def comparison_sentences(content: dict[str, Any]) -> list[str]:
+    """What is new and what ended against the agency's previous report (when the reader may
+    read it)."""
+    previous = content.get("previous")
+    if previous is None:
+        return []
+    if not previous.get("found"):
+        return [_("No report of the period before can be compared with this one.")]
+    when = period(previous["period_start"], previous["period_end"])
+    then, now = previous["then"], previous["now"]
+    lines = []
+
+    def named(pairs: list) -> str:
+        return _listing(
+            [_("%(category)s in %(district)s") % {"category": category(c), "district": district(d)}
+             for d, c in pairs]
+        )  # fmt: skip
+
+    old, new = {tuple(p) for p in then["surges"]}, {tuple(p) for p in now["surges"]}
+    if new - old:
+        lines.append(
+            _("New surges since the report of %(when)s: %(list)s.")
+            % {"when": when, "list": named(sorted(new - old))}
+        )
+    if old - new:
+        lines.append(
+            _("Surges of the report of %(when)s no longer flagged: %(list)s.")
+            % {"when": when, "list": named(sorted(old - new))}
+        )
+    if old & new:
+        lines.append(_("Surges still flagged: %(list)s.") % {"list": named(sorted(old & new))})
+    appeared = sorted(set(now["hot_districts"]) - set(then["hot_districts"]))
+    gone = sorted(set(then["hot_districts"]) - set(now["hot_districts"]))
+    if appeared:
+        lines.append(
+            _("Hotspots appeared in %(list)s (none there in the report of %(when)s).")
+            % {"list": _listing(appeared), "when": when}
+        )
+    if gone:
+        lines.append(_("Hotspots no longer found in %(list)s.") % {"list": _listing(gone)})
+    if not lines:
+        lines.append(
+            _("Surges and hotspot districts are the same as in the report of %(when)s.")
+            % {"when": when}
+        )
+    return lines
+
+
 def _districts(rows: list[dict[str, Any]]) -> str:
     named = [f"{district(r['district'])} ({r['cells']})" for r in rows[:SUMMARY_DISTRICTS]]
     return _listing(named)
@@ -213,6 +261,12 @@ def surge_row_words(row: dict[str, Any]) -> str:
     }
 
 
+def _size(section: dict[str, Any]) -> str:
+    """ " (5 km squares)", or nothing when the result does not say its cell size."""
+    km = section.get("cell_km")
+    return _(" (%(km)s km squares)") % {"km": number(km)} if km else ""
+
+
 def finding_sentences(section: dict[str, Any]) -> list[str]:
     """What one approved result found, in words naming districts."""
     k = section["kind"]
@@ -222,15 +276,15 @@ def finding_sentences(section: dict[str, Any]) -> list[str]:
             return [_("Hotspots: no place stands out from the rest of the area.")]
         return [
             ngettext(
-                "Hotspots: %(n)s grid cell of %(km)s km has clearly more incidents than "
+                "Hotspots: %(n)s grid cell%(size)s has clearly more incidents than "
                 "the area's average, in %(districts)s.",
-                "Hotspots: %(n)s grid cells of %(km)s km have clearly more incidents than "
+                "Hotspots: %(n)s grid cells%(size)s have clearly more incidents than "
                 "the area's average, most in %(districts)s.",
                 hot,
             )
             % {
                 "n": hot,
-                "km": number(section.get("cell_km")),
+                "size": _size(section),
                 "districts": _districts(section.get("districts", [])),
             }
         ]
@@ -240,15 +294,15 @@ def finding_sentences(section: dict[str, Any]) -> list[str]:
             return [_("Forecast: no place is flagged for the next period.")]
         return [
             ngettext(
-                "Forecast: %(n)s grid cell of %(km)s km is flagged for the next period, in "
+                "Forecast: %(n)s grid cell%(size)s is flagged for the next period, in "
                 "%(districts)s.",
-                "Forecast: %(n)s grid cells of %(km)s km are flagged for the next period, "
+                "Forecast: %(n)s grid cells%(size)s are flagged for the next period, "
                 "most in %(districts)s.",
                 flagged,
             )
             % {
                 "n": flagged,
-                "km": number(section.get("cell_km")),
+                "size": _size(section),
                 "districts": _districts(section.get("districts", [])),
             }
         ]
@@ -403,7 +457,7 @@ def summary(content: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ]
     findings = [line for s in content["sections"] for line in finding_sentences(s)]
     return [
-        (_("What changed"), changes_sentences(content)),
+        (_("What changed"), changes_sentences(content) + comparison_sentences(content)),
         (_("Where"), findings),
         (_("How sure"), sureness_sentences(content)),
         (_("Reviewed"), review_sentences(content)),

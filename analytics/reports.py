@@ -25,6 +25,7 @@ from analytics.choices import ReportStatus, Status
 from analytics.kpis import kpis_of
 from analytics.models import Assessment, AssessmentInput, Flag, Report
 from analytics.registry import METHODS
+from analytics.visibility import visible_reports
 from incidents.choices import strictest
 from incidents.districts import register
 
@@ -86,9 +87,12 @@ def reports_due(now: datetime | None = None) -> list[Report]:
     return [report for report in made if report is not None]
 
 
-def report_content(report: Report) -> dict[str, Any]:
+def report_content(report: Report, reader: Any = None) -> dict[str, Any]:
     """What the report shows now: its label, KPIs, one section per approved assessment, the
-    weekly trend of the incidents they used."""
+    weekly trend of the incidents they used, the counts of its period against the period
+    before. With a reader, also the surges and hotspot districts of the agency's report of
+    the period just before, when that reader may read it (analytics.visibility), to say what
+    is new and what ended."""
     shown = list(
         report.assessments.filter(status=Status.APPROVED)
         .select_related("requester", "reviewed_by")
@@ -106,6 +110,7 @@ def report_content(report: Report) -> dict[str, Any]:
         "sections": [_section(a, inputs.get(a.pk, {})) for a in shown],
         "trend": _trend([a.pk for a in shown]),
         "changes": _changes(inputs, report.period_start, report.period_end),
+        "previous": None if reader is None else _previous(report, reader),
         "notice": "Decision support only: every finding was reviewed and approved by a person "
         "other than its requester; read the warnings and bias checks before acting.",
     }
@@ -172,6 +177,48 @@ def _changes(inputs: dict, start: date, end: date) -> dict[str, Any]:
     rows = list(unique.values())
     before = start - (end - start)
     return {"period": _counts(rows, start, end), "previous": _counts(rows, before, start)}
+
+
+def _flagged(assessments: list[Assessment]) -> dict[str, list]:
+    """The surges (district, category) and the districts of hot cells that the results flag."""
+    surges, hot = set(), set()
+    for assessment in assessments:
+        result = assessment.result or {}
+        if assessment.kind == "surges":
+            surges |= {
+                (s.get("district"), s.get("category"))
+                for s in result.get("surges", [])
+                if s.get("significant")
+            }
+        elif assessment.kind == "hotspots":
+            hot |= {
+                _cell_district(c["geometry"])
+                for c in result.get("cells", [])
+                if c.get("significant") and c.get("kind") == "hot"
+            }
+    return {"surges": sorted(map(list, surges)), "hot_districts": sorted(hot - {""})}
+
+
+def _previous(report: Report, reader: Any) -> dict[str, Any]:
+    """The agency's report of the period ending where this one starts, as far as `reader` may
+    read it: its surges and hotspot districts, and this report's, to compare."""
+    earlier = (
+        visible_reports(reader)
+        .filter(agency_id=report.agency_id, period_end=report.period_start)
+        .order_by("period_start")
+        .last()
+    )
+    if earlier is None:
+        return {"found": False}
+    shown = list(earlier.assessments.filter(status=Status.APPROVED))
+    now = list(report.assessments.filter(status=Status.APPROVED))
+    return {
+        "found": True,
+        "period_start": earlier.period_start.isoformat(),
+        "period_end": earlier.period_end.isoformat(),
+        "then": _flagged(shown),
+        "now": _flagged(now),
+    }
 
 
 def _review(assessment: Assessment) -> dict[str, Any]:

@@ -151,3 +151,48 @@ def test_a_report_whose_results_were_withdrawn_still_reads(world, two_weeks):
     assert "No result of the period flags a place." in html
     assert "No incidents to chart." in html
     assert html.count("TLP:CLEAR") >= 3
+
+
+def surge(district, category):
+    return {"district": district, "category": category, "level": "district_category",
+            "observed": 6, "expected": 1.0, "q": 0.01, "p": 0.001, "significant": True,
+            "baseline": [1, 1, 1], "period_start": "2026-11-23T00:00:00+00:00"}  # fmt: skip
+
+
+def test_the_summary_names_new_and_ended_surges_against_the_previous_report(world, two_weeks):
+    # given: last week's report flagged robbery in Quetta and armed assault in Kech; this
+    # week's flags robbery in Quetta and kidnapping in Pishin
+    earlier = [incident(world, QUETTA, -3)]
+    then = approved(world, earlier, kind="surges", day=-6)
+    then.result = {"surges": [surge("Quetta", "robbery"), surge("Kech", "armed-assault")]}
+    then.save()
+    report_generate(agency=world.police, start=MONDAY - timedelta(days=7), end=MONDAY)
+    now = approved(world, earlier, kind="surges", day=2)
+    now.result = {"surges": [surge("Quetta", "robbery"), surge("Pishin", "kidnapping")]}
+    now.save()
+    current = report_generate(agency=world.police, start=MONDAY, end=MONDAY + timedelta(days=7))
+    # when
+    text = summary_text(report_content(current, reader=world.police_analyst))
+    unread = summary_text(report_content(current))
+    # then
+    week = "16\u201322 November 2026"
+    assert f"New surges since the report of {week}: kidnapping in Pishin." in text
+    assert f"Surges of the report of {week} no longer flagged: armed assault in Kech." in text
+    assert "Surges still flagged: robbery in Quetta." in text
+    assert f"(none there in the report of {week})" in text  # this week's hot cell is new
+    # without a reader, no earlier report is read
+    assert "since the report" not in unread
+
+
+def test_an_earlier_report_the_reader_may_not_read_is_not_compared(world, two_weeks):
+    # given: last week's report shows a result over a levies incident police cannot see
+    hidden = factories.incident(world.levies, world.levies_submitter, tlp="AMBER")
+    then = approved(world, [hidden], kind="surges", day=-6)
+    then.result = {"surges": [surge("Kech", "armed-assault")]}
+    then.save()
+    report_generate(agency=world.police, start=MONDAY - timedelta(days=7), end=MONDAY)
+    # when
+    text = summary_text(report_content(two_weeks, reader=world.police_submitter))
+    # then
+    assert "Kech" not in text
+    assert "No report of the period before can be compared with this one." in text
