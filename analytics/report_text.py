@@ -253,7 +253,7 @@ def _districts(rows: list[dict[str, Any]]) -> str:
 
 
 def surge_row_words(row: dict[str, Any]) -> str:
-    return _("%(category)s in %(district)s: %(observed)s against about %(expected)s expected") % {
+    return _("%(category)s in %(district)s (%(observed)s against about %(expected)s expected)") % {
         "category": category(row.get("category")),
         "district": district(row.get("district")),
         "observed": row.get("observed"),
@@ -428,7 +428,7 @@ def review_sentences(content: dict[str, Any]) -> list[str]:
                 "%(reviewer)s (%(reviewer_role)s) on %(date)s."
             )
             % {
-                "kinds": _listing(kinds),
+                "kinds": _listing([kinds[0]] + [k.lower() for k in kinds[1:]]),
                 "requester": requester,
                 "requester_role": role(requester_role),
                 "reviewer": reviewer,
