@@ -74,10 +74,11 @@ def map_svg(section: dict[str, Any], content: dict[str, Any]) -> str | None:
     def xy(lon: float, lat: float) -> tuple[float, float]:
         return (lon - west) * k * scale, (north - lat) * scale
 
+    canvas = max(width, WIDTH)  # room for the legend under a narrow map
     heading = title(section, content)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="map" role="img" '
-        f'viewBox="0 0 {width:.0f} {height + LEGEND:.0f}" width="{width:.0f}" '
+        f'viewBox="0 0 {canvas:.0f} {height + LEGEND:.0f}" width="{canvas:.0f}" '
         f'height="{height + LEGEND:.0f}" aria-label="{escape(heading)}">',
         f"<title>{escape(heading)}</title>",
         f'<rect x="0" y="0" width="{width:.1f}" height="{height:.1f}" fill="#f7f7f4" '
@@ -154,8 +155,8 @@ def map_svg(section: dict[str, Any], content: dict[str, Any]) -> str | None:
         )
         x += 30 + 6.2 * len(label)
     outline = _(
-        "Dashed outlines: the district register's boxes (approximate areas, they overlap), "
-        "named at each district's centre."
+        "Dashed outlines: the district register's boxes (approximate, they may overlap), "
+        "named at their centres."
     )
     parts.append(
         f'<rect x="6" y="{ly + 12}" width="12" height="12" fill="none" stroke="#555" '
