@@ -13,14 +13,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from analytics.choices import FlagAction, Kind, Status
 from fusion.console import api_client, assessment_forms, assessment_reports, assessment_results
 from fusion.console.access import signed_in
-from fusion.console.assessment_reports import page_links
+from fusion.console.assessment_reports import moment, page_links
 from incidents.choices import TLP
 from incidents.districts import register
 
@@ -46,7 +45,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     answer = api_client.get(request, "assessments/", params)
     rows = answer.data.get("results", []) if answer.ok else []
     for row in rows:
-        row["created"] = parse_datetime(row.get("created_at") or "")
+        row["created"] = moment(row.get("created_at"))
     context = {
         "answer": answer,
         "rows": rows,
@@ -118,9 +117,16 @@ def _detail_context(request: HttpRequest, pk: uuid.UUID) -> dict[str, Any]:
     if status in {Status.APPROVED, Status.WITHDRAWN}:
         answer = api_client.get(request, f"assessments/{pk}/flags/", {"page_size": 500})
         flags = answer.data.get("results", []) if answer.ok else []
+    for flag in flags:
+        flag["starts"], flag["ends"] = moment(flag["period_start"]), moment(flag["period_end"])
+        flag["acknowledged_at"] = moment((flag.get("acknowledgement") or {}).get("at"))
     result = assessment.get("result") or {}
+    scope = assessment.get("scope") or {}
     return {
         "a": assessment,
+        "created": moment(assessment.get("created_at")),
+        "window": (moment(scope.get("occurred_after")), moment(scope.get("occurred_before"))),
+        "reviewed_at": moment((assessment.get("review") or {}).get("reviewed_at")),
         "tlp": assessment.get("tlp"),
         "running": status in OPEN,
         "is_requester": assessment.get("requester") == request.user.get_username(),

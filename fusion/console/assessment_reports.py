@@ -66,6 +66,13 @@ def _approved(request: HttpRequest, agency: str) -> list[dict[str, Any]]:
     return rows
 
 
+def moment(value: Any) -> datetime | None:
+    """A time of an API answer: a datetime in-process, or its ISO text."""
+    if isinstance(value, datetime):
+        return value
+    return parse_datetime(value) if isinstance(value, str) and value else None
+
+
 def _hours(pairs: list[tuple[datetime, datetime]]) -> dict[str, Any]:
     hours = [(end - start).total_seconds() / 3600 for start, end in pairs]
     return {
@@ -83,8 +90,8 @@ def time_to_insight(
     ends = [*starts[1:], period_math.shift(starts[-1], period, 1)]
     pairs = []
     for row in rows:
-        created = parse_datetime(row.get("created_at") or "")
-        decided = parse_datetime(((row.get("review") or {}).get("reviewed_at")) or "")
+        created = moment(row.get("created_at"))
+        decided = moment((row.get("review") or {}).get("reviewed_at"))
         if created and decided:
             pairs.append((created, decided))
     return [
@@ -122,6 +129,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
         "period_choices": KPI_PERIODS,
         "count_choices": [str(n) for n in PERIOD_COUNTS],
         "agency": answer.data.get("agency") if answer.ok else None,
+        "any_outcome": any(r["false_positive_rate_by_method"] for r in rows),
     }
     return render(request, "console/assessments/kpis.html", context, status=answer.status)
 

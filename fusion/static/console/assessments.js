@@ -57,6 +57,7 @@
         .addTo(group);
     });
     group.addTo(map);
+    L.control.scale({ imperial: false }).addTo(map);
     map.fitBounds(group.getBounds(), { padding: [20, 20] });
   }
 
