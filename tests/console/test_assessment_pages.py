@@ -204,3 +204,55 @@ def test_reports_and_kpis_pages_answer_as_the_api(world, client) -> None:
     refused = client.get(reverse("console:kpis"), {"period": "year"})
     assert refused.status_code == 400
     assert "period" in refused.content.decode()
+
+
+def test_the_progress_partial_polls_while_the_run_is_open(world, client) -> None:
+    # given a request whose run has not started (its commit hook is not run here)
+    client.force_login(world.analyst_a)
+    answer = client.post(reverse("console:assessment-new"), form())
+    pk = answer["Location"].rstrip("/").rsplit("/", 1)[-1]
+    # when the page and its partial are read
+    page = client.get(answer["Location"]).content.decode()
+    partial = client.get(reverse("console:assessment-progress", kwargs={"pk": pk}))
+    # then both poll every 2 s, and the page is not told to reload yet
+    assert 'hx-trigger="every 2s"' in page
+    assert 'hx-trigger="every 2s"' in partial.content.decode()
+    assert "HX-Refresh" not in partial
+    assert "Status: queued, 0% done." in partial.content.decode()
+
+
+def approved(world, client, capture) -> Assessment:
+    client.force_login(world.analyst_a)
+    assessment = request_assessment(client, capture)
+    client.force_login(world.analyst_b)
+    review = reverse("console:assessment-review", kwargs={"pk": assessment.pk})
+    body = {
+        "decision": "approve",
+        "rationale": "Checked the cells.",
+        "acknowledged_warnings": assessment.result["warnings"],
+    }
+    assert client.post(review, body).status_code == 302
+    return assessment
+
+
+def test_a_flag_is_acknowledged_once_and_none_needs_a_reason(
+    world, client, django_capture_on_commit_callbacks
+) -> None:
+    # given an approved result with flags, read by a coordinator of its agency
+    assessment = approved(world, client, django_capture_on_commit_callbacks)
+    flag = assessment.flags.order_by("id").first()
+    client.force_login(world.coordinator)
+    url = reverse(
+        "console:assessment-flag-acknowledge", kwargs={"pk": assessment.pk, "flag": flag.pk}
+    )
+    # when "none" comes without a reason, then the API's 400 names the field
+    refused = client.post(url, {"action": "none", "reason": ""})
+    assert refused.status_code == 400
+    assert '<span class="field-name">reason</span>' in refused.content.decode()
+    # when it is acknowledged with a patrol, then the page shows who and what
+    done = client.post(url, {"action": "patrol"})
+    assert done.status_code == 302
+    page = client.get(reverse("console:assessment", kwargs={"pk": assessment.pk}))
+    assert "patrol — bfc_coordinator" in page.content.decode()
+    # and a second acknowledgement is the API's 409
+    assert client.post(url, {"action": "inquiry"}).status_code == 409
