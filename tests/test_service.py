@@ -57,10 +57,14 @@ def test_docs_served_without_a_cdn(client):
     assert "unpkg" not in html
 
 
-def test_unknown_route_is_json_404(client):
-    response = client.get("/nowhere")
+def test_unknown_route_is_json_404_under_the_api_and_a_page_elsewhere(client):
+    response = client.get("/api/v1/nowhere")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+    page = client.get("/nowhere")  # the console's
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+    assert b"Not found" in page.content
 
 
 def test_anonymous_api_is_401(client):

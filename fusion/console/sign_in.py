@@ -12,8 +12,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from agencies import second_factor
 from agencies.sign_in_form import SecondFactorSignInForm
 from fusion.api.throttling import LoginAddressThrottle
+from fusion.console import enrolment
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -44,7 +46,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(wait)
             return response
         form = SecondFactorSignInForm(request, data=request.POST)
-        if form.is_valid():
+        valid = form.is_valid()
+        if getattr(form, "needs_enrolment", False):
+            return enrolment.start(request, second_factor.enrolment_token(form.get_user()))
+        if valid:
             user = form.get_user()
             login(request, user)  # django-otp keeps the verified device in the session
             request.session["django_language"] = user.language

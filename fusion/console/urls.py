@@ -4,6 +4,7 @@ from django.urls import path
 
 from fusion.console import (
     assessment_pages,
+    enrolment,
     home,
     inbox_pages,
     incident_pages,
@@ -18,6 +19,7 @@ app_name = "console"
 urlpatterns = [
     path("", home.home, name="home"),
     path("sign-in/", sign_in.sign_in, name="sign-in"),
+    path("sign-in/enrol/", enrolment.enrol, name="enrol"),
     path("sign-out/", sign_in.sign_out, name="sign-out"),
     path("language/", language.set_language, name="language"),
     *incident_pages.urlpatterns,

@@ -3,6 +3,7 @@ signing out, the language switch and keyboard use of the sign-in page."""
 
 import pytest
 from django.test import Client
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests import factories
@@ -20,6 +21,7 @@ def test_a_page_needs_a_signed_in_session(page, live_server) -> None:
 
 def test_second_factor_is_asked_and_a_wrong_code_refused(page, settings) -> None:
     settings.FUSION_REQUIRE_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # no wait after the wrong code (tested in agencies)
     agency = factories.agency("police", "police")
     admin = factories.member(agency, "agency_admin", "police_admin")
     enrol(admin)
@@ -30,8 +32,6 @@ def test_second_factor_is_asked_and_a_wrong_code_refused(page, settings) -> None
     page.get_by_role("button", name="Sign in").click()
     assert "/sign-in/" in page.url
     assert "valid code" in page.locator(".error-summary").inner_text()
-    # django-otp makes a device wait after a wrong code; the person waits it out
-    TOTPDevice.objects.filter(user=admin).update(throttling_failure_timestamp=None)
     sign_in(page, admin, code=code_for(admin))
     assert page.get_by_role("heading", name="Overview").is_visible()
     assert "POLICE (police)" in page.locator("main").inner_text()
@@ -89,3 +89,29 @@ def test_the_api_keeps_json_errors_and_the_console_answers_pages(client) -> None
     page = client.get("/nothing-here/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+def test_an_account_without_its_required_second_factor_enrols_one_at_sign_in(settings) -> None:
+    settings.FUSION_REQUIRE_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    agency = factories.agency("police", "police")
+    admin = factories.member(agency, "agency_admin", "police_admin")
+    client = Client()
+    answer = client.post("/sign-in/", {"username": "police_admin", "password": "wrong"})
+    assert answer.status_code == 400  # a wrong password never reaches enrolment
+    answer = client.post("/sign-in/", {"username": "police_admin", "password": factories.PASSWORD})
+    assert answer.status_code == 302
+    assert answer["Location"] == "/sign-in/enrol/"
+    assert "_auth_user_id" not in client.session
+    assert client.get("/").status_code == 302  # not signed in yet
+    page = client.get("/sign-in/enrol/")
+    assert b"<svg" in page.content
+    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+    assert client.post("/sign-in/enrol/", {"code": "000000"}).status_code == 400
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    done = client.post("/sign-in/enrol/", {"code": code})
+    assert done.status_code == 200
+    assert done.content.count(b"<code>") == 10  # the recovery codes, shown once
+    assert client.session["_auth_user_id"] == str(admin.pk)
+    assert client.get("/").status_code == 200
+    assert client.get("/sign-in/enrol/").status_code == 302  # enrolled: nothing to do here
