@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.urls import NoReverseMatch, reverse
 
 MAX_CHECK_ROWS = 80
+MAX_MAP_CELLS = 2000  # a browser draws this many boxes at ease; flagged cells come first
 
 
 def cell_bbox(geometry: dict[str, Any] | None) -> list[float] | None:
@@ -63,8 +64,10 @@ def cells(assessment: dict[str, Any]) -> list[dict[str, Any]]:
 
 def map_layer(assessment: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
     """What the map draws: each cell's box and label (hot, cold, flagged or plain)."""
-    features = []
+    features: list[dict[str, Any]] = []
     for row in rows:
+        if len(features) >= MAX_MAP_CELLS:
+            break
         if not row["bbox"]:
             continue
         label = row.get("kind") or ("flagged" if row.get("flagged") else "plain")

@@ -256,3 +256,27 @@ def test_a_flag_is_acknowledged_once_and_none_needs_a_reason(
     assert "patrol — bfc_coordinator" in page.content.decode()
     # and a second acknowledgement is the API's 409
     assert client.post(url, {"action": "inquiry"}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "caption"),
+    [
+        ("surges", {"surges-period": "week"}, "Significant surges (of"),
+        ("forecast", {"forecast-forecast_start": "2025-06-01"}, "Flagged cells by rank"),
+        ("links", {}, "Reports that may be one event"),
+    ],
+)
+def test_each_kind_of_result_is_shown_for_review(
+    world, client, django_capture_on_commit_callbacks, kind, fields, caption
+) -> None:
+    # given a request of each kind, computed
+    client.force_login(world.analyst_a)
+    overrides = {"kind": kind, "hotspots-cell_size_km": "", **fields}
+    if kind == "forecast":
+        overrides["occurred_before"] = ""  # a forecast reads up to its start
+    assessment = request_assessment(client, django_capture_on_commit_callbacks, **overrides)
+    assert assessment.status == "pending_review", assessment.error
+    # when its requester opens it, then its result's table is shown for the colleague's review
+    page = client.get(reverse("console:assessment", kwargs={"pk": assessment.pk}))
+    assert page.status_code == 200
+    assert caption in page.content.decode()
