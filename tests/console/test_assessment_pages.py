@@ -204,6 +204,11 @@ def test_reports_and_kpis_pages_answer_as_the_api(world, client) -> None:
     refused = client.get(reverse("console:kpis"), {"period": "year"})
     assert refused.status_code == 400
     assert "period" in refused.content.decode()
+    # oversight reads no agency's flag KPIs: the API's refusal, shown as such
+    client.force_login(factories.member(factories.agency("watch", "oversight"), "oversight"))
+    oversight = client.get(reverse("console:kpis"))
+    assert oversight.status_code == 403
+    assert 'class="error-summary"' in oversight.content.decode()
 
 
 def test_the_progress_partial_polls_while_the_run_is_open(world, client) -> None:
