@@ -5,8 +5,6 @@ map.json reads the incidents through the API list's own queryset (incidents_for_
 visibility selector) narrowed by the API's own filter class, and asks the API list first, so
 that bad filters and a reader without incident roles get the API's own refusal."""
 
-from typing import Any
-
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -43,7 +41,7 @@ def incidents_map(request: HttpRequest) -> HttpResponse:
         "incidents": readable(data.get("results", [])),
         "next_url": cursor_url(request, data.get("next")),
         "previous_url": cursor_url(request, data.get("previous")),
-        "districts": district_outlines(),
+        "district_outlines": district_outlines(),
         "title": _("Incidents map"),
         **filter_context(request),
     }
@@ -88,18 +86,11 @@ class ViewForm(forms.Form):
 def district_outlines() -> list[dict]:
     """The register's districts as boxes with their names and centres (no outline when the
     register is off)."""
-    current = register()
-    areas = current.areas() if hasattr(current, "areas") else _register_areas(current)
     return [
         {
             "name": area.name,
             "box": [area.south, area.west, area.north, area.east],
             "centre": list(area.centre),
         }
-        for area in areas
+        for area in register().areas()
     ]
-
-
-def _register_areas(current: Any) -> list[Any]:
-    # Until the register offers its areas publicly, read them where it keeps them.
-    return list(getattr(current, "_areas", {}).values())

@@ -8,22 +8,14 @@
   const LETTER = { CLEAR: "C", GREEN: "G", AMBER: "A", "AMBER+STRICT": "S", RED: "R" };
   const css = (tlp) => "tlp-fill-" + String(tlp).toLowerCase().replace("+", "");
   const status = document.getElementById("map-status");
-  const map = L.map(element, { zoomSnap: 1, worldCopyJump: false, minZoom: 2 });
+  const map = L.map(element, { zoomSnap: 0.25, zoomDelta: 1, minZoom: 2, maxZoom: 18 });
   map.attributionControl.setPrefix("Leaflet");
 
+  // The view is set before anything is drawn: a layer added to a map without one is
+  // projected wrongly.
   const districts = JSON.parse(document.getElementById("district-outlines").textContent);
-  const outlines = L.layerGroup().addTo(map);
-  let extent = null;
-  for (const district of districts) {
-    const [south, west, north, east] = district.box;
-    const bounds = L.latLngBounds([south, west], [north, east]);
-    extent = extent ? extent.extend(bounds) : bounds;
-    L.rectangle(bounds, { className: "district-box", weight: 1, fill: false, interactive: false })
-      .addTo(outlines);
-    L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
-      .setLatLng(district.centre).setContent(district.name).addTo(outlines);
-  }
-
+  const boxes = districts.map((d) => L.latLngBounds([d.box[0], d.box[1]], [d.box[2], d.box[3]]));
+  const extent = boxes.reduce((all, box) => (all ? all.extend(box) : L.latLngBounds(box.getSouthWest(), box.getNorthEast())), null);
   const filterBox = (data.bbox || "").split(",").map(Number);
   if (filterBox.length === 4 && filterBox.every(Number.isFinite)) {
     map.fitBounds([[filterBox[1], filterBox[0]], [filterBox[3], filterBox[2]]]);
@@ -32,6 +24,13 @@
   } else {
     map.setView([20, 0], 2);
   }
+  const outlines = L.layerGroup().addTo(map);
+  districts.forEach((district, n) => {
+    L.rectangle(boxes[n], { className: "district-box", weight: 1, fill: false, interactive: false })
+      .addTo(outlines);
+    L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
+      .setLatLng(district.centre).setContent(district.name).addTo(outlines);
+  });
 
   const layer = L.layerGroup().addTo(map);
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
@@ -69,7 +68,7 @@
         iconSize: [size, size],
       }),
     });
-    marker.on("click keypress", () => map.setView([c.lat, c.lon], map.getZoom() + 2));
+    marker.on("click keypress", () => map.setView([c.lat, c.lon], Math.round(map.getZoom()) + 2));
     return marker;
   }
 
@@ -97,7 +96,7 @@
     const query = new URLSearchParams(data.query);
     query.delete("cursor");
     query.set("view", view);
-    query.set("zoom", map.getZoom());
+    query.set("zoom", Math.round(map.getZoom()));
     if (pending) pending.abort();
     pending = new AbortController();
     element.setAttribute("aria-busy", "true");
