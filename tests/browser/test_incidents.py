@@ -5,6 +5,7 @@ shared with the fusion centre appears on none of them."""
 import pytest
 from django.test import Client
 
+from fusion.console import incident_clusters
 from fusion.sharing.shares import share_grant
 from tests import factories
 from tests.browser.conftest import assert_accessible, shot, sign_in
@@ -19,7 +20,7 @@ PERSON = {"role": "victim", "full_name": "Sakina Notezai", "national_id": "54321
 MAP_CANVAS = "#incidents-map .leaflet-map-pane"
 
 
-def test_coordinator_walks_map_list_detail_and_persons(page, live_server) -> None:
+def test_coordinator_walks_map_list_detail_and_persons(page, live_server, monkeypatch) -> None:
     # given: police shares two incidents with the fusion centre, keeps one to itself
     police = factories.agency("police", "police")
     centre = factories.agency("bfc", "fusion_centre")
@@ -48,6 +49,14 @@ def test_coordinator_walks_map_list_detail_and_persons(page, live_server) -> Non
     assert "bounding box" in page.locator(".legend").inner_text()
     shot(page, "incidents-map")
     assert_accessible(page, exclude=[MAP_CANVAS])
+    # and as the server's grid clusters (what many incidents in view give)
+    monkeypatch.setattr(incident_clusters, "POINT_LIMIT", 0)
+    page.reload()
+    page.wait_for_selector("#incidents-map[data-mode='clusters']")
+    assert page.locator(".grid-cluster").count() == 2
+    assert page.locator(".grid-cluster[title^='1 incident,']").count() == 2
+    shot(page, "incidents-map-clusters")
+    monkeypatch.setattr(incident_clusters, "POINT_LIMIT", 2_000)
 
     # when: filtered by category, the list
     page.get_by_label("Category").select_option("bombing-ied")

@@ -24,17 +24,24 @@
   } else {
     map.setView([20, 0], 2);
   }
+  // District names lie under the incidents (Leaflet puts tooltips above markers).
+  map.createPane("district-names").style.zIndex = 450;
   const outlines = L.layerGroup().addTo(map);
   districts.forEach((district, n) => {
     L.rectangle(boxes[n], { className: "district-box", weight: 1, fill: false, interactive: false })
       .addTo(outlines);
-    L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
+    L.tooltip({
+      permanent: true, direction: "center", className: "district-label", interactive: false,
+      pane: "district-names",
+    })
       .setLatLng(district.centre).setContent(district.name).addTo(outlines);
   });
 
   const layer = L.layerGroup().addTo(map);
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
   const text = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+  const count = (n) => `${n.toLocaleString()} ${n === 1 ? data.labelOne : data.labelIncidents}`;
 
   function point(p) {
     const label = `${data.labelIncident}: ${p.category}, ${data.labelSeverity} ${p.severity}, TLP:${p.tlp}`;
@@ -58,7 +65,7 @@
   }
 
   function cluster(c) {
-    const label = `${c.count} ${data.labelIncidents}, ${data.labelStrictest} TLP:${c.tlp}`;
+    const label = `${count(c.count)}, ${data.labelStrictest} TLP:${c.tlp}`;
     const size = c.count >= 1000 ? 52 : c.count >= 100 ? 44 : 36;
     const marker = L.marker([c.lat, c.lon], {
       title: label,
@@ -68,7 +75,7 @@
         iconSize: [size, size],
       }),
     });
-    marker.on("click keypress", () => map.setView([c.lat, c.lon], Math.round(map.getZoom()) + 2));
+    marker.on("click", () => map.setView([c.lat, c.lon], Math.round(map.getZoom()) + 2));
     return marker;
   }
 
@@ -81,7 +88,7 @@
       answer.points.forEach((p) => group.addLayer(point(p)));
       layer.addLayer(group);
     }
-    status.textContent = `${answer.total.toLocaleString()} ${data.labelIncidents}`;
+    status.textContent = count(answer.total);
     element.dataset.mode = answer.mode;
     element.dataset.total = answer.total;
   }
