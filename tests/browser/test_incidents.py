@@ -27,8 +27,9 @@ def test_coordinator_walks_map_list_detail_and_persons(page, live_server, monkey
         description="Device at the Kuchlak checkpoint",
     )  # fmt: skip
     assault = factories.incident(police, submitter, latitude=28.9, longitude=64.4, tlp="GREEN")
+    near = factories.incident(police, submitter, latitude=30.181, longitude=67.001, tlp="GREEN")
     secret = factories.incident(police, submitter, category="bombing-ied", description="secret")
-    for incident, level in ((bombing, "view_persons"), (assault, "view")):
+    for incident, level in ((bombing, "view_persons"), (assault, "view"), (near, "view")):
         share_grant(
             actor=admin, incident=incident, agency=centre, level=level, purpose="fusion picture"
         )
@@ -37,9 +38,10 @@ def test_coordinator_walks_map_list_detail_and_persons(page, live_server, monkey
     # when: the map
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Incidents").click()
     page.wait_for_selector("#incidents-map[data-total]")
-    # then: both shared incidents as markers, district boxes named, the hidden one nowhere
-    assert page.locator("#incidents-map").get_attribute("data-total") == "2"
-    assert page.locator(".incident-marker, .marker-cluster").count() >= 1
+    # then: the shared incidents as markers (two in Quetta grouped), district boxes named
+    assert page.locator("#incidents-map").get_attribute("data-total") == "3"
+    assert page.locator(".incident-marker").count() == 1
+    assert "2 incidents" in page.locator(".marker-cluster").inner_text()
     assert page.locator(".district-label", has_text="Quetta").count() == 1
     assert "bounding box" in page.locator(".legend").inner_text()
     shot(page, "incidents-map")
@@ -49,7 +51,8 @@ def test_coordinator_walks_map_list_detail_and_persons(page, live_server, monkey
     page.reload()
     page.wait_for_selector("#incidents-map[data-mode='clusters']")
     assert page.locator(".grid-cluster").count() == 2
-    assert page.locator(".grid-cluster[title^='1 incident,']").count() == 2
+    assert page.locator(".grid-cluster[title^='1 incident,']").count() == 1
+    assert page.locator(".grid-cluster[title^='2 incidents, strictest TLP:AMBER']").count() == 1
     shot(page, "incidents-map-clusters")
     assert_accessible(page)
     monkeypatch.setattr(incident_clusters, "POINT_LIMIT", 2_000)

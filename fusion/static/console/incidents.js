@@ -84,7 +84,19 @@
     if (answer.mode === "clusters") {
       answer.clusters.forEach((c) => layer.addLayer(cluster(c)));
     } else {
-      const group = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+      const group = L.markerClusterGroup({
+        showCoverageOnHover: false,
+        maxClusterRadius: 40,
+        iconCreateFunction: (near) => {
+          const n = near.getChildCount();
+          const size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+          return L.divIcon({
+            className: `marker-cluster marker-cluster-${size}`,
+            html: `<div><span aria-hidden="true">${n}</span><span class="visually-hidden">${count(n)}</span></div>`,
+            iconSize: [40, 40],
+          });
+        },
+      });
       answer.points.forEach((p) => group.addLayer(point(p)));
       layer.addLayer(group);
     }
