@@ -24,9 +24,7 @@ SCALES_KM = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 
 def _areas() -> list[Area]:
     """The register's areas (none when the register is off)."""
-    current = register()
-    held = getattr(current, "_areas", {})
-    return [held[name] for name in current.names() if name in held]
+    return register().areas()
 
 
 def _ring(geometry: dict[str, Any]) -> list[list[float]]:

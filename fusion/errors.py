@@ -55,3 +55,10 @@ class TooMany(DomainError):
 
     status_code = 429
     default_detail = "Too many requests in progress; retry later."
+
+
+class Unavailable(DomainError):
+    """A part the answer needs is not working now (a document renderer, say); retry (503)."""
+
+    status_code = 503
+    default_detail = "A part of the service this needs is unavailable; retry later."

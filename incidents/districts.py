@@ -111,6 +111,10 @@ class Register:
         """Canonical district names, sorted."""
         return sorted(self._areas)
 
+    def areas(self) -> list[Area]:
+        """The districts' areas (boxes and centres), in name order: maps draw them."""
+        return [self._areas[name] for name in sorted(self._areas)]
+
     def canonical(self, name: str) -> str | None:
         """The canonical name of a district name or alias; None when unknown."""
         return self._by_key.get(name_key(name or "")) or None
@@ -145,6 +149,9 @@ class OpenRegister:
     label = OFF
 
     def names(self) -> list[str]:
+        return []
+
+    def areas(self) -> list[Area]:
         return []
 
     def canonical(self, name: str) -> str | None:

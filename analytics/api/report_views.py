@@ -3,6 +3,7 @@ for a period (202, built by a worker)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +24,7 @@ from fusion.api.base import FusionGenericViewSet
 from fusion.api.renderers import DocumentRenderer, JSONErrors
 from fusion.api.schema import errors
 from fusion.api.serializers import StrictInputSerializer
-from fusion.errors import NotFound
+from fusion.errors import Invalid, NotFound, Unavailable
 
 
 class HTMLRenderer(DocumentRenderer):
@@ -74,11 +75,19 @@ class ReportRequestSerializer(StrictInputSerializer):
     ),
     retrieve=extend_schema(
         summary="One report: JSON, or .html / .pdf with maps and trends; every page labelled",
+        parameters=[
+            OpenApiParameter(
+                "lang",
+                str,
+                enum=["en", "ur"],
+                description="Language of the HTML and PDF (default en; ur is right to left).",
+            )
+        ],
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/html"): OpenApiTypes.STR,
             (200, "application/pdf"): OpenApiTypes.BINARY,
-            **errors(403, 404),
+            **errors(400, 403, 404, 503),
         },
     ),
 )
@@ -145,24 +154,44 @@ class ReportViewSet(
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        language = _language(request)
         report = self.get_object()
-        content = report_content(report)
+        # what is new or ended is read against the previous period's report the reader may see
+        content = report_content(report, reader=request.user)
         fmt = request.accepted_renderer.format
         audit.log_event(event="report.read", obj=report, details={"format": fmt})
-        headers = {"TLP": content["tlp"]}
-        # matplotlib (~0.5 s to import) is loaded by the first document asked for, not by every
+        headers = {"TLP": content["tlp"], "Content-Language": language}
+        # the charts' libraries are loaded by the first document asked for, not by every
         # process that loads the URLconf
+        from analytics.report_pdf import PdfError
         from analytics.report_render import render_html, render_pdf
 
         if fmt == "html":
             return HttpResponse(
-                render_html(content), content_type="text/html; charset=utf-8", headers=headers
+                render_html(content, language),
+                content_type="text/html; charset=utf-8",
+                headers=headers,
             )
         if fmt == "pdf":
+            try:
+                document = render_pdf(content, language)
+            except PdfError as exc:
+                raise Unavailable(f"The PDF could not be made: {exc}") from exc
             disposition = f'attachment; filename="fusion-report-{report.pk}.pdf"'
             return HttpResponse(
-                render_pdf(content),
+                document,
                 content_type="application/pdf",
                 headers={**headers, "Content-Disposition": disposition},
             )
         return Response(content, headers=headers)
+
+
+def _language(request: Request) -> str:
+    """`lang`: the language of an HTML or PDF report's words (en, the default, or ur)."""
+    values = request.query_params.getlist("lang")
+    known = dict(settings.LANGUAGES)
+    if not values:
+        return "en"
+    if len(values) > 1 or values[0] not in known:
+        raise Invalid("Unknown report language.", errors={"lang": [f"One of: {', '.join(known)}."]})
+    return values[0]

@@ -17,6 +17,7 @@ _DESCRIPTIONS = {
     412: "If-Match is stale: the object changed since you read it.",
     413: "Request body or batch too large.",
     429: "Throttled; see Retry-After.",
+    503: "A part this needs is unavailable now (e.g. the PDF renderer); retry later.",
 }
 _ANY_400 = (
     "Invalid input; `errors` names each bad field. Any operation answers 400 to a query "

@@ -21,9 +21,10 @@ ITEMS: list[tuple[str, Any, set[str]]] = [
     ("console:reports", _("Reports"), {"analyst", "coordinator", "agency_admin"}),
     ("console:kpis", _("KPIs"), {"coordinator", "agency_admin", "oversight"}),
     ("console:sharing", _("Sharing"), {"agency_admin"}),
-    ("console:audit", _("Audit log"), {"oversight"}),
+    ("console:audit", _("Audit log"), {"oversight", "agency_admin"}),
     ("console:complaints", _("Complaints"), {"oversight"}),
     ("console:transparency", _("Transparency"), {"oversight"}),
+    ("console:oversight-assessments", _("Assessment records"), {"oversight"}),
     ("console:notifications", _("Notifications"), CONTENT | {"oversight"}),
 ]
 

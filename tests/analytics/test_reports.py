@@ -231,3 +231,18 @@ def test_a_surges_section_says_whether_incidents_are_rising(world, client_for):
     assert trend in html
     section = next(s for s in body["sections"] if s["kind"] == "surges")
     assert section["aggregate_surges"][0]["level"] == "province"
+
+
+def test_the_report_language_is_chosen_per_read_and_a_bad_one_is_a_400(
+    client_for, world, report
+):
+    client = client_for(world.police_analyst)
+    urdu = client.get(f"/api/v1/reports/{report.pk}.html?lang=ur")
+    assert urdu.status_code == 200
+    assert urdu["Content-Language"] == "ur"
+    assert b'dir="rtl"' in urdu.content
+    english = client.get(f"/api/v1/reports/{report.pk}.html")
+    assert b'dir="rtl"' not in english.content
+    bad = client.get(f"/api/v1/reports/{report.pk}.html?lang=xx")
+    assert bad.status_code == 400
+    assert "lang" in bad.json()["errors"]
