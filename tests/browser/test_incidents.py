@@ -41,7 +41,7 @@ def test_coordinator_walks_map_list_detail_and_persons(page, live_server, monkey
     # then: the shared incidents as markers (two in Quetta grouped), district boxes named
     assert page.locator("#incidents-map").get_attribute("data-total") == "3"
     assert page.locator(".incident-marker").count() == 1
-    assert "2 incidents" in page.locator(".marker-cluster").inner_text()
+    assert "2 incidents, strictest TLP:AMBER" in page.locator(".grid-cluster").inner_text()
     assert page.locator(".district-label", has_text="Quetta").count() == 1
     assert "bounding box" in page.locator(".legend").inner_text()
     shot(page, "incidents-map")

@@ -5,6 +5,7 @@
   const element = document.getElementById("incidents-map");
   if (!element || !window.L) return;
   const data = element.dataset;
+  const ORDER = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
   const LETTER = { CLEAR: "C", GREEN: "G", AMBER: "A", "AMBER+STRICT": "S", RED: "R" };
   const css = (tlp) => "tlp-fill-" + String(tlp).toLowerCase().replace("+", "");
   const status = document.getElementById("map-status");
@@ -46,6 +47,7 @@
   function point(p) {
     const label = `${data.labelIncident}: ${p.category}, ${data.labelSeverity} ${p.severity}, TLP:${p.tlp}`;
     const marker = L.marker([p.lat, p.lon], {
+      tlp: p.tlp,
       title: label,
       alt: label,
       icon: L.divIcon({
@@ -89,11 +91,12 @@
         maxClusterRadius: 40,
         iconCreateFunction: (near) => {
           const n = near.getChildCount();
-          const size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+          const strictest = near.getAllChildMarkers()
+            .map((m) => m.options.tlp).sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0];
           return L.divIcon({
-            className: `marker-cluster marker-cluster-${size}`,
-            html: `<div><span aria-hidden="true">${n}</span><span class="visually-hidden">${count(n)}</span></div>`,
-            iconSize: [40, 40],
+            className: `grid-cluster ring-${css(strictest)}`,
+            html: `<span aria-hidden="true">${n}</span><span class="visually-hidden">${count(n)}, ${data.labelStrictest} TLP:${strictest}</span>`,
+            iconSize: [32, 32],
           });
         },
       });
