@@ -45,9 +45,10 @@ def report_list(request: HttpRequest) -> HttpResponse:
     params = {"page": request.GET["page"]} if request.GET.get("page") else {}
     answer = api_client.get(request, "reports/", params)
     rows = answer.data.get("results", []) if answer.ok else []
+    lang = "ur" if getattr(request, "LANGUAGE_CODE", "en") == "ur" else "en"  # the reader's
     for row in rows:
-        row["html_url"] = f"{api_client.PREFIX}reports/{row['id']}.html"
-        row["pdf_url"] = f"{api_client.PREFIX}reports/{row['id']}.pdf"
+        row["html_url"] = f"{api_client.PREFIX}reports/{row['id']}.html?lang={lang}"
+        row["pdf_url"] = f"{api_client.PREFIX}reports/{row['id']}.pdf?lang={lang}"
     context = {"answer": answer, "rows": rows, **page_links(request, answer.data)}
     return render(request, "console/assessments/reports.html", context, status=answer.status)
 
