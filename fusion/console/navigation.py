@@ -44,7 +44,9 @@ def console(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:  # a page not built in this deployment
             continue
-        current = request.path == url or (url != "/" and request.path.startswith(url))
+        # a section is current on any of its pages (/incidents/map/ for /incidents/<id>/)
+        section = "/" + url.strip("/").split("/")[0] + "/"
+        current = request.path == url or (url != "/" and request.path.startswith(section))
         items.append({"url": url, "label": label, "current": current})
     context.update(console_nav=items, console_roles=sorted(held))
     return context
