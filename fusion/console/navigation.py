@@ -29,6 +29,18 @@ ITEMS: list[tuple[str, Any, set[str]]] = [
 ]
 
 
+def _closeness(path: str, url: str) -> int:
+    """How well a page's path falls under a navigation item: the item's own page best, then
+    the longest item it lies under, then an item of the same section (/incidents/map/ for
+    /incidents/<id>/); 0 for none."""
+    if path == url:
+        return 10_000
+    if url != "/" and path.startswith(url):
+        return len(url) * 2
+    section = "/" + url.strip("/").split("/")[0] + "/"
+    return 1 if url != "/" and path.startswith(section) else 0
+
+
 def console(request: HttpRequest) -> dict[str, Any]:
     code = getattr(request, "LANGUAGE_CODE", "en")
     context: dict[str, Any] = {"console_rtl": code in RTL, "console_language": code}
@@ -44,9 +56,9 @@ def console(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:  # a page not built in this deployment
             continue
-        # a section is current on any of its pages (/incidents/map/ for /incidents/<id>/)
-        section = "/" + url.strip("/").split("/")[0] + "/"
-        current = request.path == url or (url != "/" and request.path.startswith(section))
-        items.append({"url": url, "label": label, "current": current})
+        items.append({"url": url, "label": label, "current": False})
+    best = max(items, key=lambda item: _closeness(request.path, item["url"]), default=None)
+    if best is not None and _closeness(request.path, best["url"]) > 0:
+        best["current"] = True
     context.update(console_nav=items, console_roles=sorted(held))
     return context
