@@ -44,18 +44,21 @@ def span(first: str | date, last: str | date) -> str:
     if a == b:
         return long_date(a)
     if (a.year, a.month) == (b.year, b.month):
-        return _("%(first)s\u2013%(last)s %(month)s %(year)s") % {
+        return _("%(first)s–%(last)s %(month)s %(year)s") % {  # noqa: RUF001
             "first": a.day,
             "last": b.day,
             "month": MONTHS[a.month],
             "year": a.year,
         }
     if a.year == b.year:
-        return _("%(first)s \u2013 %(last)s") % {
+        return _("%(first)s – %(last)s") % {  # noqa: RUF001
             "first": f"{a.day} {MONTHS[a.month]}",
             "last": long_date(b),
         }
-    return _("%(first)s \u2013 %(last)s") % {"first": long_date(a), "last": long_date(b)}
+    return _("%(first)s – %(last)s") % {  # noqa: RUF001
+        "first": long_date(a),
+        "last": long_date(b),
+    }
 
 
 def period(start: str | date, end: str | date) -> str:
