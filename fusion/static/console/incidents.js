@@ -7,6 +7,9 @@
   const data = element.dataset;
   const ORDER = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
   const LETTER = { CLEAR: "C", GREEN: "G", AMBER: "A", "AMBER+STRICT": "S", RED: "R" };
+  // Leaflet puts a string given to a popup or tooltip into the page as HTML: every value from
+  // the server goes through text() first.
+  const text = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const css = (tlp) => "tlp-fill-" + String(tlp).toLowerCase().replace("+", "");
   const status = document.getElementById("map-status");
   const map = L.map(element, { zoomSnap: 0.25, zoomDelta: 1, minZoom: 2, maxZoom: 18 });
@@ -35,12 +38,11 @@
       permanent: true, direction: "center", className: "district-label", interactive: false,
       pane: "district-names",
     })
-      .setLatLng(district.centre).setContent(district.name).addTo(outlines);
+      .setLatLng(district.centre).setContent(text(district.name)).addTo(outlines);
   });
 
   const layer = L.layerGroup().addTo(map);
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
-  const text = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
   const count = (n) => `${n.toLocaleString()} ${n === 1 ? data.labelOne : data.labelIncidents}`;
 
@@ -95,7 +97,7 @@
             .map((m) => m.options.tlp).sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0];
           return L.divIcon({
             className: `grid-cluster ring-${css(strictest)}`,
-            html: `<span aria-hidden="true">${n}</span><span class="visually-hidden">${count(n)}, ${data.labelStrictest} TLP:${strictest}</span>`,
+            html: `<span aria-hidden="true">${n}</span><span class="visually-hidden">${count(n)}, ${data.labelStrictest} TLP:${text(strictest)}</span>`,
             iconSize: [32, 32],
           });
         },
@@ -122,14 +124,24 @@
     if (pending) pending.abort();
     pending = new AbortController();
     element.setAttribute("aria-busy", "true");
+    // An answer that is not JSON (a sign-in page after the session ended, a server error page)
+    // is said as a failure, not drawn and not shown as a parser's message.
     fetch(`${data.url}?${query}`, { signal: pending.signal, credentials: "same-origin" })
-      .then((response) => response.json().then((body) => ({ ok: response.ok, body })))
+      .then((response) => {
+        const json = (response.headers.get("Content-Type") || "").startsWith("application/json");
+        if (!json) return { ok: false, body: {} };
+        return response.json().then((body) => ({ ok: response.ok, body }));
+      })
       .then(({ ok, body }) => {
         element.removeAttribute("aria-busy");
         if (ok) draw(body);
-        else status.textContent = body.detail || "";
+        else status.textContent = body.detail || data.labelFailed;
       })
-      .catch((error) => { if (error.name !== "AbortError") status.textContent = String(error); });
+      .catch((error) => {
+        if (error.name === "AbortError") return;
+        element.removeAttribute("aria-busy");
+        status.textContent = data.labelFailed;
+      });
   }
   map.on("moveend", load);
   load();
