@@ -37,8 +37,10 @@ def sharing(request: HttpRequest) -> HttpResponse:
         "previous_url": page_link(request, "page", data.get("previous")),
         "next_url": page_link(request, "page", data.get("next")),
         "incident": wanted,
+        "answer": answer,
     }
-    return render(request, "console/sharing/sharing.html", context)
+    status = 200 if answer.ok else answer.status
+    return render(request, "console/sharing/sharing.html", context, status=status)
 
 
 @signed_in

@@ -347,3 +347,13 @@ def test_a_page_of_notifications_past_the_last_shows_the_apis_answer(world):
     text = page.content.decode()
     assert 'class="error-summary"' in text
     assert "There are no notifications for your roles." not in text
+
+
+def test_a_page_of_agreements_past_the_last_shows_the_apis_answer(world):
+    # when: a page number the API refuses
+    page = signed_in(world.police_admin).get("/sharing/?page=9")
+    # then: the API's status and words, not an empty list said to be fine
+    text = page.content.decode()
+    assert page.status_code == 404
+    assert 'class="error-summary"' in text
+    assert "Your agency has no sharing agreements." not in text
