@@ -72,6 +72,7 @@ def _inbox(
         "matches_pages": _pages(request, MATCHES_PAGE, matches),
         "filed": filed,
         "to_decide": [r for r in rows if r["owner_agency"] in mine],
+        "requests_refused": None if requests.ok else requests,
         "requests_pages": _pages(request, REQUESTS_PAGE, requests),
         "admin_of": admin_of,
         "purpose_codes": purposes.data if purposes.ok else [],

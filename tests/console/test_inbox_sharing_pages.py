@@ -357,3 +357,13 @@ def test_a_page_of_agreements_past_the_last_shows_the_apis_answer(world):
     assert page.status_code == 404
     assert 'class="error-summary"' in text
     assert "Your agency has no sharing agreements." not in text
+
+
+def test_a_page_of_requests_past_the_last_shows_the_apis_answer(world):
+    # when: a page number of the access requests the API refuses
+    page = signed_in(world.police_admin).get("/inbox/?requests_page=9")
+    # then: the API's words where the requests would be, not "none" said to be fine
+    text = page.content.decode()
+    assert text.count("<p>Not found.</p>") == 2  # the API's detail, in both sections
+    assert "Your agency has filed no access requests." not in text
+    assert "No access requests to your agency." not in text
