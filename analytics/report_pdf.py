@@ -1,6 +1,7 @@
 """A report's HTML (analytics.report_html) printed to PDF by headless Chromium, so the PDF
 holds the same sections in the same order, with the TLP header and footer on every page."""
 
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -8,6 +9,8 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_S = 60
+
+logger = logging.getLogger(__name__)
 
 
 class PdfError(RuntimeError):
@@ -25,7 +28,8 @@ def chromium() -> str:
 
 
 def html_to_pdf(html: str, *, timeout: float = TIMEOUT_S) -> bytes:
-    """The HTML printed to A4 PDF pages. Raises PdfError with the reason."""
+    """The HTML printed to A4 PDF pages. Raises PdfError with the reason (Chromium's error
+    output is logged, not put in the reason, which the API's 503 answer carries)."""
     with tempfile.TemporaryDirectory(prefix="fusion-report-") as tmp:
         source, target = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         source.write_text(html, encoding="utf-8")
@@ -52,8 +56,8 @@ def html_to_pdf(html: str, *, timeout: float = TIMEOUT_S) -> bytes:
         except subprocess.TimeoutExpired as exc:
             raise PdfError(f"Chromium did not print the report within {timeout:.0f} s.") from exc
         if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+            # Chromium's own words (paths, versions) go to the log, not to the API's answer.
             tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
-            raise PdfError(
-                f"Chromium could not print the report (exit {done.returncode}): " + " | ".join(tail)
-            )
+            logger.warning("Chromium could not print a report: %s", " | ".join(tail))
+            raise PdfError(f"Chromium could not print the report (exit {done.returncode}).")
         return target.read_bytes()
