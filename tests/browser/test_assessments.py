@@ -108,7 +108,7 @@ def test_request_review_and_read_a_hotspots_assessment(page: Page) -> None:
     report_generate(agency=world.centre, start=today - timedelta(days=6), end=today + timedelta(1))
     page.goto("/reports/")
     expect(page.get_by_role("link", name=re.compile("^HTML"))).to_have_attribute(
-        "href", re.compile(r"^/api/v1/reports/[0-9a-f-]{36}\.html$")
+        "href", re.compile(r"^/api/v1/reports/[0-9a-f-]{36}\.html\?lang=en$")
     )
     shot(page, "reports")
     assert_accessible(page)
