@@ -1,5 +1,6 @@
 """A real Celery worker over the real Redis broker, for tests of tasks."""
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -9,7 +10,15 @@ from kombu import pools as kombu_pools
 
 from config.celery import app
 
-BROKER = "redis://127.0.0.1:6379/14"
+
+def worker_index() -> int:
+    """Which pytest-xdist worker runs this process (0 without xdist)."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(name[2:] or 0)
+
+
+# A Redis database of each test process's own: parallel test processes never share a queue.
+BROKER = f"redis://127.0.0.1:6379/{14 - worker_index()}"
 
 
 @contextmanager
