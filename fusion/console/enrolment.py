@@ -16,6 +16,7 @@ from agencies import second_factor
 from fusion.errors import DomainError
 
 SESSION_KEY = "console_enrolment"
+DEVICE_KEY = "console_enrolment_device"
 
 
 def start(request: HttpRequest, token: str) -> HttpResponse:
@@ -42,13 +43,19 @@ def enrol(request: HttpRequest) -> HttpResponse:
             error = "; ".join(messages) or exc.detail
         else:
             request.session.pop(SESSION_KEY, None)
+            request.session.pop(DEVICE_KEY, None)
             user.otp_device = TOTPDevice.objects.get(user=user, confirmed=True)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session["django_language"] = user.language
             return render(request, "console/recovery_codes.html", {"codes": codes})
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    # The secret is shown to this session only: a device begun by another sign-in (someone
+    # else who had the password, say) is replaced, never shown again.
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=False, pk=request.session.get(DEVICE_KEY)
+    ).first()
     if device is None:
         device = second_factor.totp_enrol_start(actor=user)
+        request.session[DEVICE_KEY] = device.pk
     context = {
         "qr_svg": _qr_svg(device.config_url),
         "secret": second_factor.secret_of(device),

@@ -6,6 +6,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fusion import after_response
 from tests import factories
 from tests.browser.conftest import assert_accessible, code_for, enrol, shot, sign_in
 
@@ -108,6 +109,7 @@ def test_an_account_without_its_required_second_factor_enrols_one_at_sign_in(set
     assert b"<svg" in page.content
     device = TOTPDevice.objects.get(user=admin, confirmed=False)
     assert client.post("/sign-in/enrol/", {"code": "000000"}).status_code == 400
+    assert after_response.drain()  # the refusal is recorded after its response
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     done = client.post("/sign-in/enrol/", {"code": code})
     assert done.status_code == 200
@@ -115,3 +117,19 @@ def test_an_account_without_its_required_second_factor_enrols_one_at_sign_in(set
     assert client.session["_auth_user_id"] == str(admin.pk)
     assert client.get("/").status_code == 200
     assert client.get("/sign-in/enrol/").status_code == 302  # enrolled: nothing to do here
+
+
+def test_an_enrolment_secret_is_shown_to_one_session_only(settings) -> None:
+    settings.FUSION_REQUIRE_2FA = True
+    agency = factories.agency("police", "police")
+    admin = factories.member(agency, "agency_admin", "police_admin")
+    first, second = Client(), Client()
+    for client in (first, second):
+        client.post("/sign-in/", {"username": "police_admin", "password": factories.PASSWORD})
+    assert b"<svg" in first.get("/sign-in/enrol/").content
+    begun = TOTPDevice.objects.get(user=admin, confirmed=False)
+    second.get("/sign-in/enrol/")
+    replaced = TOTPDevice.objects.get(user=admin, confirmed=False)  # one pending, a new one
+    assert replaced.pk != begun.pk
+    first.get("/sign-in/enrol/")  # the first session is never shown the second's secret
+    assert not TOTPDevice.objects.filter(pk=replaced.pk).exists()
