@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from analytics.choices import FlagAction, Kind, Status
 from fusion.console import api_client, assessment_forms, assessment_reports, assessment_results
 from fusion.console.access import signed_in
-from fusion.console.assessment_reports import moment, page_links
+from fusion.console.assessment_reports import moment
+from fusion.console.paging import page_links
 from incidents.choices import TLP
 from incidents.districts import register
 

@@ -8,7 +8,6 @@ approval) and, from the flags, time to decision (flag to acknowledgement)."""
 import statistics
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,30 +19,16 @@ from analytics import periods as period_math
 from analytics.kpis import KPI_PERIODS, period_starts
 from fusion.console import api_client
 from fusion.console.access import signed_in
+from fusion.console.paging import api_page, page_links
 
 MAX_PAGES = 20  # of 500 assessments: the KPI page reads at most 10,000 approved results
 PERIOD_COUNTS = range(1, 25)
 
 
-def page_links(request: HttpRequest, data: Any) -> dict[str, str | None]:
-    """The console's links to the previous and next page of an API list."""
-    links: dict[str, str | None] = {}
-    for name in ("previous", "next"):
-        url = data.get(name) if isinstance(data, dict) else None
-        if not url:
-            links[f"{name}_url"] = None
-            continue
-        query = request.GET.copy()
-        query["page"] = parse_qs(urlparse(url).query).get("page", ["1"])[0]
-        links[f"{name}_url"] = f"?{query.urlencode()}"
-    return links
-
-
 @signed_in
 def report_list(request: HttpRequest) -> HttpResponse:
     """Reports the user may read, each with its period and links to its HTML and PDF."""
-    params = {"page": request.GET["page"]} if request.GET.get("page") else {}
-    answer = api_client.get(request, "reports/", params)
+    answer = api_client.get(request, "reports/", api_page(request))
     rows = answer.data.get("results", []) if answer.ok else []
     lang = "ur" if getattr(request, "LANGUAGE_CODE", "en") == "ur" else "en"  # the reader's
     for row in rows:

@@ -1,11 +1,10 @@
 """What the inbox, notification and sharing pages read from their forms and the API's pages:
-the idempotency key a form carries, an expiry date as the API's aware time, and the console
-link of the API's next or previous page."""
+the idempotency key a form carries, an expiry date as the API's aware time, and the API's
+times as datetimes."""
 
 import uuid
 from datetime import datetime, time
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -38,29 +37,6 @@ def expiry(value: str) -> str | None:
         return value
     end = datetime.combine(day, time(23, 59, 59))
     return timezone.make_aware(end, timezone.get_current_timezone()).isoformat()
-
-
-def page_number(api_link: str | None) -> str | None:
-    """The `page` of a link the API gave (its `next` or `previous`); "1" for the first page."""
-    if not api_link:
-        return None
-    return parse_qs(urlsplit(api_link).query).get("page", ["1"])[0]
-
-
-def page_link(request: HttpRequest, param: str, api_link: str | None) -> str | None:
-    """This page's URL showing the API's linked page in the list named by `param`."""
-    number = page_number(api_link)
-    if number is None:
-        return None
-    query = request.GET.copy()
-    query[param] = number
-    return f"{request.path}?{query.urlencode()}"
-
-
-def page_param(request: HttpRequest, param: str) -> dict[str, str]:
-    """The API's `page` parameter for the list named by `param` (none for the first page)."""
-    value = request.GET.get(param, "").strip()
-    return {"page": value} if value else {}
 
 
 def with_times(rows: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from agencies.choices import Role
@@ -21,11 +21,10 @@ from fusion.console.inbox_forms import (
     expiry,
     key_headers,
     new_key,
-    page_link,
-    page_param,
     with_times,
 )
 from fusion.console.inbox_notices import notification_rows
+from fusion.console.paging import api_page, page_links
 
 MATCHES_PAGE = "matches_page"
 REQUESTS_PAGE = "requests_page"
@@ -45,18 +44,16 @@ def _listed(answer: Answer) -> list[dict[str, Any]]:
 
 
 def _pages(request: HttpRequest, param: str, answer: Answer) -> dict[str, str | None]:
-    data = answer.data if answer.ok and isinstance(answer.data, dict) else {}
-    return {
-        "previous_url": page_link(request, param, data.get("previous")),
-        "next_url": page_link(request, param, data.get("next")),
-    }
+    """The list's page links on the inbox (also when a refused form re-renders it elsewhere)."""
+    data = answer.data if answer.ok else {}
+    return page_links(request, data, param=param, path=reverse("console:inbox"))
 
 
 def _inbox(
     request: HttpRequest, *, answer: Answer | None = None, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    matches = api_client.get(request, "matches/", page_param(request, MATCHES_PAGE))
-    requests = api_client.get(request, "access-requests/", page_param(request, REQUESTS_PAGE))
+    matches = api_client.get(request, "matches/", api_page(request, MATCHES_PAGE))
+    requests = api_client.get(request, "access-requests/", api_page(request, REQUESTS_PAGE))
     mine, admin_of = _codes(request)
     rows = with_times(_listed(requests), "created_at", "decided_at")
     purposes = api_client.get(request, "purposes/")
@@ -132,12 +129,12 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     """GET notifications/: what the API tells this user, one row each; a plain message for a
     role it has nothing for."""
-    answer = api_client.get(request, "notifications/", page_param(request, "page"))
+    answer = api_client.get(request, "notifications/", api_page(request))
     context = {
         "refused": answer.status == 403,
         "answer": answer,
         "rows": notification_rows(_listed(answer)),
-        "pages": _pages(request, "page", answer),
+        "pages": page_links(request, answer.data if answer.ok else {}),
     }
     return render(request, "console/inbox/notifications.html", context)
 

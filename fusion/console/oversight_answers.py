@@ -1,11 +1,9 @@
 """How the oversight pages show what the API answered: a refusal as a page of its own (the
-API's status and words, no data), times as readable UTC, filters passed on as given and the
-pages of a paginated list as console links."""
+API's status and words, no data), times as readable UTC and filters passed on as given."""
 
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -49,23 +47,3 @@ def filters(query: QueryDict, names: tuple[str, ...], times: tuple[str, ...] = (
             value += "+00:00"
         params[name] = value
     return params
-
-
-def pages(request: HttpRequest, answer: Answer) -> dict[str, str | None]:
-    """Console links to the previous and next pages of a paginated answer, keeping the
-    page's query (the API's own links point at the API)."""
-    links: dict[str, str | None] = {"previous_url": None, "next_url": None}
-    if not isinstance(answer.data, dict):
-        return links
-    for key, name in (("previous_url", "previous"), ("next_url", "next")):
-        api_link = answer.data.get(name)
-        if not api_link:
-            continue
-        page = parse_qs(urlparse(api_link).query).get("page", ["1"])[0]
-        query = request.GET.copy()
-        query.pop("page", None)
-        if page != "1":
-            query["page"] = page
-        encoded = urlencode(sorted(query.lists()), doseq=True)
-        links[key] = f"{request.path}?{encoded}" if encoded else request.path
-    return links

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fusion.console import api_client
 from fusion.console.access import signed_in
-from fusion.console.oversight_answers import filters, pages, refusal, when
+from fusion.console.oversight_answers import filters, refusal, when
+from fusion.console.paging import page_links
 
 FILTERS = ("actor", "action", "object_type", "object_id", "since", "until")
 TIMES = ("since", "until")
@@ -58,7 +59,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     context.update(
         entries=[_entry(raw) for raw in answer.data.get("results", [])],
         count=answer.data.get("count"),
-        **pages(request, answer),
+        **page_links(request, answer.data),
     )
     return render(request, "console/oversight/audit.html", context)
 

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from fusion.choices import ComplaintAbout, ComplaintStatus
 from fusion.console import api_client
 from fusion.console.access import signed_in
-from fusion.console.oversight_answers import pages, refusal, when
+from fusion.console.oversight_answers import refusal, when
+from fusion.console.paging import page_links
 from fusion.oversight.complaints import NEXT
 
 STATUSES = dict(ComplaintStatus.choices)
@@ -49,7 +50,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "count": answer.data.get("count"),
         "statuses": STATUSES,
         "wanted": request.GET.get("status", ""),
-        **pages(request, answer),
+        **page_links(request, answer.data),
     }
     return render(request, "console/oversight/complaints.html", context)
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from analytics.choices import Kind, MethodStatus, Status
 from fusion.console import api_client
 from fusion.console.access import has_role, signed_in
-from fusion.console.oversight_answers import filters, pages, refusal, when
+from fusion.console.oversight_answers import filters, refusal, when
+from fusion.console.paging import page_links
 
 FILTERS = ("kind", "status", "agency", "since", "until")
 TIMES = ("since", "until")
@@ -68,7 +69,12 @@ def _records_page(
         "refused_method": method,
         "decision": request.POST if refused else {},
         "idempotency_key": uuid.uuid4().hex,
-        **(pages(request, answer) if answer.ok else {}),
+        # on the records page, also when a refused status change re-renders it
+        **page_links(
+            request,
+            answer.data if answer.ok else {},
+            path=reverse("console:oversight-assessments"),
+        ),
     }
     status = refused.status if refused else answer.status
     return render(request, "console/oversight/assessments.html", context, status=status)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from fusion.console import api_client
 from fusion.console.access import has_role, signed_in
-from fusion.console.inbox_forms import page_link, page_param, with_times
+from fusion.console.inbox_forms import with_times
+from fusion.console.paging import api_page, page_links
 from fusion.console.sharing_agreements import editor
 from fusion.console.sharing_shares import incident_shares, revoke_share
 
@@ -29,13 +30,12 @@ def sharing(request: HttpRequest) -> HttpResponse:
             return redirect("console:incident-shares", uuid.UUID(wanted))
         except ValueError:
             messages.error(request, _("An incident id looks like 8-4-4-4-12 hexadecimal digits."))
-    answer = api_client.get(request, AGREEMENTS, page_param(request, "page"))
+    answer = api_client.get(request, AGREEMENTS, api_page(request))
     data = answer.data if answer.ok and isinstance(answer.data, dict) else {}
     context = {
         "admin": has_role(request, "agency_admin"),
         "agreements": with_times(data.get("results", []), "updated_at", "applied_at"),
-        "previous_url": page_link(request, "page", data.get("previous")),
-        "next_url": page_link(request, "page", data.get("next")),
+        **page_links(request, data),
         "incident": wanted,
         "answer": answer,
     }
