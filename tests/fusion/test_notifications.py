@@ -42,6 +42,21 @@ def test_a_refused_read_is_logged_and_told_to_the_owner_only(world, client_for):
     assert not [n for n in feed(client_for, world.levies_admin) if n["kind"] == "refused_read"]
 
 
+def test_asking_for_a_hidden_incidents_shares_is_a_refused_read_too(world, client_for):
+    incident = factories.incident(world.police, world.police_submitter, tlp="AMBER")
+    api = client_for(world.levies_admin)
+    refused = api.get(f"/api/v1/incidents/{incident.pk}/shares/")
+    missing = api.get(f"/api/v1/incidents/{uuid.uuid4()}/shares/")
+    posted = api.post(f"/api/v1/incidents/{incident.pk}/shares/", {}, format="json")
+    assert refused.status_code == missing.status_code == posted.status_code == 404
+    assert refused.content == missing.content
+    notices = [n for n in feed(client_for, world.police_admin) if n["kind"] == "refused_read"]
+    assert [n["incident"] for n in notices] == [str(incident.pk)] * 2
+    assert client_for(world.levies_admin).get("/api/v1/incidents/nonsense/shares/").status_code == (
+        404
+    )
+
+
 def test_a_visible_incident_filtered_out_of_a_detail_read_is_no_refusal(world, client_for):
     # given
     incident = factories.incident(world.police, world.police_submitter, tlp="GREEN")

@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
@@ -11,7 +13,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -34,7 +35,7 @@ from fusion.sharing.match_hints import sides
 from fusion.sharing.person_search import persons_search
 from fusion.sharing.visibility import reader_agency_ids, visible_hints, visible_incidents
 from incidents.models import Incident
-from incidents.selectors import active_category_slugs
+from incidents.selectors import active_category_slugs, log_refused_access
 
 DRY_RUN = OpenApiParameter(
     "dry_run",
@@ -78,7 +79,17 @@ class IncidentShareViewSet(mixins.ListModelMixin, FusionGenericViewSet):
         """The incident, visible to the caller (else 404); only its owner's admins go on (403)."""
         if not hasattr(self, "_incident"):
             rows = visible_incidents(self.request.user).select_related("agency")
-            self._incident = get_object_or_404(rows, pk=self.kwargs["incident_id"])
+            try:
+                found = rows.filter(pk=self.kwargs["incident_id"]).first()
+            except (TypeError, ValueError, ValidationError):  # not an id at all
+                raise Http404 from None
+            if found is None:
+                # asked for an incident one may not see: logged and notified as a read is
+                log_refused_access(
+                    self.request.user, self.request.method, self.kwargs["incident_id"]
+                )
+                raise Http404
+            self._incident = found
             if not sharing.can_share(self.request.user, self._incident):
                 raise NotAllowed("Only the owning agency's admins see and manage its shares.")
         return self._incident
