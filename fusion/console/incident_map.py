@@ -6,7 +6,7 @@ visibility selector) narrowed by the API's own filter class, and asks the API li
 that bad filters and a reader without incident roles get the API's own refusal."""
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -58,15 +58,23 @@ def incidents_map_data(request: HttpRequest) -> JsonResponse:
     if not check.ok:
         return JsonResponse(check.data, status=check.status)
     form = ViewForm(request.GET)
-    if not form.is_valid():
-        errors = {
+    repeated = [name for name in ("view", "zoom") if len(request.GET.getlist(name)) > 1]
+    if repeated or not form.is_valid():
+        errors = {name: ["Give it once."] for name in repeated} or {
             name: [e["message"] for e in found]
             for name, found in form.errors.get_json_data().items()
         }
         return JsonResponse({"detail": "Invalid input.", "errors": errors}, status=400)
+    # exactly the filters the API's answer above was given, read by the API's filter class
+    checked = QueryDict(mutable=True)
+    for name, values in params.items():
+        checked.setlist(name, values)
     filtered = IncidentFilter(
-        request.GET, queryset=incidents_for_reading(request.user), request=request
+        checked, queryset=incidents_for_reading(request.user), request=request
     )
+    if not filtered.is_valid():
+        errors = {name: [str(m) for m in found] for name, found in filtered.errors.items()}
+        return JsonResponse({"detail": "Invalid input.", "errors": errors}, status=400)
     return JsonResponse(map_data(filtered.qs, form.map_view()))
 
 

@@ -96,6 +96,8 @@ def test_a_bad_filter_is_a_400_page_naming_the_field(client, world, path, query,
         ({"shared": "maybe"}, "shared"),
         ({"view": "1,2"}, "view"),
         ({"zoom": "99"}, "zoom"),
+        ({"zoom": ["3", "4"]}, "zoom"),
+        ({"tlp": ["", "RED", "AMBER"]}, "tlp"),
     ],
 )
 def test_map_data_answers_the_api_400_naming_the_field(client, world, query, field) -> None:
@@ -220,3 +222,12 @@ def test_a_reader_without_person_level_sees_the_api_answer(client, world, seen) 
     assert "Sakina Notezai" not in text
     assert "Redacted" in text
     assert page.context["tlp"] == "AMBER"
+
+
+def test_map_data_reads_the_filters_the_api_was_given(client, world) -> None:
+    for tlp in ("RED", "AMBER", "AMBER"):
+        factories.incident(world.police, world.police_submitter, tlp=tlp)
+    client.force_login(world.police_analyst)
+    answer = client.get("/incidents/map.json", {"tlp": ["", "RED"]})  # an empty field, then RED
+    assert answer.status_code == 200
+    assert answer.json()["total"] == 1
