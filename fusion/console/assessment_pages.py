@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from analytics.choices import FlagAction, Kind, Status
 from fusion.console import api_client, assessment_forms, assessment_reports, assessment_results
 from fusion.console.access import signed_in
-from fusion.console.assessment_reports import moment
 from fusion.console.paging import page_links
+from fusion.console.times import api_time
 from incidents.choices import TLP
 from incidents.districts import register
 
@@ -46,7 +46,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     answer = api_client.get(request, "assessments/", params)
     rows = answer.data.get("results", []) if answer.ok else []
     for row in rows:
-        row["created"] = moment(row.get("created_at"))
+        row["created"] = api_time(row.get("created_at"))
     context = {
         "answer": answer,
         "rows": rows,
@@ -119,15 +119,15 @@ def _detail_context(request: HttpRequest, pk: uuid.UUID) -> dict[str, Any]:
         answer = api_client.get(request, f"assessments/{pk}/flags/", {"page_size": 500})
         flags = answer.data.get("results", []) if answer.ok else []
     for flag in flags:
-        flag["starts"], flag["ends"] = moment(flag["period_start"]), moment(flag["period_end"])
-        flag["acknowledged_at"] = moment((flag.get("acknowledgement") or {}).get("at"))
+        flag["starts"], flag["ends"] = api_time(flag["period_start"]), api_time(flag["period_end"])
+        flag["acknowledged_at"] = api_time((flag.get("acknowledgement") or {}).get("at"))
     result = assessment.get("result") or {}
     scope = assessment.get("scope") or {}
     return {
         "a": assessment,
-        "created": moment(assessment.get("created_at")),
-        "window": (moment(scope.get("occurred_after")), moment(scope.get("occurred_before"))),
-        "reviewed_at": moment((assessment.get("review") or {}).get("reviewed_at")),
+        "created": api_time(assessment.get("created_at")),
+        "window": (api_time(scope.get("occurred_after")), api_time(scope.get("occurred_before"))),
+        "reviewed_at": api_time((assessment.get("review") or {}).get("reviewed_at")),
         "tlp": assessment.get("tlp"),
         "running": status in OPEN,
         "is_requester": assessment.get("requester") == request.user.get_username(),

@@ -13,13 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from analytics import periods as period_math
 from analytics.kpis import KPI_PERIODS, period_starts
 from fusion.console import api_client
 from fusion.console.access import signed_in
 from fusion.console.paging import api_page, page_links
+from fusion.console.times import api_time
 
 MAX_PAGES = 20  # of 500 assessments: the KPI page reads at most 10,000 approved results
 PERIOD_COUNTS = range(1, 25)
@@ -52,13 +52,6 @@ def _approved(request: HttpRequest, agency: str) -> list[dict[str, Any]]:
     return rows
 
 
-def moment(value: Any) -> datetime | None:
-    """A time of an API answer: a datetime in-process, or its ISO text."""
-    if isinstance(value, datetime):
-        return value
-    return parse_datetime(value) if isinstance(value, str) and value else None
-
-
 def _hours(pairs: list[tuple[datetime, datetime]]) -> dict[str, Any]:
     hours = [(end - start).total_seconds() / 3600 for start, end in pairs]
     return {
@@ -76,8 +69,8 @@ def time_to_insight(
     ends = [*starts[1:], period_math.shift(starts[-1], period, 1)]
     pairs = []
     for row in rows:
-        created = moment(row.get("created_at"))
-        decided = moment((row.get("review") or {}).get("reviewed_at"))
+        created = api_time(row.get("created_at"))
+        decided = api_time((row.get("review") or {}).get("reviewed_at"))
         if created and decided:
             pairs.append((created, decided))
     return [

@@ -1,14 +1,11 @@
 """What the inbox, notification and sharing pages read from their forms and the API's pages:
-the idempotency key a form carries, an expiry date as the API's aware time, and the API's
-times as datetimes."""
+the idempotency key a form carries and an expiry date as the API's aware time."""
 
 import uuid
 from datetime import datetime, time
-from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 KEY_FIELD = "idempotency_key"
 
@@ -37,17 +34,6 @@ def expiry(value: str) -> str | None:
         return value
     end = datetime.combine(day, time(23, 59, 59))
     return timezone.make_aware(end, timezone.get_current_timezone()).isoformat()
-
-
-def with_times(rows: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
-    """The rows with these ISO 8601 fields as datetimes (for the `date` filter)."""
-    return [
-        {
-            **row,
-            **{n: parse_datetime(row[n]) for n in names if isinstance(row.get(n), str)},
-        }
-        for row in rows
-    ]
 
 
 def as_int(value: str) -> int | str:

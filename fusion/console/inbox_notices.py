@@ -3,8 +3,9 @@ gave beside the common ones, each with a label (values as the API gave them)."""
 
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+
+from fusion.console.times import api_time
 
 KINDS = {
     "access_request": _("Access request for your incident"),
@@ -53,7 +54,7 @@ def notification_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per notification: time, kind in words, agencies, incident, other details."""
     return [
         {
-            "at": parse_datetime(item["at"]) if isinstance(item.get("at"), str) else item.get("at"),
+            "at": api_time(item.get("at")),
             "kind": KINDS.get(item.get("kind", ""), item.get("kind", "")),
             "agency": item.get("agency"),
             "by_agency": item.get("by_agency"),

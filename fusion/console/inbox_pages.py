@@ -21,10 +21,10 @@ from fusion.console.inbox_forms import (
     expiry,
     key_headers,
     new_key,
-    with_times,
 )
 from fusion.console.inbox_notices import notification_rows
 from fusion.console.paging import api_page, page_links
+from fusion.console.times import with_times
 
 MATCHES_PAGE = "matches_page"
 REQUESTS_PAGE = "requests_page"

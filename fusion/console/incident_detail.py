@@ -7,11 +7,11 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from fusion.console import api_client
 from fusion.console.access import signed_in
+from fusion.console.times import api_time
 
 PURPOSE_FIELDS = ("purpose", "purpose_code", "case_ref")
 TIMES = ("occurred_at", "reported_at")
@@ -25,7 +25,7 @@ def incident_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     path = f"incidents/{pk}/"
     incident = api_client.get(request, path).or_404()
     context: dict[str, Any] = {"incident": incident, "tlp": incident["tlp"], "asked": {}}
-    context["times"] = {name: parse_datetime(incident[name]) for name in TIMES}
+    context["times"] = {name: api_time(incident.get(name)) for name in TIMES}
     status = 200
     if request.method == "POST":
         asked = {name: request.POST.get(name, "") for name in PURPOSE_FIELDS}

@@ -6,10 +6,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from django.http import HttpRequest, QueryDict
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from fusion.console import api_client
+from fusion.console.times import api_time
 from incidents.districts import register
 
 # The API list's filters, in the order the form shows them.
@@ -78,4 +78,4 @@ def filter_context(request: HttpRequest) -> dict[str, Any]:
 
 def readable(rows: list[dict]) -> list[dict]:
     """The API's rows with their occurrence time parsed, for the page to format."""
-    return [{**row, "occurred": parse_datetime(row.get("occurred_at") or "")} for row in rows]
+    return [{**row, "occurred": api_time(row.get("occurred_at"))} for row in rows]

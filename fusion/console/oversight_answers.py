@@ -1,13 +1,10 @@
 """How the oversight pages show what the API answered: a refusal as a page of its own (the
-API's status and words, no data), times as readable UTC and filters passed on as given."""
+API's status and words, no data) and filters passed on as given."""
 
 import re
-from datetime import UTC, datetime
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.utils.dateparse import parse_datetime
 
 from fusion.console.api_client import Answer
 
@@ -19,19 +16,6 @@ def refusal(request: HttpRequest, answer: Answer) -> HttpResponse:
     """The API's refusal (403, 404, ...) as a page with its status and its words."""
     context = {"status": answer.status, "detail": answer.detail}
     return render(request, "console/oversight/refused.html", context, status=answer.status)
-
-
-def when(value: Any) -> datetime | None:
-    """An ISO 8601 time from the API as an aware datetime in UTC (None when there is none)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    if not value:
-        return None
-    try:
-        parsed = parse_datetime(str(value))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed is not None and parsed.tzinfo else parsed
 
 
 def filters(query: QueryDict, names: tuple[str, ...], times: tuple[str, ...] = ()) -> dict:

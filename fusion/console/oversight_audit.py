@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fusion.console import api_client
 from fusion.console.access import signed_in
-from fusion.console.oversight_answers import filters, refusal, when
+from fusion.console.oversight_answers import filters, refusal
 from fusion.console.paging import page_links
+from fusion.console.times import api_time
 
 FILTERS = ("actor", "action", "object_type", "object_id", "since", "until")
 TIMES = ("since", "until")
@@ -32,7 +33,7 @@ def _entry(raw: dict[str, Any]) -> dict[str, Any]:
     changes = raw.get("changes") or {}
     return {
         **raw,
-        "when": when(raw.get("timestamp")),
+        "when": api_time(raw.get("timestamp")),
         "action_words": ACTIONS.get(action, action),
         "outcome_words": OUTCOMES.get(outcome, outcome),
         "change_rows": sorted(changes.items()) if isinstance(changes, dict) else [],

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from fusion.choices import ComplaintAbout, ComplaintStatus
 from fusion.console import api_client
 from fusion.console.access import signed_in
-from fusion.console.oversight_answers import refusal, when
+from fusion.console.oversight_answers import refusal
 from fusion.console.paging import page_links
+from fusion.console.times import api_time
 from fusion.oversight.complaints import NEXT
 
 STATUSES = dict(ComplaintStatus.choices)
@@ -30,9 +31,9 @@ def _complaint(raw: dict[str, Any]) -> dict[str, Any]:
         **raw,
         "status_words": STATUSES.get(status, status),
         "about_words": ABOUT.get(raw.get("about", ""), raw.get("about", "")),
-        "received": when(raw.get("received_at")),
-        "due": when(raw.get("due_at")),
-        "decided": when(raw.get("decided_at")),
+        "received": api_time(raw.get("received_at")),
+        "due": api_time(raw.get("due_at")),
+        "decided": api_time(raw.get("decided_at")),
         "next_steps": [(s.value, s.label) for s in ComplaintStatus if s in following],
     }
 

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from analytics.choices import Kind, MethodStatus, Status
 from fusion.console import api_client
 from fusion.console.access import has_role, signed_in
-from fusion.console.oversight_answers import filters, refusal, when
+from fusion.console.oversight_answers import filters, refusal
 from fusion.console.paging import page_links
+from fusion.console.times import api_time
 
 FILTERS = ("kind", "status", "agency", "since", "until")
 TIMES = ("since", "until")
@@ -29,7 +30,7 @@ STATUS_WORDS = dict(Status.choices)
 
 def _record(raw: dict[str, Any]) -> dict[str, Any]:
     """A record as the page shows it: times readable, status in words."""
-    times = {f"{name}_when": when(raw.get(name)) for name in TIMES_OF_RECORD}
+    times = {f"{name}_when": api_time(raw.get(name)) for name in TIMES_OF_RECORD}
     words = STATUS_WORDS.get(raw.get("status", ""), raw.get("status", ""))
     return {**raw, **times, "status_words": words}
 
@@ -41,7 +42,7 @@ def _cards(request: HttpRequest) -> list[dict[str, Any]]:
     for card in cards:
         history = card.get("status_history") or []
         last = history[-1] if history else None
-        card["last_decision"] = {**last, "when": when(last["at"])} if last else None
+        card["last_decision"] = {**last, "when": api_time(last["at"])} if last else None
     return cards
 
 

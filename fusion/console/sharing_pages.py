@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from fusion.console import api_client
 from fusion.console.access import has_role, signed_in
-from fusion.console.inbox_forms import with_times
 from fusion.console.paging import api_page, page_links
 from fusion.console.sharing_agreements import editor
 from fusion.console.sharing_shares import incident_shares, revoke_share
+from fusion.console.times import with_times
 
 AGREEMENTS = "sharing-agreements/"
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from fusion.console import api_client
 from fusion.console.access import signed_in
 from fusion.console.api_client import Answer
-from fusion.console.inbox_forms import expiry, key_headers, new_key, with_times
+from fusion.console.inbox_forms import expiry, key_headers, new_key
+from fusion.console.times import with_times
 
 
 def _refuse(answer: Answer) -> None:
