@@ -9,6 +9,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from fusion.console import api_client
+from fusion.console.api_client import Answer
 from fusion.console.times import api_time
 from incidents.districts import register
 
@@ -74,6 +75,24 @@ def form_choices(request: HttpRequest) -> dict[str, Any]:
 def filter_context(request: HttpRequest) -> dict[str, Any]:
     """Everything the filter form's template needs."""
     return {"filters": values_of(request.GET), **form_choices(request)}
+
+
+def list_page(request: HttpRequest, page_size: int) -> tuple[Answer, dict[str, Any]]:
+    """One page of the API list for the page's filters and cursor, and what the list's
+    template and the filter form need (the answer included, for its refusal)."""
+    params: dict[str, Any] = {**filter_params(request.GET), "page_size": page_size}
+    if request.GET.get("cursor"):
+        params["cursor"] = request.GET["cursor"]
+    answer = api_client.get(request, "incidents/", params)
+    data = answer.data if answer.ok else {}
+    context = {
+        "answer": answer,
+        "incidents": readable(data.get("results", [])),
+        "next_url": cursor_url(request, data.get("next")),
+        "previous_url": cursor_url(request, data.get("previous")),
+        **filter_context(request),
+    }
+    return answer, context
 
 
 def readable(rows: list[dict]) -> list[dict]:

@@ -13,12 +13,7 @@ from django.utils.translation import gettext as _
 from fusion.console import api_client
 from fusion.console.access import signed_in
 from fusion.console.incident_clusters import View, map_data
-from fusion.console.incident_filters import (
-    cursor_url,
-    filter_context,
-    filter_params,
-    readable,
-)
+from fusion.console.incident_filters import filter_params, list_page
 from incidents.districts import register
 from incidents.filters import BBoxField, IncidentFilter
 from incidents.selectors import incidents_for_reading
@@ -31,20 +26,8 @@ MAX_ZOOM = 22
 def incidents_map(request: HttpRequest) -> HttpResponse:
     """The map page: filters, map (drawn by incidents.js from map.json) and the first page of
     the list; a refused filter is the API's status with its field errors."""
-    params = {**filter_params(request.GET), "page_size": LIST_SIZE}
-    if request.GET.get("cursor"):
-        params["cursor"] = request.GET["cursor"]
-    answer = api_client.get(request, "incidents/", params)
-    data = answer.data if answer.ok else {}
-    context = {
-        "answer": answer,
-        "incidents": readable(data.get("results", [])),
-        "next_url": cursor_url(request, data.get("next")),
-        "previous_url": cursor_url(request, data.get("previous")),
-        "district_outlines": district_outlines(),
-        "title": _("Incidents map"),
-        **filter_context(request),
-    }
+    answer, context = list_page(request, LIST_SIZE)
+    context.update(district_outlines=district_outlines(), title=_("Incidents map"))
     status = 200 if answer.ok else answer.status
     return render(request, "console/incidents/map.html", context, status=status)
 
