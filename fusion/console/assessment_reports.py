@@ -38,18 +38,20 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "console/assessments/reports.html", context, status=answer.status)
 
 
-def _approved(request: HttpRequest, agency: str) -> list[dict[str, Any]]:
-    """The agency's approved assessments the user sees (the API's list, every page)."""
+def _approved(request: HttpRequest, agency: str) -> tuple[list[dict[str, Any]], bool]:
+    """The agency's approved assessments the user sees (the API's list, every page), and
+    whether they are all there (False when a page was refused or MAX_PAGES did not reach the
+    end: the times computed from them are then said to be partial)."""
     rows: list[dict[str, Any]] = []
     for page in range(1, MAX_PAGES + 1):
         params = {"status": "approved", "page_size": 500, "page": page}
         answer = api_client.get(request, "assessments/", params)
         if not answer.ok:
-            break
+            return rows, False
         rows.extend(r for r in answer.data.get("results", []) if r.get("agency") == agency)
         if not answer.data.get("next"):
-            break
-    return rows
+            return rows, True
+    return rows, False
 
 
 def _hours(pairs: list[tuple[datetime, datetime]]) -> dict[str, Any]:
@@ -93,8 +95,9 @@ def kpis(request: HttpRequest) -> HttpResponse:
         params["agency"] = request.GET["agency"]
     answer = api_client.get(request, "kpis/", params)
     rows: list[dict[str, Any]] = []
+    complete = True
     if answer.ok:
-        approved = _approved(request, answer.data["agency"])
+        approved, complete = _approved(request, answer.data["agency"])
         insight = time_to_insight(approved, period, int(count), timezone.now())
         rows = [
             {**kpi, "insight": seen}
@@ -108,6 +111,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
         "period_choices": KPI_PERIODS,
         "count_choices": [str(n) for n in PERIOD_COUNTS],
         "agency": answer.data.get("agency") if answer.ok else None,
+        "insight_partial": not complete,
         "any_outcome": any(r["false_positive_rate_by_method"] for r in rows),
     }
     return render(request, "console/assessments/kpis.html", context, status=answer.status)

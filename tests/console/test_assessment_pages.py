@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, User
 from analytics.models import Assessment
+from fusion.console import assessment_reports
 from incidents.bulk import incident_upsert_batch
 from tests import factories
 
@@ -285,3 +286,16 @@ def test_each_kind_of_result_is_shown_for_review(
     page = client.get(reverse("console:assessment", kwargs={"pk": assessment.pk}))
     assert page.status_code == 200
     assert caption in page.content.decode()
+
+
+def test_kpis_say_when_time_to_insight_rests_on_part_of_the_results(
+    world, client, monkeypatch
+) -> None:
+    client.force_login(world.coordinator)
+    whole = client.get(reverse("console:kpis"), {"period": "week", "periods": "4"})
+    assert "part of the approved results" not in whole.content.decode()
+    # when the list of approved results is not read to its end
+    monkeypatch.setattr(assessment_reports, "MAX_PAGES", 0)
+    partial = client.get(reverse("console:kpis"), {"period": "week", "periods": "4"})
+    assert partial.status_code == 200
+    assert "part of the approved results" in partial.content.decode()
