@@ -42,7 +42,5 @@ def test_map_draws_markup_as_text_and_says_when_its_data_fails(page, settings, t
     page.locator("#incidents-map").focus()
     page.keyboard.press("Equal")
 
-    # then: a failure is said, not a parser's message
-    expect(page.locator("#map-status")).to_have_text(
-        "The map could not load the incidents: reload the page to try again."
-    )
+    # then: the map says why, not a parser's message
+    expect(page.locator("#map-status")).to_have_text("Your session has ended: sign in again.")

@@ -189,3 +189,26 @@ def test_another_agency_admin_cannot_delete_an_agreement_by_its_id(world, police
     answer = client.post(path, {"confirm": "1"})
     assert answer.status_code == 404
     assert SharingAgreement.objects.filter(pk=police_objects["agreement"]).exists()
+
+
+def test_an_ended_session_is_told_to_scripts_and_partial_updates_in_their_terms(client):
+    data = client.get("/incidents/map.json")
+    assert data.status_code == 401
+    assert "sign in" in data.json()["detail"]
+    part = client.get(
+        "/assessments/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/kpis/?period=week",
+    )
+    assert part.status_code == 204
+    assert part["HX-Redirect"] == "/sign-in/?next=/kpis/%3Fperiod%3Dweek"
+
+
+def test_signed_in_pages_are_not_cached_and_run_only_the_services_own_code(world):
+    client = browser(world, "police_analyst")
+    page = client.get("/incidents/")
+    assert "no-store" in page["Cache-Control"]
+    assert "private" in page["Cache-Control"]
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
+    assert "Content-Security-Policy" not in client.get("/api/v1/incidents/")
