@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import get_language, get_language_bidi
 
 from fusion import audit
 from fusion.audit.events import LOCKED_OUT
@@ -49,6 +50,9 @@ def lockout_response(
     else:
         minutes = max(1, retry_after_seconds() // 60)
         context = {"message": MESSAGE, "minutes": minutes}
+        # the console's layout, without the request: no token or name differs between a
+        # right and a wrong password
+        context |= {"console_language": get_language(), "console_rtl": get_language_bidi()}
         page = render_to_string("agencies/locked_out.html", context)
         response = HttpResponse(page, status=status)
     response["Retry-After"] = str(retry_after_seconds())
