@@ -166,6 +166,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.username:<22} {roles or 'platform admin'}")
         shown = password or "<password>"
         self.stdout.write(
+            f"\nConsole {url}/ (sign in as bfc.coordinator, bfc.analyst, bpol.admin or "
+            "psob.oversight)"
             f"\nAPI {url}/api/v1/incidents/ (and the rest under /api/v1/)  docs {url}/api/v1/docs/"
             f"  admin {url}/admin/\n"
             f"token: curl -s -X POST {url}/api/v1/auth/token/ -H 'Content-Type: application/json' "
