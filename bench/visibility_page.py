@@ -45,7 +45,7 @@ def load(incidents: int, grants: int) -> dict:
         buffer.write(
             f"{pk}\t{agency}\tR{n}\t{when}\t{when}\trobbery\t{rng.randint(1, 5)}"
             f"\t0\t0\t{rng.uniform(25, 31):.5f}\t{rng.uniform(61, 70):.5f}\tQuetta\t\t"
-            f"{rng.choice(TLPS)}\t[]\topen\t1\t{when}\t{when}\n"
+            f"{rng.choice(TLPS)}\t[]\topen\t1\t{when}\t{when}\t{pk.hex}\n"
         )
     columns = (
         "id",
@@ -67,6 +67,7 @@ def load(incidents: int, grants: int) -> dict:
         "version",
         "created_at",
         "updated_at",
+        "fingerprint",  # unique per row: no two are copies of one event
     )
     with connection.cursor() as cursor:
         started = time.perf_counter()
