@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 
 PREFIX = "/api/v1/"
@@ -96,13 +96,29 @@ def call(
         response = match.func(inner, *match.args, **match.kwargs)
         if hasattr(response, "render") and not hasattr(response, "data"):
             response.render()
+        if response.status_code >= 400:  # refused: whatever the view wrote is undone
+            transaction.set_rollback(True)
+        has_data = hasattr(response, "data")  # a DRF answer: its data, unrendered
+        content = b"" if has_data else _body(response)
     answer_headers = dict(response.items())
-    if hasattr(response, "data"):
+    if has_data:
         return Answer(response.status_code, response.data, answer_headers)
-    content = b"".join(response) if response.streaming else response.content
     if answer_headers.get("Content-Type", "").startswith("application/json"):
-        return Answer(response.status_code, json.loads(content or b"null"), answer_headers)
+        try:
+            return Answer(response.status_code, json.loads(content or b"null"), answer_headers)
+        except ValueError:
+            pass
     return Answer(response.status_code, content, answer_headers)
+
+
+def _body(response: HttpResponseBase) -> bytes:
+    """The whole body, read inside the call's savepoint; then what the response would do
+    once sent (its closers), without closing the request's database connection."""
+    content = b"".join(response) if response.streaming else response.content
+    for closer in response._resource_closers:
+        closer()
+    response._resource_closers.clear()
+    return content
 
 
 def _inner_request(
