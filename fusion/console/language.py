@@ -56,6 +56,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
             user.language = code
             user.save(update_fields=["language"])
     target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     return redirect(target)
