@@ -196,4 +196,3 @@ def test_an_earlier_report_the_reader_may_not_read_is_not_compared(world, two_we
     # then
     assert "Kech" not in text
     assert "No report of the period before can be compared with this one." in text
-

@@ -233,9 +233,7 @@ def test_a_surges_section_says_whether_incidents_are_rising(world, client_for):
     assert section["aggregate_surges"][0]["level"] == "province"
 
 
-def test_the_report_language_is_chosen_per_read_and_a_bad_one_is_a_400(
-    client_for, world, report
-):
+def test_the_report_language_is_chosen_per_read_and_a_bad_one_is_a_400(client_for, world, report):
     client = client_for(world.police_analyst)
     urdu = client.get(f"/api/v1/reports/{report.pk}.html?lang=ur")
     assert urdu.status_code == 200

@@ -19,8 +19,10 @@ from agencies.models import User
 from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls of the test
-# itself are still plain synchronous code (Django refuses them in a thread with a loop).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# itself are still plain synchronous code, which Django refuses in a thread with a loop unless
+# told otherwise. Told only while a browser runs (a module's tests), never to other tests:
+# the deployment checks rightly fail a process where it is set.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 CHROMIUM = os.environ.get("FUSION_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(
@@ -40,14 +42,22 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+    saved = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            yield browser
+            browser.close()
+    finally:
+        if saved is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = saved
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from fusion.audit.events import REFUSED_READ
 from fusion.models import AuditEntry
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# run by itself: another test's load in a parallel process would move the timings
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.alone]
 
 HIDDEN_INCIDENTS = 40
 ROUNDS = 200  # timed pairs of reads, one of each kind
