@@ -104,13 +104,17 @@ def _no_upkeep_in_worker_threads(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def _taxonomy(request) -> None:
-    """Transactional tests flush tables, data migrations included: re-seed the categories."""
+    """Transactional tests flush tables, data migrations included: re-seed the categories and
+    the purpose codes. (Parallel test processes run a file's transactional tests with the file,
+    so a flush may come before other tests of the same process.)"""
     if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
         request.getfixturevalue(
             "db" if "transactional_db" not in request.fixturenames else "transactional_db"
         )
         seed = import_module("incidents.migrations.0002_seed_categories").seed
         seed(apps, None)
+        if not apps.get_model("fusion", "PurposeCode").objects.exists():
+            import_module("fusion.migrations.0010_purpose_codes").seed(apps, None)
 
 
 @pytest.fixture
