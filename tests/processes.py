@@ -1,8 +1,9 @@
 """Real processes for fault tests and benchmarks: a Redis server of their own (to stop and
-start without touching the shared one), Celery workers and an API server, each a child
-process on the test database, so they can be killed as an operator's machine would kill
-them."""
+start without touching the shared one), Celery workers and API servers (gunicorn, as
+production runs them), each a child process on the test database, so they can be killed as an
+operator's machine would kill them, and measured as a caller would measure them."""
 
+import json
 import os
 import shutil
 import signal
@@ -11,10 +12,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
+
+from tests.worker import worker_index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,3 +160,100 @@ class Worker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
+
+
+# The API servers' cache (throttle counters): a Redis database of each test process's own.
+API_CACHE_URL = f"redis://127.0.0.1:6379/{12 - worker_index()}"
+KEPT_ENV = ("PATH", "HOME", "LANG", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: object
+
+
+@dataclass
+class Server:
+    """A gunicorn API server: its address, its process (the leader of its own process group)
+    and its log."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def address(self) -> str:
+        return self.url.removeprefix("http://")
+
+    def request(
+        self, method: str, path: str, body: object = None, headers: dict | None = None
+    ) -> Answer:
+        data = None if body is None else json.dumps(body).encode()
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        request = urllib.request.Request(self.url + path, data, sent, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return Answer(response.status, dict(response.headers), json.load(response))
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, dict(error.headers), json.loads(error.read() or b"null"))
+
+
+def api_environment(port: int, **extra: str) -> dict[str, str]:
+    """A server's environment: the test database, this process's cache database, one worker
+    on `port`, no access log; `extra` on top."""
+    env = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
+    return (
+        env
+        | {
+            "DATABASE_URL": database_url(),
+            "DJANGO_DEBUG": "0",
+            "CACHE_URL": API_CACHE_URL,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_ACCESS_LOG": "",
+        }
+        | extra
+    )
+
+
+def _wait_until_up(server: Server, deadline: float) -> None:
+    while time.monotonic() < deadline and server.process.poll() is None:
+        try:
+            if server.request("GET", "/healthz").status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{server.url} did not start:\n{server.log.read_text()[-3000:]}")
+
+
+@contextmanager
+def api_servers(names: tuple[str, ...], logs: Path, **env: str) -> Iterator[list[Server]]:
+    """Gunicorn servers of one worker each on free ports, logging to `logs`/server-NAME.log,
+    up (healthz answers) on entry and stopped (SIGTERM to the group, as on a deploy) on exit
+    unless a test killed them."""
+    started = []
+    try:
+        for name in names:
+            port = free_port()
+            log = logs / f"server-{name}.log"
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
+                cwd=ROOT,
+                env=api_environment(port, **env),
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # one process group: a signal reaches master and worker
+            )
+            started.append(Server(f"http://127.0.0.1:{port}", process, log))
+        deadline = time.monotonic() + 60
+        for server in started:
+            _wait_until_up(server, deadline)
+        yield started
+    finally:
+        for server in started:
+            if server.process.poll() is None:
+                os.killpg(server.process.pid, signal.SIGTERM)
+        for server in started:
+            server.process.wait(timeout=30)

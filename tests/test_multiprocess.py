@@ -4,133 +4,31 @@ and an Idempotency-Key retried on the other process replays the first answer. An
 cut off from its database is alive (healthz) but not ready (readyz), as a load balancer and
 an orchestrator need to see it."""
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
 from fusion.models import AuditEntry
 from incidents.models import Incident
 from tests import factories
+from tests.processes import API_CACHE_URL, Server, api_servers
 
 # The servers see committed rows only.
 shared_database = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE_URL = "redis://127.0.0.1:6379/12"
 USER_RATE = 6  # per minute, per user (FUSION_THROTTLE_USER)
 AUTH_RATE = 3  # per minute, per address (FUSION_THROTTLE_AUTH)
-KEPT_ENV = ("PATH", "HOME", "LANG", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: object
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def request(
-        self, method: str, path: str, body: object = None, headers: dict | None = None
-    ) -> Answer:
-        data = None if body is None else json.dumps(body).encode()
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        request = urllib.request.Request(self.url + path, data, sent, method=method)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return Answer(response.status, dict(response.headers), json.load(response))
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, dict(error.headers), json.loads(error.read() or b"null"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url(name: str) -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
-
-
-def _environment(port: int) -> dict[str, str]:
-    env = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
-    return env | {
-        "DATABASE_URL": _database_url(connection.settings_dict["NAME"]),
-        "DJANGO_DEBUG": "0",
-        "CACHE_URL": CACHE_URL,
-        "FUSION_THROTTLE_USER": f"{USER_RATE}/min",
-        "FUSION_THROTTLE_AUTH": f"{AUTH_RATE}/min",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_ACCESS_LOG": "",
-    }
-
-
-def _wait_until_up(server: Server, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            break
-        try:
-            if server.request("GET", "/healthz").status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"{server.url} did not start:\n{server.log.read_text()[-3000:]}")
-
-
-@contextmanager
-def _running(names: tuple[str, ...], logs: Path, **env: str) -> Iterator[list[Server]]:
-    """Gunicorn servers of one worker each on free ports, up (healthz answers) on entry and
-    stopped (SIGTERM, as on a deploy) on exit."""
-    started = []
-    for name in names:
-        port = _free_port()
-        log = logs / f"server-{name}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
-            cwd=ROOT, env=_environment(port) | env, stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        started.append(Server(f"http://127.0.0.1:{port}", process, log))
-    try:
-        deadline = time.monotonic() + 60
-        for server in started:
-            _wait_until_up(server, deadline)
-        yield started
-    finally:
-        for server in started:
-            server.process.send_signal(signal.SIGTERM)
-        for server in started:
-            server.process.wait(timeout=30)
+RATES = {"FUSION_THROTTLE_USER": f"{USER_RATE}/min", "FUSION_THROTTLE_AUTH": f"{AUTH_RATE}/min"}
 
 
 @pytest.fixture
 def servers(transactional_db: None, tmp_path: Path) -> Iterator[list[Server]]:
     """Two servers sharing the test database and a Redis cache database of their own (emptied
     first)."""
-    redis.Redis.from_url(CACHE_URL).flushdb()
-    with _running(("a", "b"), tmp_path) as started:
+    redis.Redis.from_url(API_CACHE_URL).flushdb()
+    with api_servers(("a", "b"), tmp_path, **RATES) as started:
         yield started
 
 
@@ -185,8 +83,8 @@ def test_an_idempotent_retry_on_the_other_process_replays_the_first_answer(serve
 
 def test_a_server_cut_off_from_its_database_is_alive_but_not_ready(tmp_path):
     # given: a server whose database does not exist (as one that is down or unreachable)
-    missing = _database_url("fusion_no_such_database")
-    with _running(("lost",), tmp_path, DATABASE_URL=missing) as (server,):
+    missing = "postgres://postgres@127.0.0.1:5432/fusion_no_such_database"
+    with api_servers(("lost",), tmp_path, DATABASE_URL=missing) as (server,):
         # when
         alive = server.request("GET", "/healthz")
         ready = server.request("GET", "/readyz")

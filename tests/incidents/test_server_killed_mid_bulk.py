@@ -7,10 +7,7 @@ the whole server is killed with SIGKILL, as a lost machine would be."""
 
 import os
 import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +17,7 @@ import pytest
 
 from incidents.models import Incident
 from tests import factories
-from tests.processes import ROOT, database_url, free_port, wait_until
-from tests.test_multiprocess import Server, _environment, _wait_until_up
+from tests.processes import Server, api_servers, database_url, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 N = 300
@@ -29,24 +25,8 @@ N = 300
 
 @contextmanager
 def server(logs: Path, name: str) -> Iterator[Server]:
-    port = free_port()
-    log = logs / f"server-{name}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=_environment(port),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # one process group: SIGKILL reaches master and worker
-    )
-    up = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        _wait_until_up(up, deadline=time.monotonic() + 60)
+    with api_servers((name,), logs) as (up,):
         yield up
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(30)
 
 
 def waiting_on_a_lock(dsn: str) -> bool:
