@@ -130,13 +130,17 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """GET notifications/: what the API tells this user, one row each; a plain message for a
     role it has nothing for."""
     answer = api_client.get(request, "notifications/", api_page(request))
+    refused = answer.status == 403
     context = {
-        "refused": answer.status == 403,
+        "refused": refused,
         "answer": answer,
         "rows": notification_rows(_listed(answer)),
         "pages": page_links(request, answer.data if answer.ok else {}),
     }
-    return render(request, "console/inbox/notifications.html", context)
+    # a role with nothing to be told reads a plain page; another refusal (a page number past
+    # the last) keeps the API's status with its reason
+    status = 200 if answer.ok or refused else answer.status
+    return render(request, "console/inbox/notifications.html", context, status=status)
 
 
 urlpatterns = [

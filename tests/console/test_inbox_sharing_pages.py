@@ -343,8 +343,9 @@ def test_a_refused_preview_in_place_keeps_the_apis_status(world):
 def test_a_page_of_notifications_past_the_last_shows_the_apis_answer(world):
     # when
     page = signed_in(world.police_admin).get("/notifications/?page=9")
-    # then
+    # then: the API's status and words
     text = page.content.decode()
+    assert page.status_code == 404
     assert 'class="error-summary"' in text
     assert "There are no notifications for your roles." not in text
 
