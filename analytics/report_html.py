@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from analytics import report_text as words
 from analytics.report_charts import trend_svg
+from analytics.report_fonts import urdu_font_face
 from analytics.report_maps import map_svg, title
 
 TLP_COLOURS = {
@@ -364,7 +365,7 @@ def render_html(content: dict[str, Any], language: str = "en") -> str:
             f'<!doctype html><html lang="{_e(language)}" dir="{"rtl" if rtl else "ltr"}"><head>'
             f'<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
             f"<title>{_e(title)} {_e(label)}</title>"
-            f"<style>{CSS}{_page_label(label, bg, fg)}</style>"
+            f"<style>{CSS}{urdu_font_face() if rtl else ''}{_page_label(label, bg, fg)}</style>"
             "</head><body>"
             f'<header class="tlp top" aria-label="{_e(_("TLP label"))}">{banner}</header>'
             f"<main>{body}</main>"

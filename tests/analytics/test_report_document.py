@@ -138,6 +138,27 @@ def test_urdu_is_right_to_left(world, two_weeks):
     assert '<html lang="ur" dir="rtl">' in html
 
 
+def pdf_fonts(pdf: bytes) -> set[str]:
+    """The names of the fonts the PDF's pages use."""
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        names |= {str(font.get_object().get("/BaseFont", "")) for font in fonts.values()}
+    return names
+
+
+def test_the_urdu_pdf_carries_its_own_urdu_font(world, two_weeks):
+    # given: a server with no font for Urdu of its own (this one: `fc-list :lang=ur` is empty)
+    content = report_content(two_weeks)
+    # when
+    urdu, english = (render_pdf(content, language=code) for code in ("ur", "en"))
+    # then: the Urdu words are set in the embedded Noto Nastaliq Urdu, not in empty boxes
+    assert any("NotoNastaliqUrdu" in name for name in pdf_fonts(urdu)), pdf_fonts(urdu)
+    # and an English report neither embeds nor uses it
+    assert not any("Nastaliq" in name for name in pdf_fonts(english))
+    assert "Nastaliq" not in render_html(content)
+
+
 def test_a_report_whose_results_were_withdrawn_still_reads(world, two_weeks):
     # given
     Assessment.objects.filter(pk__in=two_weeks.assessments.values("pk")).update(status="withdrawn")

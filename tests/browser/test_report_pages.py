@@ -66,3 +66,15 @@ def test_the_report_pages_and_the_pdf_as_pictures(world, page: Page):
     )
     pdf.unlink()
     assert len(list(folder.glob("report-pdf-*.png"))) >= len(SECTION_IDS)
+    # and the Urdu report's first page, right to left in its embedded font
+    page.set_content(render_html(content, language="ur"))
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.locator("#report-summary").screenshot(path=str(folder / "report-summary-ur.png"))
+    pdf.write_bytes(render_pdf(content, language="ur"))
+    subprocess.run(  # noqa: S603 (a fixed command)
+        ["/usr/bin/pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf),
+         str(folder / "report-ur-pdf")],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    pdf.unlink()

@@ -81,6 +81,13 @@ def test_urdu_is_right_to_left_and_kept_on_the_account(page) -> None:
     assert page.locator("html").get_attribute("lang") == "ur"
     analyst.refresh_from_db()
     assert analyst.language == "ur"
+    # set in the console's own Urdu font: this machine has none (`fc-list :lang=ur` is empty)
+    loaded = page.evaluate(
+        """async () => { await document.fonts.ready;
+             return [...document.fonts].filter(f => f.status === 'loaded')
+                                       .map(f => f.family.replaceAll('"', '')); }"""
+    )
+    assert "Noto Nastaliq Urdu" in loaded, loaded
     shot(page, "overview-urdu")
     assert_accessible(page)
 
