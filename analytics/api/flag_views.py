@@ -165,7 +165,8 @@ class FlagKPIView(JSONErrors, FusionAPIView):
 
     @extend_schema(
         summary="KPIs of your agency's flags per period: acknowledged share, hours to "
-        "acknowledge, false-positive rate by method and district, forecast hit rate",
+        "acknowledge, false-positive rate by method and district, forecast hit rate; and the "
+        "time to insight (request to approval) of its results approved in the period",
         parameters=[
             OpenApiParameter("period", str, enum=list(KPI_PERIODS), description="Default month."),
             OpenApiParameter(
@@ -189,5 +190,6 @@ class FlagKPIView(JSONErrors, FusionAPIView):
             assessment__status=Status.APPROVED,
             assessment__in=visible_assessments(request.user).order_by().values("pk"),
         )
-        rows = kpis_by_period(flags, period=period, count=count, now=timezone.now())
+        approved = visible_assessments(request.user).filter(agency=agency, status=Status.APPROVED)
+        rows = kpis_by_period(flags, approved, period=period, count=count, now=timezone.now())
         return Response({"agency": agency.code, "period": period, "periods": rows})

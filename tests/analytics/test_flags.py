@@ -208,9 +208,40 @@ def test_kpis_of_the_seeded_world_match_the_hand_count(world, seeded, client_for
         ("2026-03-02", 10),
         ("2026-03-09", 0),
     ]
-    first = {k: v for k, v in weeks[0].items() if k not in ("period_start", "period_end")}
+    skipped = ("period_start", "period_end", "time_to_insight")  # its own test below
+    first = {k: v for k, v in weeks[0].items() if k not in skipped}
     assert first == expected_kpis()
     assert weeks[1]["acknowledged_share"] is None  # no flags: no share, not 0
+
+
+def test_time_to_insight_is_request_to_approval_of_the_periods_results(world, seeded, client_for):
+    # given: the three results were requested 2, 4 and 30 hours before their approval, and a
+    # fourth, requested as long before, was approved and then withdrawn
+    for hours, assessment in zip((2, 4, 30), seeded, strict=True):
+        Assessment.objects.filter(pk=assessment.pk).update(
+            created_at=APPROVED - timedelta(hours=hours)
+        )
+    withdrawn = seeded_results(world)[0]
+    Assessment.objects.filter(pk=withdrawn.pk).update(
+        status="withdrawn", reviewed_at=APPROVED, created_at=APPROVED - timedelta(hours=100)
+    )
+    # when
+    with freeze_time(AFTER_WEEK):
+        weeks = (
+            client_for(world.police_analyst)
+            .get("/api/v1/kpis/", {"period": "week", "periods": 2})
+            .json()["periods"]
+        )
+        levies = (
+            client_for(world.levies_analyst)
+            .get("/api/v1/kpis/", {"period": "week", "periods": 2})
+            .json()["periods"]
+        )
+    # then: median of 2, 4, 30 hours and their mean, in the week of the approval only
+    assert weeks[0]["time_to_insight"] == {"count": 3, "median": 4.0, "mean": 12.0}
+    assert weeks[1]["time_to_insight"] == {"count": 0, "median": None, "mean": None}
+    # and another agency's KPIs hold none of them
+    assert [w["time_to_insight"]["count"] for w in levies] == [0, 0]
 
 
 def test_kpis_before_outcomes_count_only_acknowledgements(world, seeded, client_for):

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from agencies.models import Agency, User
 from analytics.models import Assessment
-from fusion.console import assessment_reports
 from incidents.bulk import incident_upsert_batch
 from tests import factories
 
@@ -288,14 +287,22 @@ def test_each_kind_of_result_is_shown_for_review(
     assert caption in page.content.decode()
 
 
-def test_kpis_say_when_time_to_insight_rests_on_part_of_the_results(
-    world, client, monkeypatch
-) -> None:
+def test_kpis_show_the_apis_time_to_insight(world, client) -> None:
+    # given: a result of the centre requested 6 hours before a colleague approved it this week
+    now = datetime.now(UTC)
+    approved = Assessment.objects.create(
+        kind="hotspots", status="approved", requester=world.analyst_a, agency=world.centre,
+        reviewed_by=world.analyst_b, reviewed_at=now, decision="approve", rationale="checked",
+        scope={}, params={}, scope_key="kpi", method_version="1", code_version="test",
+        result={"warnings": []}, tlp="GREEN",
+    )  # fmt: skip
+    Assessment.objects.filter(pk=approved.pk).update(created_at=now - timedelta(hours=6))
     client.force_login(world.coordinator)
-    whole = client.get(reverse("console:kpis"), {"period": "week", "periods": "4"})
-    assert "part of the approved results" not in whole.content.decode()
-    # when the list of approved results is not read to its end
-    monkeypatch.setattr(assessment_reports, "MAX_PAGES", 0)
-    partial = client.get(reverse("console:kpis"), {"period": "week", "periods": "4"})
-    assert partial.status_code == 200
-    assert "part of the approved results" in partial.content.decode()
+    # when
+    page = client.get(reverse("console:kpis"), {"period": "week", "periods": "4"})
+    api = client.get("/api/v1/kpis/", {"period": "week", "periods": "4"}).json()
+    # then: the page shows the API's figure for this week, and none for the weeks before
+    assert api["periods"][-1]["time_to_insight"] == {"count": 1, "median": 6.0, "mean": 6.0}
+    text = page.content.decode()
+    assert text.count('<td class="num">1</td><td class="num">6.0</td><td class="num">6.0</td>') == 1
+    assert text.count('<td class="num">0</td><td class="num">—</td><td class="num">—</td>') >= 3
