@@ -127,7 +127,7 @@ def main() -> None:
 
     from django.test import Client
 
-    from fusion.console import incident_clusters
+    from incidents import map_clusters as incident_clusters
     from incidents.selectors import incidents_for_reading
 
     coordinator = load(args.incidents, args.hidden)

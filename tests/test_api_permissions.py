@@ -420,6 +420,7 @@ ROUTES = {
         table(403, platform_admin=204, police_admin=204),
     ),
     "incident-categories": ("get", "/api/v1/incidents/categories/", None, table(403, CONTENT_OK)),
+    "incident-map": ("get", "/api/v1/incidents/map/", None, table(403, CONTENT_OK)),
     "persons-search": (
         "get",
         "/api/v1/persons/search/?national_id=1&purpose=matrix",
@@ -692,7 +693,7 @@ METHOD_ROUTES = {
 # The scopes a service account needs on these routes (a police submitter's outcome then);
 # every other route is closed to service accounts (403). Public routes need none.
 ROUTE_NEEDS = {
-    "incident-categories": set(), "persons-search": {P}, "match-list": {R},
+    "incident-categories": set(), "incident-map": {R}, "persons-search": {P}, "match-list": {R},
     "incident-bulk": {W}, "import": {W}, "transparency": set(), "auth-token": set(),
     "schema": set(), "docs": set(), "healthz": set(), "readyz": set(),
 }  # fmt: skip

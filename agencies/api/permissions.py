@@ -33,6 +33,7 @@ SERVICE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("incident-categories", "GET"): (),
     ("incident-list", "GET"): (_R,),
     ("incident-detail", "GET"): (_R,),
+    ("incident-map", "GET"): (_R,),
     # a change answers with the stored incident, so it reads too
     ("incident-detail", "PUT"): (_W, _R),
     ("incident-detail", "PATCH"): (_W, _R),

@@ -25,7 +25,9 @@ from fusion.api.renderers import GeoJSONRenderer, JSONErrors
 from fusion.api.schema import IDEMPOTENCY_KEY_SCHEMA, errors
 from fusion.memory import gc_paused
 from fusion.purpose import purpose_from_query
+from incidents import map_clusters
 from incidents.access import access_levels
+from incidents.api import map_view
 from incidents.api.batch import ingest_batch, submitting_agency
 from incidents.api.geojson import (
     IncidentFeatureCollectionSerializer,
@@ -303,6 +305,31 @@ class IncidentViewSet(JSONErrors, FusionGenericViewSet):
         incident = self.get_object()
         person = person_confirm(actor=request.user, incident=incident, person_id=person_id)
         return Response(PersonConfirmationSerializer(person).data)
+
+    @extend_schema(
+        summary="The visible incidents in a map's view: points, or grid clusters when many",
+        description=(
+            "The incidents the caller may see, narrowed by the list's filters (the same "
+            "parameters, the same 400s), inside `view`. Up to "
+            f"{map_clusters.POINT_LIMIT:,} are points with their id, place, TLP, category, "
+            "severity, district and time; more are grid clusters about 64 pixels wide at "
+            "`zoom`, each with its count, mean place and most restrictive TLP, counted on the "
+            "server. A cluster tells no more than its incidents' points would."
+        ),
+        parameters=map_view.PARAMETERS,
+        responses={200: map_view.MapDataSerializer, **errors(400, 403)},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="map",
+        url_name="map",
+        pagination_class=None,
+        renderer_classes=[JSONRenderer],
+    )
+    def in_view(self, request: Request) -> Response:
+        view = map_view.map_view(request.query_params)
+        return Response(map_clusters.map_data(self.filter_queryset(self.get_queryset()), view))
 
     @extend_schema(
         summary="The managed category taxonomy",

@@ -5,8 +5,8 @@ shared with the fusion centre appears on none of them."""
 import pytest
 from django.test import Client
 
-from fusion.console import incident_clusters
 from fusion.sharing.shares import share_grant
+from incidents import map_clusters as incident_clusters
 from tests import factories
 from tests.browser.conftest import assert_accessible, shot, sign_in
 

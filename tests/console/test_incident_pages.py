@@ -4,9 +4,9 @@ bad filters, map data counted exactly as the API list counts, and persons behind
 import pytest
 from rest_framework.test import APIClient
 
-from fusion.console import incident_clusters
 from fusion.models import AuditEntry
 from fusion.sharing.shares import share_grant
+from incidents import map_clusters as incident_clusters
 from tests import factories
 
 PERSON = {"role": "victim", "full_name": "Sakina Notezai", "national_id": "54321-7654321-9"}
