@@ -147,6 +147,8 @@ class OpenRegister:
 
     enabled = False
     label = OFF
+    source = licence = ""
+    tolerance_km = None
 
     def names(self) -> list[str]:
         return []

@@ -421,6 +421,7 @@ ROUTES = {
     ),
     "incident-categories": ("get", "/api/v1/incidents/categories/", None, table(403, CONTENT_OK)),
     "incident-map": ("get", "/api/v1/incidents/map/", None, table(403, CONTENT_OK)),
+    "incident-districts": ("get", "/api/v1/incidents/districts/", None, table(403, CONTENT_OK)),
     "persons-search": (
         "get",
         "/api/v1/persons/search/?national_id=1&purpose=matrix",
@@ -693,7 +694,8 @@ METHOD_ROUTES = {
 # The scopes a service account needs on these routes (a police submitter's outcome then);
 # every other route is closed to service accounts (403). Public routes need none.
 ROUTE_NEEDS = {
-    "incident-categories": set(), "incident-map": {R}, "persons-search": {P}, "match-list": {R},
+    "incident-categories": set(), "incident-districts": set(), "incident-map": {R},
+    "persons-search": {P}, "match-list": {R},
     "incident-bulk": {W}, "import": {W}, "transparency": set(), "auth-token": set(),
     "schema": set(), "docs": set(), "healthz": set(), "readyz": set(),
 }  # fmt: skip

@@ -31,6 +31,7 @@ SERVICE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("incident-bulk", "POST"): (_W,),
     ("import", "POST"): (_W,),
     ("incident-categories", "GET"): (),
+    ("incident-districts", "GET"): (),
     ("incident-list", "GET"): (_R,),
     ("incident-detail", "GET"): (_R,),
     ("incident-map", "GET"): (_R,),

@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 from analytics.choices import FlagAction, Kind, Status
 from fusion.console import api_client, assessment_forms, assessment_reports, assessment_results
 from fusion.console.access import signed_in
+from fusion.console.incident_filters import district_rows
 from fusion.console.paging import page_links
 from fusion.console.times import api_time
 from incidents.choices import TLP
-from incidents.districts import register
 
 OPEN = {Status.QUEUED.value, Status.RUNNING.value}
 
@@ -75,7 +75,7 @@ def _form_context(request: HttpRequest, answer: api_client.Answer | None) -> dic
         for field in fieldset["fields"]:
             field["errors"] = field_errors.get(field["id"], [])
     categories = api_client.get(request, "incidents/categories/")
-    names = register().names()
+    names = [row["name"] for row in district_rows(request)]
     return {
         "answer": answer,
         "kind": kind,

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from fusion.console import api_client
 from fusion.console.api_client import Answer
 from fusion.console.times import api_time
-from incidents.districts import register
 
 # The API list's filters, in the order the form shows them.
 FILTERS = (
@@ -57,15 +56,24 @@ def cursor_url(request: HttpRequest, api_link: str | None) -> str | None:
     return f"{request.path}?{query.urlencode()}"
 
 
+def district_rows(request: HttpRequest) -> list[dict[str, Any]]:
+    """The district register's districts (name, bbox, centre), through the API; none when the
+    register is off or the API refuses."""
+    answer = api_client.get(request, "incidents/districts/")
+    return answer.data["districts"] if answer.ok else []
+
+
 def form_choices(request: HttpRequest) -> dict[str, Any]:
-    """Agencies and categories (through the API), districts (the register), TLP labels."""
+    """Agencies, categories and districts (through the API), TLP labels."""
     agencies = api_client.get(request, "agencies/", {"page_size": 500})
     categories = api_client.get(request, "incidents/categories/")
     agency_rows = agencies.data.get("results", []) if agencies.ok else []
+    districts = district_rows(request)
     return {
         "agencies": [row["code"] for row in agency_rows],
         "categories": categories.data if categories.ok else [],
-        "districts": register().names(),
+        "districts": [row["name"] for row in districts],
+        "district_rows": districts,
         "tlps": TLPS,
         "shared_choices": SHARED,
         "severities": range(1, 6),

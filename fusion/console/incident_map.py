@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from fusion.console import api_client
 from fusion.console.access import signed_in
 from fusion.console.incident_filters import filter_params, list_page
-from incidents.districts import register
 
 LIST_SIZE = 25
 
@@ -19,7 +18,8 @@ def incidents_map(request: HttpRequest) -> HttpResponse:
     """The map page: filters, map (drawn by incidents.js from map.json) and the first page of
     the list; a refused filter is the API's status with its field errors."""
     answer, context = list_page(request, LIST_SIZE)
-    context.update(district_outlines=district_outlines(), title=_("Incidents map"))
+    outlines = district_outlines(context["district_rows"])
+    context.update(district_outlines=outlines, title=_("Incidents map"))
     status = 200 if answer.ok else answer.status
     return render(request, "console/incidents/map.html", context, status=status)
 
@@ -36,14 +36,14 @@ def incidents_map_data(request: HttpRequest) -> JsonResponse:
     return JsonResponse(answer.data, status=answer.status, safe=False)
 
 
-def district_outlines() -> list[dict]:
-    """The register's districts as boxes with their names and centres (no outline when the
-    register is off)."""
+def district_outlines(rows: list[dict]) -> list[dict]:
+    """The register's districts (GET incidents/districts/) as Leaflet boxes (south, west,
+    north, east) with their names and centres."""
     return [
         {
-            "name": area.name,
-            "box": [area.south, area.west, area.north, area.east],
-            "centre": list(area.centre),
+            "name": row["name"],
+            "box": [row["bbox"][1], row["bbox"][0], row["bbox"][3], row["bbox"][2]],
+            "centre": row["centre"],
         }
-        for area in register().areas()
+        for row in rows
     ]

@@ -1,12 +1,14 @@
 """The parameters and answer of GET incidents/map/: the map's box (`view`) and `zoom`, read
 as a form so a bad or repeated value is a 400 naming it, and the answer's shape for the
-schema (incidents.map_clusters makes it)."""
+schema (incidents.map_clusters makes it); and GET incidents/districts/, the district register
+maps draw and filters check names against."""
 
 from django import forms
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from fusion.errors import Invalid
+from incidents.districts import register
 from incidents.filters import BBoxField, FilterForm
 from incidents.map_clusters import View
 
@@ -73,3 +75,39 @@ class MapDataSerializer(serializers.Serializer):
     points = MapPointSerializer(many=True, required=False, help_text="In points mode.")
     cell_degrees = serializers.FloatField(required=False, help_text="In clusters mode.")
     clusters = MapClusterSerializer(many=True, required=False, help_text="In clusters mode.")
+
+
+class DistrictSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    bbox = serializers.ListField(
+        child=serializers.FloatField(), help_text="west, south, east, north (degrees)"
+    )
+    centre = serializers.ListField(child=serializers.FloatField(), help_text="lat, lon")
+
+
+class DistrictRegisterSerializer(serializers.Serializer):
+    register = serializers.CharField(help_text='Its name; "off" when names are not checked.')
+    source = serializers.CharField(allow_blank=True)
+    licence = serializers.CharField(allow_blank=True)
+    tolerance_km = serializers.FloatField(allow_null=True)
+    districts = DistrictSerializer(many=True)
+
+
+def district_register() -> dict:
+    """The register in use: its label, source and licence, and each district's box and centre
+    (none when the register is off)."""
+    used = register()
+    return {
+        "register": used.label,
+        "source": used.source,
+        "licence": used.licence,
+        "tolerance_km": used.tolerance_km,
+        "districts": [
+            {
+                "name": area.name,
+                "bbox": [area.west, area.south, area.east, area.north],
+                "centre": list(area.centre),
+            }
+            for area in used.areas()
+        ],
+    }

@@ -332,6 +332,15 @@ class IncidentViewSet(JSONErrors, FusionGenericViewSet):
         return Response(map_clusters.map_data(self.filter_queryset(self.get_queryset()), view))
 
     @extend_schema(
+        summary="The district register: the names district filters and records are checked "
+        "against, with each district's box and centre",
+        responses={200: map_view.DistrictRegisterSerializer, **errors(403)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def districts(self, request: Request) -> Response:
+        return Response(map_view.district_register())
+
+    @extend_schema(
         summary="The managed category taxonomy",
         responses={200: CategorySerializer(many=True), **errors(403)},
     )

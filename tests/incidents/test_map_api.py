@@ -1,10 +1,12 @@
 """GET /api/v1/incidents/map/: the visible incidents in a map's view, as points or as grid
-clusters, counted as the list counts them, with the list's filters and 400s."""
+clusters, counted as the list counts them, with the list's filters and 400s; and
+GET /api/v1/incidents/districts/, the register maps draw."""
 
 import pytest
 
 from fusion.sharing.shares import share_grant
 from incidents import map_clusters
+from incidents.districts import register
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,27 @@ def test_bad_parameters_are_a_400_naming_them(world, client_for, params, field) 
 def test_roles_without_incidents_are_refused(world, placed, client_for) -> None:
     assert client_for(world.overseer).get("/api/v1/incidents/map/").status_code == 403
     assert client_for(None).get("/api/v1/incidents/map/").status_code == 401
+
+
+def test_the_district_register_is_what_filters_and_records_are_checked_against(
+    world, client_for
+) -> None:
+    # when
+    answer = client_for(world.levies_analyst).get("/api/v1/incidents/districts/")
+    # then: every district of the register, with its box (west, south, east, north)
+    body = answer.json()
+    assert answer.status_code == 200
+    assert body["register"] == register().label
+    assert [row["name"] for row in body["districts"]] == register().names()
+    quetta = next(row for row in body["districts"] if row["name"] == "Quetta")
+    west, south, east, north = quetta["bbox"]
+    lat, lon = quetta["centre"]
+    assert west < lon < east
+    assert south < lat < north
+    assert register().district_at(lat, lon) == "Quetta"
+
+
+def test_with_the_register_off_there_are_no_districts(world, client_for, settings) -> None:
+    settings.FUSION_DISTRICT_REGISTER = "off"
+    body = client_for(world.levies_analyst).get("/api/v1/incidents/districts/").json()
+    assert (body["register"], body["districts"]) == ("off", [])
