@@ -25,7 +25,7 @@ from analytics.choices import ReportStatus, Status
 from analytics.kpis import kpis_of
 from analytics.models import Assessment, AssessmentInput, Flag, Report
 from analytics.registry import METHODS
-from analytics.visibility import visible_reports
+from analytics.visibility import visible_assessments, visible_reports
 from incidents.choices import strictest
 from incidents.districts import register
 
@@ -90,9 +90,10 @@ def reports_due(now: datetime | None = None) -> list[Report]:
 def report_content(report: Report, reader: Any = None) -> dict[str, Any]:
     """What the report shows now: its label, KPIs, one section per approved assessment, the
     weekly trend of the incidents they used, the counts of its period against the period
-    before. With a reader, also the surges and hotspot districts of the agency's report of
-    the period just before, when that reader may read it (analytics.visibility), to say what
-    is new and what ended."""
+    before. With a reader, its review figures count only the results that reader may see,
+    and it also names the surges and hotspot districts of the agency's report of the period
+    just before, when that reader may read it (analytics.visibility), to say what is new and
+    what ended. Without one (tests, internal use) every result of the agency counts."""
     shown = list(
         report.assessments.filter(status=Status.APPROVED)
         .select_related("requester", "reviewed_by")
@@ -106,7 +107,7 @@ def report_content(report: Report, reader: Any = None) -> dict[str, Any]:
         "period_start": report.period_start.isoformat(),
         "period_end": report.period_end.isoformat(),
         "tlp": strictest(a.tlp for a in shown if a.tlp).value,
-        "kpis": _kpis(report),
+        "kpis": _kpis(report, reader),
         "sections": [_section(a, inputs.get(a.pk, {})) for a in shown],
         "trend": _trend([a.pk for a in shown]),
         "changes": _changes(inputs, report.period_start, report.period_end),
@@ -121,8 +122,12 @@ def _hours(pairs: list[tuple[datetime | None, datetime | None]]) -> float | None
     return round(statistics.median(spans), 2) if spans else None
 
 
-def _kpis(report: Report) -> dict[str, Any]:
-    decided = Assessment.objects.filter(
+def _kpis(report: Report, reader: Any) -> dict[str, Any]:
+    """The period's review figures over the agency's results the reader may see (a rejected
+    result is its requester's alone; a result over an incident hidden from the reader is not
+    theirs to count), and the flags of the results the report shows."""
+    seen = Assessment.objects.all() if reader is None else visible_assessments(reader)
+    decided = seen.filter(
         agency=report.agency,
         reviewed_at__gte=_start(report.period_start),
         reviewed_at__lt=_start(report.period_end),

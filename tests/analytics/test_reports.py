@@ -91,6 +91,20 @@ def test_a_report_holds_the_periods_approved_results_with_the_strictest_label(
     assert AuditEntry.objects.filter(event="report.read", actor=world.police_analyst).exists()
 
 
+def test_the_reports_figures_count_only_results_the_reader_may_see(world, client_for, report):
+    # given: after the report was made, a result over a levies incident the police may not
+    # see was approved in its period (its requester, the police analyst, sees it)
+    approved(world, [factories.incident(world.levies, world.levies_submitter)], day=4)
+    # when: the police admin reads the report, then its requester
+    admin = get(client_for, world.police_admin, report).json()["kpis"]
+    requester = get(client_for, world.police_analyst, report).json()["kpis"]
+    # then: the admin counts neither the rejected result (its requester's alone) nor the one
+    # over a hidden incident; the requester counts both
+    figures = ("results_reviewed", "results_approved", "results_rejected")
+    assert tuple(admin[k] for k in figures) == (2, 2, 0)
+    assert tuple(requester[k] for k in figures) == (4, 3, 1)
+
+
 def test_nothing_approved_makes_no_report(world):
     assert (
         report_generate(agency=world.levies, start=MONDAY, end=MONDAY + timedelta(days=7)) is None
