@@ -208,10 +208,9 @@ def run_incident_action(api, action, incident, extra_share, extra):
     if action == "shares_list":
         return api.get(f"{base}shares/")
     if action == "share_create":
+        # a recipient with no live share yet (a second live share with one is a 409)
         target = (
-            {"agency": None, "user": "extra_analyst"}
-            if incident.tlp == "RED"
-            else {"agency": "extra"}
+            {"agency": None, "user": "coordinator"} if incident.tlp == "RED" else {"agency": "bfc"}
         )
         return api.post(
             f"{base}shares/", {"level": "view", "purpose": "matrix", **target}, format="json"

@@ -18,7 +18,7 @@ from agencies.permissions import is_platform_admin, reads_content
 from agencies.selectors import roles_of
 from fusion import audit
 from fusion.choices import EndReason, ShareOrigin
-from fusion.errors import Invalid, NotAllowed
+from fusion.errors import Conflict, Invalid, NotAllowed
 from fusion.models import ShareGrant, SharingAgreement
 from fusion.purpose import stated_purpose
 from fusion.sharing import permission_store
@@ -76,13 +76,16 @@ def share_grant(
 
     Actor: an admin of the owning agency. Raises NotAllowed, Invalid (TLP rule with the
     reason, purpose and its code or reference, expiry past or beyond FUSION_SHARE_MAX_DAYS,
-    recipient).
+    recipient), Conflict (an explicit share with the same recipient is live: one revocation
+    must end what one share gave).
     """
     _require_sharer(actor, incident)
     stated = stated_purpose(purpose=purpose, purpose_code=purpose_code, case_ref=case_ref)
     _check_expiry(expires_at)
     _check_recipient_user(user)
     check_share(incident=incident, agency=agency, user=user, level=level, origin=origin)
+    if origin == ShareOrigin.EXPLICIT:
+        _check_no_live_explicit_share(incident, agency, user)
     with audit.acting_for(actor, incident.agency_id):
         grant = ShareGrant.objects.create(
             incident=incident,
@@ -98,6 +101,22 @@ def share_grant(
         )
     permission_store.rebuild([incident.pk])
     return grant
+
+
+def _check_no_live_explicit_share(
+    incident: Incident, agency: Agency | None, user: User | None
+) -> None:
+    """Conflict when the incident has a live explicit share with this recipient (the incident
+    row is locked first, so two concurrent grants cannot both pass)."""
+    list(Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk"))
+    live = permission_store.live_grants().filter(
+        incident=incident, origin=ShareOrigin.EXPLICIT, agency=agency, user=user
+    )
+    if found := live.values_list("pk", flat=True).first():
+        raise Conflict(
+            f"This incident is shared with that recipient already (share {found}): revoke "
+            "that share to change its level, purpose or expiry."
+        )
 
 
 @transaction.atomic

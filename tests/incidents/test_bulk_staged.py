@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from fusion import audit
+from fusion.choices import ShareOrigin
 from fusion.models import AuditEntry, ShareGrant, SharingAgreement
 from fusion.sharing import permission_store
 from fusion.sharing.agreements import agreement_apply
@@ -113,7 +114,8 @@ def test_agreement_grants_and_their_entries_equal_the_instance_path(world):
 
 def test_permission_rows_equal_what_the_live_grants_imply(world):
     # given: grants to groups and a named user, at both levels, with and without expiry,
-    # one revoked and one lapsed
+    # one revoked and one lapsed; overlapping ones come of approved access requests (one
+    # explicit share per recipient is live at a time)
     now = timezone.now()
     amber = [factories.incident(world.police, world.police_submitter) for _ in range(3)]
     red = factories.incident(world.police, world.police_submitter, tlp="RED")
@@ -124,10 +126,12 @@ def test_permission_rows_equal_what_the_live_grants_imply(world):
         )
 
     grant(amber[0], agency=world.levies, level="view")
-    grant(amber[0], agency=world.levies, level="view_persons", expires_at=now + timedelta(days=2))
+    asked = {"origin": ShareOrigin.ACCESS_REQUEST}
+    grant(amber[0], agency=world.levies, level="view_persons", expires_at=now + timedelta(days=2),
+          **asked)  # fmt: skip
     grant(amber[0], agency=world.centre, level="view", expires_at=now + timedelta(days=1))
     grant(amber[1], agency=world.centre, level="view", expires_at=now + timedelta(days=1))
-    grant(amber[1], agency=world.centre, level="view", expires_at=now + timedelta(days=3))
+    grant(amber[1], agency=world.centre, level="view", expires_at=now + timedelta(days=3), **asked)
     grant(amber[2], agency=world.levies, level="view_persons").delete()
     grant(red, user=world.levies_analyst, level="view_persons")
     lapsed = grant(amber[2], agency=world.centre, level="view")

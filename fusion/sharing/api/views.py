@@ -62,9 +62,9 @@ AGREEMENT_OR_PREVIEW = PolymorphicProxySerializer(
         responses={200: s.ShareOutputSerializer(many=True), **errors(403, 404)},
     ),
     create=extend_schema(
-        summary="Share an incident",
+        summary="Share an incident (409 while an explicit share with that recipient is live)",
         request=s.ShareInputSerializer,
-        responses={201: s.ShareOutputSerializer, **errors(400, 403, 404)},
+        responses={201: s.ShareOutputSerializer, **errors(400, 403, 404, 409)},
     ),
     destroy=extend_schema(
         summary="Revoke a share (effective immediately)", responses={204: None, **errors(403, 404)}

@@ -1,0 +1,53 @@
+"""An explicit share with a recipient is made once while it is live: a second is a 409 naming
+the live one, so one revocation ends the access one share gave."""
+
+import pytest
+
+from fusion.models import ShareGrant
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+BODY = {"agency": "levies", "level": "view", "purpose": "joint operation"}
+
+
+def shares_url(incident) -> str:
+    return f"/api/v1/incidents/{incident.pk}/shares/"
+
+
+def test_a_second_live_share_with_the_same_agency_is_a_conflict(world, client_for):
+    # given: a police incident shared with the levies
+    incident = factories.incident(world.police, world.police_submitter)
+    admin = client_for(world.police_admin)
+    first = admin.post(shares_url(incident), BODY, format="json")
+    # when: shared with them again, at another level
+    again = admin.post(shares_url(incident), {**BODY, "level": "view_persons"}, format="json")
+    # then
+    assert first.status_code == 201, first.content
+    assert again.status_code == 409
+    assert f"share {first.json()['id']}" in again.json()["detail"]
+    assert ShareGrant.objects.filter(incident=incident).count() == 1
+
+
+def test_one_revocation_ends_the_access_and_a_new_share_may_follow(world, client_for):
+    # given
+    incident = factories.incident(world.police, world.police_submitter)
+    admin, reader = client_for(world.police_admin), client_for(world.levies_analyst)
+    made = admin.post(shares_url(incident), BODY, format="json").json()
+    assert reader.get(f"/api/v1/incidents/{incident.pk}/").status_code == 200
+    # when: revoked once
+    revoked = admin.delete(f"{shares_url(incident)}{made['id']}/")
+    # then: the levies see it no longer
+    assert revoked.status_code == 204
+    assert reader.get(f"/api/v1/incidents/{incident.pk}/").status_code == 404
+    # and it may be shared with them again
+    assert admin.post(shares_url(incident), BODY, format="json").status_code == 201
+    assert reader.get(f"/api/v1/incidents/{incident.pk}/").status_code == 200
+
+
+def test_other_recipients_are_shared_with_alongside(world, client_for):
+    incident = factories.incident(world.police, world.police_submitter)
+    admin = client_for(world.police_admin)
+    assert admin.post(shares_url(incident), BODY, format="json").status_code == 201
+    other = {**BODY, "agency": world.centre.code}
+    assert admin.post(shares_url(incident), other, format="json").status_code == 201
