@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from tests.worker import worker_index
+from tests.worker import own_redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,7 +163,7 @@ class Worker:
 
 
 # The API servers' cache (throttle counters): a Redis database of each test process's own.
-API_CACHE_URL = f"redis://127.0.0.1:6379/{12 - worker_index()}"
+API_CACHE_URL = own_redis_url("api_cache")
 KEPT_ENV = ("PATH", "HOME", "LANG", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
 
 
@@ -213,6 +213,7 @@ def api_environment(port: int, **extra: str) -> dict[str, str]:
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": "1",
             "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_GRACEFUL_TIMEOUT": "5",  # a test's server never waits long on a request
         }
         | extra
     )
@@ -224,15 +225,32 @@ def _wait_until_up(server: Server, deadline: float) -> None:
             if server.request("GET", "/healthz").status == 200:
                 return
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"{server.url} did not start:\n{server.log.read_text()[-3000:]}")
+
+
+def _stop(server: Server) -> None:
+    """SIGTERM to the server's process group (its worker too, even if the master is gone),
+    then SIGKILL to what is left when that does not end it."""
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(server.process.pid, sent)
+        except ProcessLookupError:
+            break
+        try:
+            server.process.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    server.process.wait(timeout=10)
 
 
 @contextmanager
 def api_servers(names: tuple[str, ...], logs: Path, **env: str) -> Iterator[list[Server]]:
     """Gunicorn servers of one worker each on free ports, logging to `logs`/server-NAME.log,
-    up (healthz answers) on entry and stopped (SIGTERM to the group, as on a deploy) on exit
-    unless a test killed them."""
+    up (healthz answers) on entry and stopped on exit (SIGTERM to the group, as on a deploy;
+    SIGKILL when that does not end it), whether or not a test killed them first."""
     started = []
     try:
         for name in names:
@@ -253,7 +271,4 @@ def api_servers(names: tuple[str, ...], logs: Path, **env: str) -> Iterator[list
         yield started
     finally:
         for server in started:
-            if server.process.poll() is None:
-                os.killpg(server.process.pid, signal.SIGTERM)
-        for server in started:
-            server.process.wait(timeout=30)
+            _stop(server)

@@ -13,7 +13,7 @@ import redis
 from fusion.models import AuditEntry
 from incidents.models import Incident
 from tests import factories
-from tests.processes import API_CACHE_URL, Server, api_servers
+from tests.processes import API_CACHE_URL, Server, api_servers, database_url
 
 # The servers see committed rows only.
 shared_database = pytest.mark.django_db(transaction=True)
@@ -83,7 +83,7 @@ def test_an_idempotent_retry_on_the_other_process_replays_the_first_answer(serve
 
 def test_a_server_cut_off_from_its_database_is_alive_but_not_ready(tmp_path):
     # given: a server whose database does not exist (as one that is down or unreachable)
-    missing = "postgres://postgres@127.0.0.1:5432/fusion_no_such_database"
+    missing = database_url().rsplit("/", 1)[0] + "/fusion_no_such_database"
     with api_servers(("lost",), tmp_path, DATABASE_URL=missing) as (server,):
         # when
         alive = server.request("GET", "/healthz")

@@ -12,12 +12,12 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from fusion.api.throttling import UserRateThrottle
-from tests.worker import worker_index
+from tests.worker import own_redis_url
 
 pytestmark = pytest.mark.django_db
 
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
-SHARED = f"redis://127.0.0.1:6379/{10 - worker_index()}"  # each test process its own
+SHARED = own_redis_url("shared_cache")  # each test process its own
 THREADS = 16
 UNREACHABLE = {
     "BACKEND": REDIS_CACHE,

@@ -17,8 +17,21 @@ def worker_index() -> int:
     return int(name[2:] or 0)
 
 
-# A Redis database of each test process's own: parallel test processes never share a queue.
-BROKER = f"redis://127.0.0.1:6379/{14 - worker_index()}"
+# Redis databases of each test process's own, three each from 14 down, so that parallel test
+# processes never share a queue or a cache (15 and 0 are left to checks that only connect).
+REDIS_USES = ("broker", "api_cache", "shared_cache")
+
+
+def own_redis_url(use: str) -> str:
+    """The Redis database of this test process for `use` (one of REDIS_USES)."""
+    number = 14 - worker_index() * len(REDIS_USES) - REDIS_USES.index(use)
+    if number < 1:
+        most = 14 // len(REDIS_USES)
+        raise RuntimeError(f"Redis has too few databases for this many test processes: {most}")
+    return f"redis://127.0.0.1:6379/{number}"
+
+
+BROKER = own_redis_url("broker")
 
 
 @contextmanager
