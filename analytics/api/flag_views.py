@@ -1,9 +1,10 @@
-"""Flags of approved results: list, acknowledge, record an outcome; and the KPIs of flags.
+"""Flags of approved results: list, acknowledge, record an outcome; and the KPIs of flags and
+the time to insight of results.
 
 A flag is seen by whoever sees its assessment (analytics.visibility): any other caller gets a
 404, as for a missing id. Acting on it is for the analysts, coordinators and admins of its
 agency (analytics.flags, 403 otherwise). The KPIs are an agency's own, over the flags of the
-assessments the caller sees.
+assessments the caller sees and over the approved results the caller sees.
 """
 
 from typing import Any

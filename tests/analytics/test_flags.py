@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
+from agencies.models import Membership
 from analytics.flag_outcomes import flags_update
 from analytics.flags import flag_acknowledge
-from analytics.models import Assessment, Flag
+from analytics.models import Assessment, AssessmentInput, Flag
 from analytics.reports import report_content, report_generate
 from analytics.services import assessment_review
 from analytics.tasks import flags_update_task
@@ -242,6 +243,34 @@ def test_time_to_insight_is_request_to_approval_of_the_periods_results(world, se
     assert weeks[1]["time_to_insight"] == {"count": 0, "median": None, "mean": None}
     # and another agency's KPIs hold none of them
     assert [w["time_to_insight"]["count"] for w in levies] == [0, 0]
+
+
+def test_time_to_insight_counts_only_what_the_caller_may_see(world, seeded, client_for):
+    # given: one result's snapshot holds a levies incident the police were never shown; a
+    # police colleague who did not request it, and a member of both agencies
+    hidden = factories.incident(world.levies, world.levies_submitter)
+    AssessmentInput.objects.create(
+        assessment=seeded[0], incident_id=hidden.pk, incident_version=hidden.version,
+        agency_id=hidden.agency_id, occurred_at=hidden.occurred_at, category=hidden.category_id,
+        latitude=hidden.latitude, longitude=hidden.longitude, district=hidden.district,
+    )  # fmt: skip
+    colleague = factories.member(world.police, "analyst", "police_colleague")
+    both = factories.member(world.police, "analyst", "in_both")
+    Membership.objects.create(user=both, agency=world.levies, role="analyst")
+    both.groups.add(world.levies.group)
+    week = {"period": "week", "periods": 2}
+
+    def counted(user, **params) -> int:
+        with freeze_time(AFTER_WEEK):
+            body = client_for(user).get("/api/v1/kpis/", {**week, **params}).json()
+        return body["periods"][0]["time_to_insight"]["count"]
+
+    # then: the requester counts all three, the colleague the two whose inputs they see
+    assert counted(world.police_analyst) == 3
+    assert counted(colleague) == 2
+    # and a member of both agencies counts the police's results for the police only
+    assert counted(both, agency="police") == 3
+    assert counted(both, agency="levies") == 0
 
 
 def test_kpis_before_outcomes_count_only_acknowledgements(world, seeded, client_for):
