@@ -1,7 +1,8 @@
 """The console on a phone (390 CSS pixels wide, as a common phone): no page scrolls sideways;
-a wide table scrolls inside its own box, so the rest of the page stays in view. Checked on
-every page an agency admin, an analyst and an overseer open, in English and in Urdu (right to
-left), with a match, an access request and incidents listed."""
+a wide table scrolls inside its own box (and takes the keyboard focus, so it can be scrolled
+without a mouse), so the rest of the page stays in view. Checked, with axe-core, on the pages
+an agency admin, an analyst and an overseer open, in English and in Urdu (right to left), with
+a match, an access request, a report and incidents listed."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,9 +10,11 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page
 
+from analytics.reports import report_generate
 from fusion.models import Match
 from tests import factories
-from tests.browser.conftest import shot, sign_in
+from tests.analytics.test_reports import MONDAY, approved
+from tests.browser.conftest import axe_findings, shot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,8 +29,16 @@ ANALYST_PAGES = [
     "/assessments/",
     "/assessments/new/",
     "/reports/",
+    "/kpis/",
 ]
-ADMIN_PAGES = ["/inbox/", "/sharing/", "/sharing/agreements/new/", "/notifications/"]
+ADMIN_PAGES = [
+    "/inbox/",
+    "/sharing/",
+    "/sharing/agreements/new/",
+    "/notifications/",
+    "/reports/",
+    "/kpis/",
+]
 OVERSEER_PAGES = [
     "/oversight/audit/",
     "/oversight/audit/verify/",
@@ -58,15 +69,18 @@ OVERFLOWING = """() => {
 }"""
 
 
-def walk(page: Page, paths: list[str], who: str) -> dict[str, tuple[int, list[str]]]:
-    wider = {}
+def walk(page: Page, paths: list[str], who: str) -> tuple[dict, dict]:
+    """Each page: how much wider than the window and by what, and its axe-core findings."""
+    wider, findings = {}, {}
     for path in paths:
         assert page.goto(path).status == 200, path
         page.wait_for_load_state("networkidle")
         if (extra := sideways(page)) > 0:
             wider[path] = (extra, page.evaluate(OVERFLOWING))
+        if found := axe_findings(page):
+            findings[path] = found
         shot(page, f"phone-{who}-{path.strip('/').replace('/', '-') or 'home'}")
-    return wider
+    return wider, findings
 
 
 def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, world) -> None:
@@ -83,12 +97,15 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, world) -> No
     filer.force_login(world.levies_analyst)
     filed = filer.post("/inbox/requests/", {"match": Match.objects.get().pk, "purpose": "blast"})
     assert filed.status_code == 302
+    # and a police report of an approved result, listed with its HTML and PDF links
+    approved(world, [factories.incident(world.police, world.police_submitter)])
     visits = (
         (world.levies_analyst, ANALYST_PAGES, "analyst"),
         (world.police_admin, ADMIN_PAGES, "admin"),
         (world.overseer, OVERSEER_PAGES, "overseer"),
     )
-    found = {}
+    report_generate(agency=world.police, start=MONDAY, end=MONDAY + timedelta(days=7))
+    found, inaccessible = {}, {}
     for language in ("en", "ur"):
         for user, paths, who in visits:
             user.language = language
@@ -99,9 +116,11 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, world) -> No
             try:
                 # when: each page is opened at a phone's width
                 sign_in(page, user)
-                wider = walk(page, paths, f"{who}-{language}")
+                wider, findings = walk(page, paths, f"{who}-{language}")
             finally:
                 context.close()
             found.update({f"{language} {who} {path}": px for path, px in wider.items()})
+            inaccessible.update({f"{language} {who} {p}": f for p, f in findings.items()})
     # then
     assert not found, f"pages wider than a phone (CSS pixels too wide, by what): {found}"
+    assert not inaccessible, f"axe-core findings at a phone's width: {inaccessible}"
