@@ -6,6 +6,7 @@ and footer: on screen and on every printed page.
 """
 
 import json
+from datetime import timedelta
 from html import escape
 from typing import Any
 
@@ -25,6 +26,7 @@ TLP_COLOURS = {
     "CLEAR": ("#fff", "#000"),
 }
 SECTION_IDS = ("report-summary", "report-maps", "report-trend", "report-tables", "report-appendix")
+WEEK = timedelta(days=7)
 LINK_ROWS = 50  # link pairs shown in the table (strongest first); the rest counted
 
 CSS = """
@@ -81,8 +83,10 @@ def _summary(content: dict[str, Any]) -> str:
         "Decision support only: every finding below was reviewed and approved by a person "
         "other than the one who asked for it. Read the warnings in the appendix before acting."
     )
+    weekly = words.day(content["period_end"]) - words.day(content["period_start"]) == WEEK
+    heading = _("Weekly report of %(agency)s") if weekly else _("Report of %(agency)s")
     parts = [
-        f"<h1>{_e(_('Weekly report of %(agency)s') % {'agency': agency})}</h1>",
+        f"<h1>{_e(heading % {'agency': agency})}</h1>",
         f'<p class="subtitle">{_e(when)}</p>',
         f'<p class="notice">{_e(notice)}</p>',
     ]

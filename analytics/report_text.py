@@ -175,9 +175,12 @@ def changes_sentences(content: dict[str, Any]) -> list[str]:
         return []
     days = (day(now["end"]) - day(now["start"])).days
     lines = [
-        _(
+        ngettext(
             "The approved results counted %(now)s incidents in %(period)s against %(before)s "
-            "in the %(days)s days before (%(previous)s)."
+            "in the %(days)s day before (%(previous)s).",
+            "The approved results counted %(now)s incidents in %(period)s against %(before)s "
+            "in the %(days)s days before (%(previous)s).",
+            days,
         )
         % {
             "now": now["total"],

@@ -154,6 +154,8 @@ def test_the_urdu_pdf_carries_its_own_urdu_font(world, two_weeks):
     urdu, english = (render_pdf(content, language=code) for code in ("ur", "en"))
     # then: the Urdu words are set in the embedded Noto Nastaliq Urdu, not in empty boxes
     assert any("NotoNastaliqUrdu" in name for name in pdf_fonts(urdu)), pdf_fonts(urdu)
+    # (the HTML carries the font itself: it reads the same where no Urdu font is installed)
+    assert "src: url(data:font/woff2;base64," in render_html(content, language="ur")
     # and an English report neither embeds nor uses it
     assert not any("Nastaliq" in name for name in pdf_fonts(english))
     assert "Nastaliq" not in render_html(content)
@@ -217,3 +219,18 @@ def test_an_earlier_report_the_reader_may_not_read_is_not_compared(world, two_we
     # then
     assert "Kech" not in text
     assert "No report of the period before can be compared with this one." in text
+
+
+def test_a_report_of_one_day_is_not_called_weekly(world):
+    # given: a report asked for one day
+    approved(world, [factories.incident(world.police, world.police_submitter)], day=1)
+    made = report_generate(agency=world.police, start=MONDAY + timedelta(days=1),
+                           end=MONDAY + timedelta(days=2))  # fmt: skip
+    # when
+    first = page_one(render_html(report_content(made)))
+    urdu = render_html(report_content(made), language="ur")
+    # then
+    assert "<h1>Report of POLICE</h1>" in first
+    assert "Weekly" not in first
+    assert "in the 1 day before" in first
+    assert "کی رپورٹ</h1>" in urdu

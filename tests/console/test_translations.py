@@ -1,6 +1,7 @@
 """The Urdu catalogues: complete, valid, compiled by the set-up, and what the console shows to
 a user who chose Urdu (right to left); the API stays in the contract's English."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -48,3 +49,20 @@ def test_a_user_who_chose_urdu_reads_the_console_in_urdu_and_the_api_in_english(
     assert client.get("/api/v1/nowhere/").json() == {"detail": "Not found."}
     refused = client.get("/api/v1/incidents/", {"severity_min": "x"}).json()
     assert refused["detail"] == "Invalid input."
+
+
+@pytest.mark.django_db
+def test_left_to_right_values_stay_in_order_in_urdu():
+    # given: a user reading Urdu (right to left)
+    analyst = factories.member(factories.agency("police", "police"), "analyst", "ur_reader")
+    analyst.language = "ur"
+    analyst.save()
+    client = Client()
+    client.force_login(analyst)
+    # when
+    page = client.get("/incidents/").content.decode()
+    # then: the example time is isolated left to right inside the Urdu sentence, and the
+    # time and box inputs are typed left to right
+    assert "\u20662026-01-31T00:00+05:00\u2069" in page
+    for name in ("occurred_after", "occurred_before", "bbox"):
+        assert re.search(rf'<input id="f-[a-z]+" dir="ltr" name="{name}"', page), name
