@@ -4,6 +4,7 @@ documented defaults, from analytics.scope) and the API request body made from wh
 The form checks nothing itself: every value goes to the API as typed, and the API's 400 names
 the field, which the page shows beside the input it came from."""
 
+import math
 from datetime import date
 from typing import Any
 
@@ -50,12 +51,14 @@ def _input_type(kind: type, choices: tuple[str, ...]) -> str:
 
 
 def _number(text: str) -> Any:
-    """A typed number as JSON takes it; anything else is sent as typed, for the API to refuse
-    by name (or to accept, as `auto`)."""
+    """A typed number as JSON takes it; anything else (words, and nan, inf or 1e999, which
+    JSON cannot carry) is sent as typed, for the API to refuse by name (or to accept, as
+    `auto`)."""
     try:
-        return int(text) if text.lstrip("-").isdigit() else float(text)
+        number = int(text) if text.lstrip("-").isdigit() else float(text)
     except ValueError:
         return text
+    return number if isinstance(number, int) or math.isfinite(number) else text
 
 
 def request_body(data: QueryDict) -> dict[str, Any]:

@@ -37,9 +37,9 @@ def kpis(request: HttpRequest) -> HttpResponse:
     the flags' outcomes (GET kpis/)."""
     period = request.GET.get("period") or "month"
     count = request.GET.get("periods") or "6"
-    params = {"period": period, "periods": count}
-    if request.GET.get("agency"):
-        params["agency"] = request.GET["agency"]
+    # every value given, so that one given twice is the API's 400 rather than the last one
+    params = {name: request.GET.getlist(name) for name in ("period", "periods", "agency")}
+    params = {name: values for name, values in params.items() if values}
     answer = api_client.get(request, "kpis/", params)
     rows: list[dict[str, Any]] = answer.data["periods"] if answer.ok else []
     context = {

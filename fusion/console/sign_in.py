@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from agencies import second_factor
 from agencies.sign_in_form import SecondFactorSignInForm
@@ -64,8 +64,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "console/sign_in.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """End the session (POST only, with CSRF: a link cannot sign anyone out)."""
-    logout(request)
-    return redirect("console:sign-in")
+    """End the session by POST only, with CSRF, so that a link cannot sign anyone out; the
+    address typed or bookmarked (a GET) shows the button that does it."""
+    if request.method == "POST":
+        logout(request)
+        return redirect("console:sign-in")
+    if not request.user.is_authenticated:
+        return redirect("console:sign-in")
+    return render(request, "console/sign_out.html", {"title": _("Sign out")})

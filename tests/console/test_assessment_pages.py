@@ -195,6 +195,17 @@ def test_a_colleague_reviews_and_hot_cells_link_to_their_incidents(
     assert "category=robbery" in page
 
 
+@pytest.mark.parametrize("typed", ["nan", "inf", "-Infinity", "1e999"])
+def test_a_number_json_cannot_carry_is_refused_by_name(world, client, typed) -> None:
+    client.force_login(world.analyst_a)
+    # when
+    answer = client.post(reverse("console:assessment-new"), form(**{"hotspots-fdr": typed}))
+    # then: the field's error, not a malformed request
+    assert answer.status_code == 400
+    assert 'id="e-f-hotspots-fdr"' in answer.content.decode()
+    assert not Assessment.objects.exists()
+
+
 def test_reports_and_kpis_pages_answer_as_the_api(world, client) -> None:
     client.force_login(world.coordinator)
     assert client.get(reverse("console:reports")).status_code == 200
@@ -204,6 +215,10 @@ def test_reports_and_kpis_pages_answer_as_the_api(world, client) -> None:
     refused = client.get(reverse("console:kpis"), {"period": "year"})
     assert refused.status_code == 400
     assert "period" in refused.content.decode()
+    # a parameter given twice is the API's 400 too, not its last value
+    twice = client.get(reverse("console:kpis"), {"period": ["week", "month"]})
+    assert twice.status_code == 400
+    assert "Give it once." in twice.content.decode()
     # oversight reads no agency's flag KPIs: the API's refusal, shown as such
     client.force_login(factories.member(factories.agency("watch", "oversight"), "oversight"))
     oversight = client.get(reverse("console:kpis"))
