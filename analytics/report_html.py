@@ -76,6 +76,15 @@ def _sentences(lines: list[str]) -> str:
     return "".join(f"<p>{_e(line)}</p>" for line in lines)
 
 
+def _empty(text: str) -> str:
+    """A paragraph saying a part of the report has nothing to show."""
+    return f'<p class="empty">{_e(text)}</p>'
+
+
+def _titled(section_id: str, heading: str, body: str) -> str:
+    return f'<section id="{section_id}"><h2>{_e(heading)}</h2>{body}</section>'
+
+
 def _summary(content: dict[str, Any]) -> str:
     agency = content.get("agency_name") or content["agency"]
     when = words.period(content["period_start"], content["period_end"])
@@ -108,17 +117,14 @@ def _maps(content: dict[str, Any]) -> str:
             f"<figure><h3>{heading}</h3>{svg}"
             f"<figcaption>{_e(' '.join(caption))}</figcaption></figure>"
         )
-    body = (
-        "".join(figures)
-        or f'<p class="empty">{_e(_("No result of the period flags a place."))}</p>'
-    )
-    return f'<section id="report-maps"><h2>{_e(_("Maps"))}</h2>{body}</section>'
+    body = "".join(figures) or _empty(_("No result of the period flags a place."))
+    return _titled("report-maps", _("Maps"), body)
 
 
 def _trend(content: dict[str, Any]) -> str:
     svg = trend_svg(content)
     if svg is None:
-        body = f'<p class="empty">{_e(_("No incidents to chart."))}</p>'
+        body = _empty(_("No incidents to chart."))
     else:
         note = _(
             "Incidents the approved results used, per week (weeks start on Monday); the five "
@@ -126,7 +132,7 @@ def _trend(content: dict[str, Any]) -> str:
             "weeks are this report's period."
         )
         body = f"<figure>{svg}<figcaption>{_e(note)}</figcaption></figure>"
-    return f'<section id="report-trend"><h2>{_e(_("Trend"))}</h2>{body}</section>'
+    return _titled("report-trend", _("Trend"), body)
 
 
 def _table(caption: str, headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
@@ -190,7 +196,7 @@ def _tables(content: dict[str, Any]) -> str:
                     )
                 )
             else:
-                parts.append(f'<p class="empty">{_e(_("No surge was flagged."))}</p>')
+                parts.append(_empty(_("No surge was flagged.")))
             province = {
                 "level_shift": _("Province-wide level shift"),
                 "trend": _("Province-wide trend"),
@@ -239,14 +245,11 @@ def _tables(content: dict[str, Any]) -> str:
                 )
                 extra = len(section.get("link_rows", [])) - LINK_ROWS
                 if extra > 0:
-                    parts.append(
-                        f"<p>{_e(_('%(n)s more pairs are in the JSON report.') % {'n': extra})}</p>"
-                    )
+                    more = _("%(n)s more pairs are in the JSON report.") % {"n": extra}
+                    parts.append(f"<p>{_e(more)}</p>")
             else:
-                parts.append(f'<p class="empty">{_e(_("No likely duplicate was found."))}</p>')
-    body = (
-        "".join(parts) or f'<p class="empty">{_e(_("No surges, districts or links to list."))}</p>'
-    )
+                parts.append(_empty(_("No likely duplicate was found.")))
+    body = "".join(parts) or _empty(_("No surges, districts or links to list."))
     heading = _e(_("Surges, districts and links"))
     return f'<section id="report-tables"><h2>{heading}</h2>{body}</section>'
 
@@ -269,7 +272,7 @@ def _dl(items: list[tuple[str, Any]]) -> str:
 def _appendix(content: dict[str, Any]) -> str:
     kpis = content["kpis"]
     parts = [
-        f"<h3>{_e(_('Report'))}</h3>",
+        "<h3>" + _e(_("Report")) + "</h3>",
         _dl(
             [
                 (_("Report id"), content["id"]),
@@ -326,10 +329,10 @@ def _appendix(content: dict[str, Any]) -> str:
                 ]
             )
         )
+    heading = _("Appendix: technical detail")
     return (
         '<section id="report-appendix" class="appendix">'
-        f"<h2>{_e(_('Appendix: technical detail'))}</h2>"
-        f"{''.join(parts)}</section>"
+        f"<h2>{_e(heading)}</h2>{''.join(parts)}</section>"
     )
 
 
@@ -356,6 +359,7 @@ def render_html(content: dict[str, Any], language: str = "en") -> str:
         title = _("Fusion report, %(period)s") % {
             "period": words.period(content["period_start"], content["period_end"])
         }
+        label_name = _("TLP label")
         body = "".join(
             (
                 _summary(content),
@@ -371,7 +375,7 @@ def render_html(content: dict[str, Any], language: str = "en") -> str:
             f"<title>{_e(title)} {_e(label)}</title>"
             f"<style>{CSS}{urdu_font_face() if rtl else ''}{_page_label(label, bg, fg)}</style>"
             "</head><body>"
-            f'<header class="tlp top" aria-label="{_e(_("TLP label"))}">{banner}</header>'
+            f'<header class="tlp top" aria-label="{_e(label_name)}">{banner}</header>'
             f"<main>{body}</main>"
             f'<footer class="tlp bottom">{banner}</footer></body></html>'
         )

@@ -117,23 +117,25 @@ def map_svg(section: dict[str, Any], content: dict[str, Any]) -> str | None:
     parts += labels
     parts.append("</g>")
     # north arrow, top corner
+    north = _("N")  # the letter on the north arrow
     nx = width - 22
     parts.append(
         f'<g class="north" aria-hidden="true"><path d="M{nx},12 l7,18 l-7,-5 l-7,5 z" '
         f'fill="#222"/><text x="{nx}" y="44" text-anchor="middle" font-size="11">'
-        f"{escape(_('N'))}</text></g>"
+        f"{escape(north)}</text></g>"
     )
     # scale bar, bottom corner
     px_per_km = scale / 111.0
     km = _scale_km(px_per_km, width)
     bar = km * px_per_km
+    length = _("%(km)s km") % {"km": km}
     sy = height - 14
     parts.append(
         f'<g class="scale"><rect x="10" y="{sy - 12}" width="{bar + 60:.1f}" height="22" '
         f'fill="#fff" fill-opacity="0.8"/><path d="M14,{sy} h{bar:.1f} M14,{sy - 5} v5 '
         f'M{14 + bar:.1f},{sy - 5} v5" stroke="#222" stroke-width="2" fill="none"/>'
         f'<text x="{20 + bar:.1f}" y="{sy + 1}" font-size="11">'
-        f"{escape(_('%(km)s km') % {'km': km})}</text></g>"
+        f"{escape(length)}</text></g>"
     )
     # legend, under the map
     ly = height + 18
