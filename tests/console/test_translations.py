@@ -37,14 +37,19 @@ def test_every_label_is_translated_and_the_catalogue_is_valid(catalogue):
     assert catalogue.with_suffix(".mo").exists(), "make install compiles the catalogues"
 
 
-@pytest.mark.django_db
-def test_a_user_who_chose_urdu_reads_the_console_in_urdu_and_the_api_in_english():
-    agency = factories.agency("police", "police")
-    analyst = factories.member(agency, "analyst", "police_analyst")
+def urdu_reader() -> Client:
+    """A signed-in police analyst who chose Urdu."""
+    analyst = factories.member(factories.agency("police", "police"), "analyst", "ur_reader")
     analyst.language = "ur"
     analyst.save()
     client = Client()
     client.force_login(analyst)
+    return client
+
+
+@pytest.mark.django_db
+def test_a_user_who_chose_urdu_reads_the_console_in_urdu_and_the_api_in_english():
+    client = urdu_reader()
     page = client.get("/").content.decode()
     assert 'lang="ur" dir="rtl"' in page
     assert "واقعات" in page  # "Incidents" in the navigation
@@ -55,14 +60,8 @@ def test_a_user_who_chose_urdu_reads_the_console_in_urdu_and_the_api_in_english(
 
 @pytest.mark.django_db
 def test_left_to_right_values_stay_in_order_in_urdu():
-    # given: a user reading Urdu (right to left)
-    analyst = factories.member(factories.agency("police", "police"), "analyst", "ur_reader")
-    analyst.language = "ur"
-    analyst.save()
-    client = Client()
-    client.force_login(analyst)
-    # when
-    page = client.get("/incidents/").content.decode()
+    # when: a user reading Urdu (right to left) opens the incidents
+    page = urdu_reader().get("/incidents/").content.decode()
     # then: the example time is isolated left to right inside the Urdu sentence, and the
     # time and box inputs are typed left to right
     assert "\u20662026-01-31T00:00+05:00\u2069" in page
