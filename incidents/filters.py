@@ -79,18 +79,35 @@ class DistrictFilter(filters.CharFilter):
 
 
 class CategoryField(forms.CharField):
-    """A category slug of the taxonomy, active or retired (400 when unknown)."""
+    """Category slugs of the taxonomy, active or retired, separated by commas (400 naming the
+    first unknown one)."""
 
-    def clean(self, value: str | None) -> str | None:
+    def clean(self, value: str | None) -> list[str] | None:
         value = super().clean(value)
-        if value and not Category.objects.filter(slug=value).exists():
-            raise ValidationError(f"Unknown category {value!r}; see /api/v1/incidents/categories/.")
-        return value or None
+        if not value:
+            return None
+        slugs = list(dict.fromkeys(slug.strip() for slug in value.split(",")))
+        known = set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        for slug in slugs:
+            if slug not in known:
+                raise ValidationError(
+                    f"Unknown category {slug!r}; see /api/v1/incidents/categories/."
+                )
+        return slugs
 
 
-@extend_schema_field({"type": "string", "description": "A category slug (unknown: 400)."})
-class CategoryFilter(filters.CharFilter):
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "A category slug, or several separated by commas (any of them); an "
+        "unknown one is a 400.",
+    }
+)
+class CategoryFilter(filters.Filter):
     field_class = CategoryField
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        return qs.filter(category_id__in=value) if value else qs
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5})

@@ -34,7 +34,8 @@ def incidents_url(bbox: list[float], assessment: dict[str, Any]) -> str:
     for name in ("occurred_after", "occurred_before"):
         if scope.get(name):
             params.append((name, scope[name]))
-    params.extend(("category", slug) for slug in scope.get("categories") or [])
+    if scope.get("categories"):  # any of them, in one parameter (the list takes it once)
+        params.append(("category", ",".join(scope["categories"])))
     return f"{base}?{urlencode(params)}"
 
 

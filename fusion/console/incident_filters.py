@@ -72,6 +72,7 @@ def form_choices(request: HttpRequest) -> dict[str, Any]:
     return {
         "agencies": [row["code"] for row in agency_rows],
         "categories": categories.data if categories.ok else [],
+        "category_slugs": [row["slug"] for row in categories.data] if categories.ok else [],
         "districts": [row["name"] for row in districts],
         "district_rows": districts,
         "tlps": TLPS,

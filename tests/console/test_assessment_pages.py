@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, User
 from analytics.models import Assessment
+from fusion.console import assessment_results
 from incidents.bulk import incident_upsert_batch
 from tests import factories
 
@@ -321,3 +322,17 @@ def test_kpis_show_the_apis_time_to_insight(world, client) -> None:
     text = page.content.decode()
     assert text.count('<td class="num">1</td><td class="num">6.0</td><td class="num">6.0</td>') == 1
     assert text.count('<td class="num">0</td><td class="num">—</td><td class="num">—</td>') >= 3
+
+
+def test_the_incidents_behind_a_cell_of_several_categories_are_one_list(world, client) -> None:
+    # given: a cell of an assessment of two categories
+    assessment = {"scope": {"categories": ["robbery", "kidnapping"]}}
+    url = assessment_results.incidents_url([66.9, 30.1, 67.1, 30.3], assessment)
+    client.force_login(world.coordinator)
+    # when: its link is followed
+    page = client.get(url)
+    # then: the list of either category (the API takes the parameter once)
+    assert "category=robbery%2Ckidnapping" in url
+    assert page.status_code == 200
+    # and the filter form keeps both, so filtering again does not drop them
+    assert '<option value="robbery,kidnapping" selected>' in page.content.decode()

@@ -13,6 +13,8 @@ PURPOSE = "purpose=weekly+threat+review+for+the+district+board"
 
 BAD_FILTERS = [
     ("category=nonsense", "category"),
+    ("category=robbery,nonsense", "category"),
+    ("category=robbery&category=kidnapping", "category"),
     ("district=Nowhere", "district"),
     ("district=Quettaa", "district"),
     ("severity_min=0", "severity_min"),
@@ -92,3 +94,17 @@ def test_assessment_area_districts_resolve_through_the_register(world, client_fo
     assert "area.districts" in unknown.json()["errors"]
     assert alias.status_code == 202, alias.json()
     assert alias.json()["scope"]["area"]["districts"] == ["Kachhi"]
+
+
+def test_several_categories_in_one_parameter_list_any_of_them(world, client_for):
+    # given: a robbery, a kidnapping and an armed assault
+    made = {
+        slug: factories.incident(world.police, world.police_submitter, category=slug)
+        for slug in ("robbery", "kidnapping", "armed-assault")
+    }
+    # when
+    rows = client_for(world.police_analyst).get(LIST, {"category": "robbery,kidnapping"})
+    # then
+    assert rows.status_code == 200
+    listed = {row["id"] for row in rows.json()["results"]}
+    assert listed == {str(made["robbery"].pk), str(made["kidnapping"].pk)}
