@@ -18,7 +18,7 @@ from agencies.permissions import is_platform_admin, reads_content
 from agencies.selectors import roles_of
 from fusion import audit
 from fusion.choices import EndReason, ShareOrigin
-from fusion.errors import Conflict, Invalid, NotAllowed
+from fusion.errors import Conflict, Invalid, NotAllowed, NotFound
 from fusion.models import ShareGrant, SharingAgreement
 from fusion.purpose import stated_purpose
 from fusion.sharing import permission_store
@@ -77,8 +77,13 @@ def share_grant(
     Actor: an admin of the owning agency. Raises NotAllowed, Invalid (TLP rule with the
     reason, purpose and its code or reference, expiry past or beyond FUSION_SHARE_MAX_DAYS,
     recipient), Conflict (an explicit share with the same recipient is live: one revocation
-    must end what one share gave).
+    must end what one share gave), NotFound (the incident was deleted meanwhile).
+
+    The rules are checked on the incident as it is once its row is locked, not on the copy
+    the caller read: a TLP raised to RED meanwhile (which ends the shares RED forbids) is
+    seen, so no agency share of a RED incident can slip in behind it.
     """
+    incident = _locked(incident)
     _require_sharer(actor, incident)
     stated = stated_purpose(purpose=purpose, purpose_code=purpose_code, case_ref=case_ref)
     _check_expiry(expires_at)
@@ -103,12 +108,20 @@ def share_grant(
     return grant
 
 
+def _locked(incident: Incident) -> Incident:
+    """The incident's row, locked until the transaction ends, as it is now."""
+    rows = Incident.objects.select_for_update(of=("self",)).select_related("agency")
+    found = rows.filter(pk=incident.pk).first()
+    if found is None:
+        raise NotFound("No such incident.")
+    return found
+
+
 def _check_no_live_explicit_share(
     incident: Incident, agency: Agency | None, user: User | None
 ) -> None:
-    """Conflict when the incident has a live explicit share with this recipient (the incident
-    row is locked first, so two concurrent grants cannot both pass)."""
-    list(Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk"))
+    """Conflict when the incident (locked by the caller, so two concurrent grants cannot
+    both pass) has a live explicit share with this recipient."""
     live = permission_store.live_grants().filter(
         incident=incident, origin=ShareOrigin.EXPLICIT, agency=agency, user=user
     )

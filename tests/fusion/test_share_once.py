@@ -1,9 +1,15 @@
 """An explicit share with a recipient is made once while it is live: a second is a 409 naming
-the live one, so one revocation ends the access one share gave."""
+the live one, so one revocation ends the access one share gave. And a share is checked against
+the incident as it is when its row is locked, not as the caller read it."""
 
 import pytest
 
+from fusion.errors import Invalid
 from fusion.models import ShareGrant
+from fusion.sharing.shares import share_grant
+from fusion.sharing.visibility import visible_incidents
+from incidents.models import Incident
+from incidents.services import incident_update
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +57,23 @@ def test_other_recipients_are_shared_with_alongside(world, client_for):
     assert admin.post(shares_url(incident), BODY, format="json").status_code == 201
     other = {**BODY, "agency": world.centre.code}
     assert admin.post(shares_url(incident), other, format="json").status_code == 201
+
+
+def test_a_share_is_checked_against_the_incident_as_it_is_not_as_it_was_read(world):
+    # given: the admin's page read the incident while it was AMBER; a submitter has raised it
+    # to RED since (which ends every agency share)
+    read_then = factories.incident(world.police, world.police_submitter, tlp="AMBER")
+    now = Incident.objects.get(pk=read_then.pk)
+    incident_update(
+        actor=world.police_submitter, incident=now, changes={"tlp": "RED"},
+        expected_version=None, replace=False,
+    )  # fmt: skip
+    # when: the share is made from what the page read
+    with pytest.raises(Invalid):
+        share_grant(
+            actor=world.police_admin, incident=read_then, agency=world.levies, level="view",
+            purpose="joint operation",
+        )  # fmt: skip
+    # then: no agency share of the RED incident, and the levies do not see it
+    assert not ShareGrant.objects.filter(incident=read_then).exists()
+    assert not visible_incidents(world.levies_analyst).filter(pk=read_then.pk).exists()
