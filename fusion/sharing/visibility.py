@@ -10,7 +10,8 @@ A user sees, through the agencies where they hold a content role (oversight read
 - the incidents those agencies own (owner level, witnesses included);
 - every TLP:CLEAR incident (view level);
 - incidents shared with those agencies' groups, or with the user by name (TLP:RED), through
-  guardian's direct foreign-key rows that have not lapsed (view or view_persons level).
+  guardian's direct foreign-key rows that have not lapsed (view or view_persons level); a
+  group row never opens a TLP:RED incident, whatever left it there.
 The filter is one EXISTS per permission table on its (holder, permission, object) index.
 
 An agency as a whole (what every content member of it sees, as a recipient of a sharing
@@ -73,9 +74,10 @@ def visible_incidents(user: User) -> QuerySet[Incident]:
         return Incident.objects.none()
     groups, users = _shared(user, VIEW)
     this = OuterRef("pk")
-    condition = (
-        Q(agency_id__in=own) | Q(tlp=TLP.CLEAR) | ProbeExists(groups.filter(content_object=this))
-    )
+    # TLP:RED is never an agency's to see: only named people, whatever a group row says (a row
+    # left by a race with a TLP raise would otherwise open a RED incident to a whole agency)
+    by_group = ~Q(tlp=TLP.RED) & ProbeExists(groups.filter(content_object=this))
+    condition = Q(agency_id__in=own) | Q(tlp=TLP.CLEAR) | by_group
     if _has_named_shares(user):  # TLP:RED shares are rare: skip the probe for most readers
         condition |= ProbeExists(users.filter(content_object=this))
     return Incident.objects.filter(condition)
@@ -141,7 +143,7 @@ def agency_sees(agency: Agency, level: Level = Level.VIEW) -> Q:
     rows = IncidentGroupObjectPermission.objects.filter(
         unexpired(), group_id=agency.group_id, permission=permission_id(codename)
     )
-    shared = ProbeExists(rows.filter(content_object=this))
+    shared = ~Q(tlp=TLP.RED) & ProbeExists(rows.filter(content_object=this))
     if level >= Level.VIEW_PERSONS:
         return Q(agency_id=agency.pk) | (shared & ~Q(tlp=TLP.AMBER_STRICT))
     return Q(agency_id=agency.pk) | Q(tlp=TLP.CLEAR) | shared

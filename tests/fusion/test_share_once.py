@@ -77,3 +77,17 @@ def test_a_share_is_checked_against_the_incident_as_it_is_not_as_it_was_read(wor
     # then: no agency share of the RED incident, and the levies do not see it
     assert not ShareGrant.objects.filter(incident=read_then).exists()
     assert not visible_incidents(world.levies_analyst).filter(pk=read_then.pk).exists()
+
+
+def test_a_group_row_left_on_a_red_incident_opens_it_to_no_agency(world):
+    # given: an agency share, and then the label raised to RED behind the services' back (as
+    # a race would leave it): the group's permission row is still there
+    incident = factories.incident(world.police, world.police_submitter, tlp="AMBER")
+    share_grant(
+        actor=world.police_admin, incident=incident, agency=world.levies, level="view",
+        purpose="joint operation",
+    )  # fmt: skip
+    Incident.objects.filter(pk=incident.pk).update(tlp="RED")
+    # then: the levies see it no more; its owner still does
+    assert not visible_incidents(world.levies_analyst).filter(pk=incident.pk).exists()
+    assert visible_incidents(world.police_analyst).filter(pk=incident.pk).exists()
