@@ -11,7 +11,6 @@ are built by a worker (analytics.report_requests); either way there is one repor
 and period.
 """
 
-import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership
 from analytics.choices import ReportStatus, Status
-from analytics.kpis import kpis_of
+from analytics.kpis import hours_between, kpis_of
 from analytics.models import Assessment, AssessmentInput, Flag, Report
 from analytics.registry import METHODS
 from analytics.visibility import visible_assessments, visible_reports
@@ -118,8 +117,7 @@ def report_content(report: Report, reader: Any = None) -> dict[str, Any]:
 
 
 def _hours(pairs: list[tuple[datetime | None, datetime | None]]) -> float | None:
-    spans = [(b - a).total_seconds() / 3600 for a, b in pairs if a and b]
-    return round(statistics.median(spans), 2) if spans else None
+    return hours_between([(a, b) for a, b in pairs if a and b])["median"]
 
 
 def _kpis(report: Report, reader: Any) -> dict[str, Any]:

@@ -217,6 +217,26 @@ def register() -> Register | OpenRegister:
     return load(getattr(settings, "FUSION_DISTRICT_REGISTER", "balochistan"))
 
 
+def register_summary() -> dict[str, Any]:
+    """The register in force as the API gives it: its label, source and licence, and each
+    district's box (west, south, east, north) and centre (none when the register is off)."""
+    used = register()
+    return {
+        "register": used.label,
+        "source": used.source,
+        "licence": used.licence,
+        "tolerance_km": used.tolerance_km,
+        "districts": [
+            {
+                "name": area.name,
+                "bbox": [area.west, area.south, area.east, area.north],
+                "centre": list(area.centre),
+            }
+            for area in used.areas()
+        ],
+    }
+
+
 def unknown_district(name: str) -> str:
     """The message of an unknown district name, with close matches when there are some."""
     current = register()

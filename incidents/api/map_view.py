@@ -1,14 +1,13 @@
 """The parameters and answer of GET incidents/map/: the map's box (`view`) and `zoom`, read
 as a form so a bad or repeated value is a 400 naming it, and the answer's shape for the
-schema (incidents.map_clusters makes it); and GET incidents/districts/, the district register
-maps draw and filters check names against."""
+schema (incidents.map_clusters makes it); and the shape of GET incidents/districts/
+(incidents.districts.register_summary)."""
 
 from django import forms
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from fusion.errors import Invalid
-from incidents.districts import register
 from incidents.filters import BBoxField, FilterForm
 from incidents.map_clusters import View
 
@@ -37,15 +36,10 @@ class MapViewForm(FilterForm):
 
 
 def map_view(query: object) -> View:
-    """The view the query asks for; Invalid naming each bad or repeated parameter."""
+    """The view the query asks for; a ValidationError naming each bad or repeated parameter."""
     form = MapViewForm(query)
     if not form.is_valid():
-        raise Invalid(
-            errors={
-                name: [error["message"] for error in found]
-                for name, found in form.errors.get_json_data().items()
-            }
-        )
+        raise translate_validation(form.errors)  # as the list's filters are refused
     west, south, east, north = form.cleaned_data["view"] or WORLD
     zoom = form.cleaned_data["zoom"]
     return View(west, south, east, north, 0 if zoom is None else zoom)
@@ -91,23 +85,3 @@ class DistrictRegisterSerializer(serializers.Serializer):
     licence = serializers.CharField(allow_blank=True)
     tolerance_km = serializers.FloatField(allow_null=True)
     districts = DistrictSerializer(many=True)
-
-
-def district_register() -> dict:
-    """The register in use: its label, source and licence, and each district's box and centre
-    (none when the register is off)."""
-    used = register()
-    return {
-        "register": used.label,
-        "source": used.source,
-        "licence": used.licence,
-        "tolerance_km": used.tolerance_km,
-        "districts": [
-            {
-                "name": area.name,
-                "bbox": [area.west, area.south, area.east, area.north],
-                "centre": list(area.centre),
-            }
-            for area in used.areas()
-        ],
-    }

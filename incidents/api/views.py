@@ -45,6 +45,7 @@ from incidents.api.serializers import (
     PersonConfirmationSerializer,
 )
 from incidents.confirmations import person_confirm
+from incidents.districts import register_summary
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
 from incidents.selectors import (
@@ -338,7 +339,7 @@ class IncidentViewSet(JSONErrors, FusionGenericViewSet):
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def districts(self, request: Request) -> Response:
-        return Response(map_view.district_register())
+        return Response(register_summary())
 
     @extend_schema(
         summary="The managed category taxonomy",
